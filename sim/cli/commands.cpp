@@ -1,0 +1,142 @@
+#include "cli/commands.h"
+
+#include <boost/program_options.hpp>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/isolate.h"
+#include "config/scenario.h"
+#include "report/report.h"
+#include "serving/simulation.h"
+#include "workload/generator.h"
+
+namespace po = boost::program_options;
+
+namespace stacksim {
+
+namespace {
+
+const char* kVersion = "0.1.0";
+
+const char* kMainHelp =
+    "stacksim - discrete-event simulator of LLM inference clusters (SimGrid)\n"
+    "\n"
+    "Usage:\n"
+    "  stacksim run [SCENARIO.yaml] [--set key=value]... [--output FILE] [--jobs N]\n"
+    "  stacksim --help | --version\n"
+    "\n"
+    "Commands:\n"
+    "  run    simulate a scenario (with no file: the built-in default scenario,\n"
+    "         DeepSeek V4 on Ascend 950PR vs Vera Rubin NVL72) and print a table\n"
+    "\n"
+    "`stacksim run --help` lists the options of run. Exit codes: 0 success,\n"
+    "1 a simulation failed, 2 bad input (one error line naming file, line and key).\n";
+
+int bad_usage(const std::string& what) {
+  std::cerr << "stacksim: error: " << what << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  po::options_description opts("Options of `stacksim run [SCENARIO.yaml]`");
+  opts.add_options()("help,h", "print this help")(
+      "set,s", po::value<std::vector<std::string>>()->composing(),
+      "override a scenario key, e.g. --set serving.chips=256 or --set platform.chip.hbm_bandwidth=\"20 TB/s\"; "
+      "keys under platform., model. and workload. reach into those files; platform=PATH swaps the file "
+      "(paths given here are relative to the current directory); repeatable")(
+      "output,o", po::value<std::string>(), "write the summaries as JSON to FILE (written atomically)")(
+      "jobs,j", po::value<int>()->default_value(1), "simulations to run at once (one process each)")(
+      "quiet,q", "do not print the table");
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("scenario", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return bad_usage(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: stacksim run [SCENARIO.yaml] [options]\n\n"
+                 "Simulates the scenario (each of its variants in its own process) and prints\n"
+                 "throughput, TTFT/TPOT/E2E percentiles, KV-cache use, chip-hours and dollars per\n"
+                 "million tokens side by side. Without SCENARIO.yaml runs "
+              << data_dir() << "/scenarios/default.yaml.\n\n"
+              << opts << "\n";
+    return 0;
+  }
+  std::vector<std::string> files = vm.count("scenario") ? vm["scenario"].as<std::vector<std::string>>()
+                                                        : std::vector<std::string>{};
+  if (files.size() > 1) return bad_usage("run takes one scenario file, got " + std::to_string(files.size()));
+  const std::string path = files.empty() ? data_dir() + "/scenarios/default.yaml" : files[0];
+  const int jobs = vm["jobs"].as<int>();
+  if (jobs < 1) return bad_usage("--jobs must be at least 1");
+
+  std::vector<Scenario> scenarios;
+  std::vector<std::unique_ptr<Generator>> generators;
+  try {
+    std::vector<Override> overrides;
+    if (vm.count("set"))
+      for (const auto& s : vm["set"].as<std::vector<std::string>>()) overrides.push_back(parse_override(s));
+    scenarios = load_scenarios(path, overrides);
+    // Generators are built here, before any process forks, so that bad traces are
+    // reported as input errors.
+    for (const auto& sc : scenarios) generators.push_back(make_generator(sc.workload, sc.seed));
+  } catch (const ConfigError& e) {
+    std::cerr << "stacksim: error: " << e.what() << "\n";
+    return 2;
+  }
+
+  std::vector<std::function<std::string()>> tasks;
+  for (size_t i = 0; i < scenarios.size(); ++i)
+    tasks.push_back([&, i] { return simulate(scenarios[i], std::move(generators[i])).dump(); });
+  std::vector<ChildResult> results = run_isolated(tasks, jobs);
+
+  std::vector<nlohmann::json> summaries;
+  std::vector<double> wall;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok) {
+      std::cerr << "stacksim: error: scenario " << scenarios[i].name << ": " << results[i].error << "\n";
+      return 1;
+    }
+    summaries.push_back(nlohmann::json::parse(results[i].output));
+    wall.push_back(results[i].wall_seconds);
+  }
+  if (!vm.count("quiet")) print_table(std::cout, summaries, wall);
+  if (vm.count("output")) {
+    nlohmann::json doc = {{"stacksim_version", kVersion}, {"scenario_file", path}, {"scenarios", summaries}};
+    try {
+      write_file_atomic(vm["output"].as<std::string>(), doc.dump(2) + "\n");
+    } catch (const std::exception& e) {
+      std::cerr << "stacksim: error: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  return 0;
+}
+
+int main_dispatch(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kMainHelp;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "stacksim " << kVersion << "\n";
+    return 0;
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  if (cmd == "run") return cmd_run(args);
+  return bad_usage("unknown command \"" + cmd + "\" (try stacksim --help)");
+}
+
+}  // namespace stacksim

@@ -1,0 +1,13 @@
+// The command-line commands. Each returns the process exit code:
+// 0 success, 1 a simulation failed, 2 bad input (one error line on stderr).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace stacksim {
+
+int cmd_run(const std::vector<std::string>& args);
+int main_dispatch(int argc, char** argv);
+
+}  // namespace stacksim

@@ -1,0 +1,24 @@
+// Process isolation: SimGrid keeps global state, so each simulation runs in a child
+// process (fork) that sends its JSON summary back through a pipe. Up to `jobs`
+// children run at once; results come back in the order of the tasks.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace stacksim {
+
+struct ChildResult {
+  bool ok = false;
+  std::string output;   // what the task returned (on success)
+  std::string error;    // the failure, one line (on failure)
+  double wall_seconds = 0;
+};
+
+// Runs each task in its own child process, at most `jobs` at a time.
+// A task returns its output or throws; a ConfigError thrown in a child is reported
+// with its message, any crash as the signal that ended the child.
+std::vector<ChildResult> run_isolated(const std::vector<std::function<std::string()>>& tasks, int jobs);
+
+}  // namespace stacksim

@@ -1,0 +1,82 @@
+// Model: a transformer (dense or mixture-of-experts) described by its architecture,
+// from models/*.yaml or imported from a Hugging Face config.json. Derived sizes
+// (parameters, weight bytes, KV bytes per token) are computed here, once.
+#pragma once
+
+#include <string>
+
+#include "config/platform.h"
+
+namespace stacksim {
+
+enum class AttentionType { MLA, GQA };
+
+struct Attention {
+  AttentionType type = AttentionType::GQA;
+  int heads = 0;
+  // MLA (DeepSeek, Kimi): low-rank compressed KV; the cache holds kv_lora_rank + qk_rope_head_dim values.
+  int q_lora_rank = 0;
+  int kv_lora_rank = 0;
+  int qk_nope_head_dim = 0;
+  int qk_rope_head_dim = 0;
+  int v_head_dim = 0;
+  // GQA: the cache holds 2 * kv_heads * head_dim values.
+  int kv_heads = 0;
+  int head_dim = 0;
+  // Sparse attention: each query attends to at most this many cached tokens (0 = all).
+  int sparse_topk = 0;
+  // Fraction of the dense per-token KV actually cached (compressed attention; 1 = none).
+  double kv_compression = 1.0;
+};
+
+struct Model {
+  std::string name;
+  std::string description;
+  std::string source;
+  int layers = 0;
+  int hidden_size = 0;
+  int vocab_size = 0;
+  int max_context = 0;
+  bool tied_embeddings = false;
+  Attention attention;
+  int dense_layers = 0;          // layers with a dense FFN (the rest are MoE)
+  int dense_intermediate = 0;
+  int routed_experts = 0;        // 0 = dense model
+  int shared_experts = 0;
+  int top_k = 0;
+  int expert_intermediate = 0;
+  Precision weights = Precision::BF16;
+  Precision activations = Precision::BF16;
+  Precision kv_cache = Precision::BF16;
+  double published_total = 0;    // parameters as the source states them (0 = not stated)
+  double published_active = 0;
+
+  int moe_layers() const { return routed_experts > 0 ? layers - dense_layers : 0; }
+
+  // Parameters of one layer's attention block (projections).
+  double attention_params() const;
+  // Parameters of one expert (gate, up, down).
+  double expert_params() const { return 3.0 * hidden_size * expert_intermediate; }
+  // Embedding plus output head.
+  double embedding_params() const { return double(vocab_size) * hidden_size * (tied_embeddings ? 1 : 2); }
+  // Everything but the routed experts: attention, dense FFNs, shared experts, routers, embeddings.
+  // In expert parallelism with data-parallel attention this part is replicated on every chip.
+  double replicated_params() const;
+  double routed_expert_params() const { return double(moe_layers()) * routed_experts * expert_params(); }
+  double total_params() const { return replicated_params() + routed_expert_params(); }
+  // Parameters touched per token (top_k routed experts per MoE layer).
+  double active_params() const;
+  // Values cached per token per layer (before kv_compression).
+  double kv_values_per_token_layer() const;
+  // KV-cache bytes per token over all layers, after compression.
+  double kv_bytes_per_token() const;
+};
+
+Model model_from_yaml(const YAML::Node& root, const std::string& file);
+// Imports a Hugging Face config.json (DeepSeek-V3/R1, Kimi K2, Qwen3-MoE, gpt-oss,
+// Llama-style). Unsupported architectures raise ConfigError naming the missing key.
+Model model_from_hf_config(const std::string& path);
+// Loads either form by extension (.json = Hugging Face config, otherwise YAML).
+Model load_model(const std::string& path);
+
+}  // namespace stacksim

@@ -1,0 +1,131 @@
+#include "config/platform.h"
+
+#include <stdexcept>
+
+namespace stacksim {
+
+const char* precision_name(Precision p) {
+  switch (p) {
+    case Precision::FP4: return "fp4";
+    case Precision::FP8: return "fp8";
+    case Precision::INT8: return "int8";
+    case Precision::BF16: return "bf16";
+  }
+  return "?";
+}
+
+double precision_bytes(Precision p) {
+  switch (p) {
+    case Precision::FP4: return 0.5;
+    case Precision::FP8: return 1;
+    case Precision::INT8: return 1;
+    case Precision::BF16: return 2;
+  }
+  return 2;
+}
+
+Precision read_precision(MapReader& r, const std::string& key) {
+  std::string s = r.choice(key, {"fp4", "fp8", "int8", "bf16"});
+  if (s == "fp4") return Precision::FP4;
+  if (s == "fp8") return Precision::FP8;
+  if (s == "int8") return Precision::INT8;
+  return Precision::BF16;
+}
+
+double Chip::peak(Precision p) const {
+  // Order of fallbacks: the precision itself, then successively wider ones.
+  static const std::map<Precision, std::vector<Precision>> fallbacks = {
+      {Precision::FP4, {Precision::FP4, Precision::FP8, Precision::INT8, Precision::BF16}},
+      {Precision::FP8, {Precision::FP8, Precision::INT8, Precision::BF16}},
+      {Precision::INT8, {Precision::INT8, Precision::FP8, Precision::BF16}},
+      {Precision::BF16, {Precision::BF16}},
+  };
+  for (Precision q : fallbacks.at(p)) {
+    auto it = flops.find(q);
+    if (it != flops.end()) return it->second;
+  }
+  throw std::logic_error("chip has no bf16 peak");  // platform_from_yaml requires bf16
+}
+
+double Cost::per_chip_second(double watts) const {
+  if (rental) return rental_per_chip_second;
+  return capex_per_chip / lifetime + watts * pue * electricity_price;
+}
+
+Platform platform_from_yaml(const YAML::Node& root, const std::string& file) {
+  Platform p;
+  p.file = file;
+  MapReader r(root, file, "");
+  p.name = r.str("name");
+  p.description = r.str_or("description", "");
+
+  MapReader c = r.child("chip");
+  p.chip.name = c.str("name");
+  MapReader f = c.child("flops");
+  const std::pair<const char*, Precision> precisions[] = {
+      {"fp4", Precision::FP4}, {"fp8", Precision::FP8}, {"int8", Precision::INT8}, {"bf16", Precision::BF16}};
+  for (const auto& [key, prec] : precisions)
+    if (f.has(key)) p.chip.flops[prec] = f.quantity(key, Dimension::Flops, 1);
+  f.finish();
+  if (!p.chip.flops.count(Precision::BF16)) f.fail("bf16", "missing required key (every chip needs a bf16 peak)");
+  p.chip.hbm_capacity = c.quantity("hbm_capacity", Dimension::Bytes, 1);
+  p.chip.hbm_bandwidth = c.quantity("hbm_bandwidth", Dimension::Bandwidth, 1);
+  p.chip.power_idle = c.quantity("power_idle", Dimension::Power, 0);
+  p.chip.power_busy = c.quantity("power_busy", Dimension::Power, 0);
+  if (p.chip.power_busy < p.chip.power_idle) c.fail("power_busy", "must be at least power_idle");
+  c.finish();
+
+  MapReader su = r.child("scale_up");
+  p.scale_up.name = su.str("name");
+  p.scale_up.chips_per_domain = static_cast<int>(su.integer("chips_per_domain", 1, 1 << 20));
+  p.scale_up.bandwidth_per_chip = su.quantity("bandwidth_per_chip", Dimension::Bandwidth, 1);
+  p.scale_up.latency = su.quantity("latency", Dimension::Time, 0);
+  p.scale_up.topology = su.choice("topology", {"switched", "full_mesh", "torus"});
+  su.finish();
+
+  MapReader so = r.child("scale_out");
+  p.scale_out.name = so.str("name");
+  p.scale_out.nic_bandwidth_per_chip = so.quantity("nic_bandwidth_per_chip", Dimension::Bandwidth, 1);
+  p.scale_out.latency = so.quantity("latency", Dimension::Time, 0);
+  p.scale_out.oversubscription = so.quantity("oversubscription", Dimension::Number, 1);
+  so.finish();
+
+  MapReader cl = r.child("cluster");
+  p.cluster_chips = static_cast<int>(cl.integer("chips", 1, 1 << 24));
+  cl.finish();
+
+  MapReader st = r.child("stack");
+  p.stack.name = st.str("name");
+  p.stack.gemm_efficiency = st.quantity("gemm_efficiency", Dimension::Number, 1e-3, 1);
+  p.stack.attention_efficiency = st.quantity("attention_efficiency", Dimension::Number, 1e-3, 1);
+  p.stack.memory_efficiency = st.quantity("memory_efficiency", Dimension::Number, 1e-3, 1);
+  p.stack.scale_up_efficiency = st.quantity("scale_up_efficiency", Dimension::Number, 1e-3, 1);
+  p.stack.scale_out_efficiency = st.quantity("scale_out_efficiency", Dimension::Number, 1e-3, 1);
+  p.stack.layer_overhead = st.quantity("layer_overhead", Dimension::Time, 0);
+  p.stack.step_overhead = st.quantity("step_overhead", Dimension::Time, 0);
+  p.stack.hbm_reserved = st.quantity("hbm_reserved", Dimension::Bytes, 0);
+  st.finish();
+  if (p.stack.hbm_reserved >= p.chip.hbm_capacity)
+    st.fail("hbm_reserved", "leaves no HBM for weights and KV cache (must be below chip.hbm_capacity)");
+
+  MapReader co = r.child("cost");
+  const bool has_rental = co.has("rental_per_chip_hour"), has_own = co.has("ownership");
+  if (has_rental == has_own) co.fail("rental_per_chip_hour", "give exactly one of rental_per_chip_hour or ownership");
+  if (has_rental) {
+    p.cost.rental = true;
+    p.cost.rental_per_chip_second = co.quantity("rental_per_chip_hour", Dimension::MoneyPerTime, 0);
+  } else {
+    p.cost.rental = false;
+    MapReader o = co.child("ownership");
+    p.cost.capex_per_chip = o.quantity("capex_per_chip", Dimension::Money, 0);
+    p.cost.lifetime = o.quantity("lifetime", Dimension::Time, 1);
+    p.cost.electricity_price = o.quantity("electricity_price", Dimension::EnergyPrice, 0);
+    p.cost.pue = o.quantity("pue", Dimension::Number, 1, 5);
+    o.finish();
+  }
+  co.finish();
+  r.finish();
+  return p;
+}
+
+}  // namespace stacksim

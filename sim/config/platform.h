@@ -1,0 +1,87 @@
+// Platform: one cluster of identical chips — the chip, its scale-up domain, the
+// scale-out network, the software stack's achieved efficiencies, and the price.
+// Loaded from platforms/*.yaml; all values SI (seconds, bytes, bytes/s, FLOP/s, W, $).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "config/yaml_reader.h"
+
+namespace stacksim {
+
+enum class Precision { FP4, FP8, INT8, BF16 };
+const char* precision_name(Precision p);
+double precision_bytes(Precision p);
+// Reads one of "fp4", "fp8", "int8", "bf16".
+Precision read_precision(MapReader& r, const std::string& key);
+
+struct Chip {
+  std::string name;
+  std::map<Precision, double> flops;  // dense peak FLOP/s per precision
+  double hbm_capacity = 0;            // bytes
+  double hbm_bandwidth = 0;           // bytes/s
+  double power_idle = 0;              // W
+  double power_busy = 0;              // W
+
+  // Peak FLOP/s for GEMMs in precision p. Falls back to a wider precision's peak
+  // when the chip lists none for p (a chip without FP4 runs FP4 weights at FP8 speed).
+  double peak(Precision p) const;
+};
+
+struct ScaleUp {
+  std::string name;
+  int chips_per_domain = 1;
+  double bandwidth_per_chip = 0;  // bytes/s, per direction
+  double latency = 0;             // s
+  std::string topology = "switched";
+};
+
+struct ScaleOut {
+  std::string name;
+  double nic_bandwidth_per_chip = 0;  // bytes/s, per direction
+  double latency = 0;                 // s
+  double oversubscription = 1;        // >= 1: the fabric carries 1/x of the NICs' sum
+};
+
+// Achieved fractions of peak and fixed costs of the software stack (CUDA, CANN ...).
+struct Stack {
+  std::string name;
+  double gemm_efficiency = 0.6;
+  double attention_efficiency = 0.5;
+  double memory_efficiency = 0.8;
+  double scale_up_efficiency = 0.7;
+  double scale_out_efficiency = 0.8;
+  double layer_overhead = 0;  // s per layer per step (kernel launches, syncs)
+  double step_overhead = 0;   // s per step (scheduler, sampling)
+  double hbm_reserved = 0;    // bytes per chip for activations, workspace and runtime
+};
+
+struct Cost {
+  // Either a rental price, or ownership (capex spread over the lifetime + electricity).
+  bool rental = true;
+  double rental_per_chip_second = 0;  // $/s
+  double capex_per_chip = 0;          // $
+  double lifetime = 0;                // s
+  double electricity_price = 0;       // $/J
+  double pue = 1;
+
+  // $/s for one chip drawing `watts` on average.
+  double per_chip_second(double watts) const;
+};
+
+struct Platform {
+  std::string name;
+  std::string description;
+  std::string file;  // where it was loaded from
+  Chip chip;
+  ScaleUp scale_up;
+  ScaleOut scale_out;
+  int cluster_chips = 0;
+  Stack stack;
+  Cost cost;
+};
+
+Platform platform_from_yaml(const YAML::Node& root, const std::string& file);
+
+}  // namespace stacksim

@@ -1,0 +1,248 @@
+#include "config/scenario.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "perf/perf_model.h"
+
+namespace stacksim {
+
+namespace {
+
+const char* const kSubFiles[] = {"platform", "model", "workload"};
+
+bool is_subfile(const std::string& s) {
+  for (const char* k : kSubFiles)
+    if (s == k) return true;
+  return false;
+}
+
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t dot = key.find('.', start);
+    out.push_back(key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+// Sets root[seg0][seg1]... = value, creating mappings on the way. Each step takes a
+// fresh Node (yaml-cpp's Node assignment would overwrite the tree instead of moving).
+void set_path(YAML::Node node, const std::vector<std::string>& segs, size_t i, const YAML::Node& value,
+              const std::string& key) {
+  if (!node.IsMap() && !node.IsNull())
+    throw ConfigError("--set", 0, 0, key, "cannot set a key below \"" + segs[i - 1] + "\", which is a single value");
+  if (i + 1 == segs.size()) {
+    node[segs[i]] = value;
+    return;
+  }
+  YAML::Node child = node[segs[i]];
+  if (!child) {
+    node[segs[i]] = YAML::Node(YAML::NodeType::Map);
+    child = node[segs[i]];
+  }
+  set_path(child, segs, i + 1, value, key);
+}
+
+YAML::Node parse_value(const Override& o) {
+  try {
+    return YAML::Load(o.second);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("--set", 0, 0, o.first, "value is not valid YAML: " + e.msg);
+  }
+}
+
+// Applies overrides to a file's tree; `prefix` ("platform.") selects which apply and is stripped.
+void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, const std::string& prefix) {
+  for (const auto& o : overrides) {
+    if (o.first.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string key = o.first.substr(prefix.size());
+    auto segs = split_key(key);
+    for (const auto& s : segs)
+      if (s.empty()) throw ConfigError("--set", 0, 0, o.first, "empty key segment");
+    set_path(root, segs, 0, parse_value(o), o.first);
+  }
+}
+
+// A platform:, model: or workload: entry is a file path (relative to the scenario
+// file) or an inline mapping. Returns the tree and the file name used in errors.
+std::pair<YAML::Node, std::string> load_part(MapReader& r, const std::string& key,
+                                             const std::vector<Override>& overrides) {
+  YAML::Node n = r.node(key);
+  std::pair<YAML::Node, std::string> out;
+  if (n.IsMap()) {
+    out = {YAML::Clone(n), r.file()};
+  } else if (n.IsScalar()) {
+    const std::string path = resolve_path(n.Scalar(), r.file());
+    if (path.size() > 5 && path.substr(path.size() - 5) == ".json") {
+      out = {YAML::Node(path), path};  // a Hugging Face config: loaded by load_model
+    } else {
+      try {
+        out = {load_yaml_file(path), path};
+      } catch (const ConfigError& e) {
+        if (e.line() == 0 && std::string(e.what()).find("cannot open") != std::string::npos)
+          r.fail(key, "cannot open \"" + path + "\"");
+        throw;
+      }
+    }
+  } else {
+    r.fail(key, "expected a file path or a mapping");
+  }
+  if (out.first.IsMap()) apply_overrides(out.first, overrides, key + ".");
+  return out;
+}
+
+Serving serving_from_yaml(MapReader& s, const Platform& platform) {
+  Serving v;
+  v.chips = static_cast<int>(s.integer_or("chips", 0, 0, 1 << 24));
+  if (v.chips == 0) v.chips = platform.cluster_chips;
+  v.chips_per_instance = static_cast<int>(s.integer("chips_per_instance", 1, 1 << 20));
+  v.attention_tp = static_cast<int>(s.integer_or("attention_tp", 1, 1, 1 << 10));
+  v.max_seqs_per_chip = static_cast<int>(s.integer_or("max_seqs_per_chip", v.max_seqs_per_chip, 1, 1 << 20));
+  v.token_budget_per_chip =
+      static_cast<int>(s.integer_or("token_budget_per_chip", v.token_budget_per_chip, 1, 1 << 24));
+  v.two_batch_overlap = s.boolean_or("two_batch_overlap", v.two_batch_overlap);
+  v.expert_imbalance = s.quantity_or("expert_imbalance", Dimension::Number, 1.0, 1.0, 1000);
+  v.redundant_experts = static_cast<int>(s.integer_or("redundant_experts", 0, 0, 1 << 20));
+  if (s.has("mtp")) {
+    MapReader m = s.child("mtp");
+    v.mtp_draft_tokens = static_cast<int>(m.integer("draft_tokens", 0, 16));
+    v.mtp_acceptance = m.quantity("acceptance", Dimension::Number, 0, 1);
+    m.finish();
+  }
+  if (s.has("router")) {
+    MapReader rt = s.child("router");
+    v.router = rt.choice("type", {"round_robin", "least_loaded"});
+    rt.finish();
+  }
+  if (v.chips % v.chips_per_instance != 0)
+    s.fail("chips_per_instance", "must divide serving.chips (" + std::to_string(v.chips) + ")");
+  if (v.chips_per_instance % v.attention_tp != 0)
+    s.fail("attention_tp", "must divide chips_per_instance (" + std::to_string(v.chips_per_instance) + ")");
+  return v;
+}
+
+Scenario scenario_from_tree(const YAML::Node& root, const std::string& file, const std::vector<Override>& overrides) {
+  Scenario sc;
+  sc.file = file;
+  MapReader r(root, file, "");
+  sc.name = r.str("name");
+  sc.seed = static_cast<uint64_t>(r.integer_or("seed", 1, 0));
+  auto [ptree, pfile] = load_part(r, "platform", overrides);
+  sc.platform = platform_from_yaml(ptree, pfile);
+  auto [mtree, mfile] = load_part(r, "model", overrides);
+  sc.model = mtree.IsScalar() ? load_model(mfile) : model_from_yaml(mtree, mfile);
+  auto [wtree, wfile] = load_part(r, "workload", overrides);
+  sc.workload = workload_from_yaml(wtree, wfile);
+  MapReader s = r.child("serving");
+  sc.serving = serving_from_yaml(s, sc.platform);
+  if (s.has("precision")) {  // serving precision overrides the model file's
+    MapReader p = s.child("precision");
+    if (p.has("weights")) sc.model.weights = read_precision(p, "weights");
+    if (p.has("activations")) sc.model.activations = read_precision(p, "activations");
+    if (p.has("kv_cache")) sc.model.kv_cache = read_precision(p, "kv_cache");
+    p.finish();
+  }
+  s.finish();
+  if (r.has("simulation")) {
+    MapReader sim = r.child("simulation");
+    sc.horizon = sim.quantity_or("horizon", Dimension::Time, 0, 0);
+    sim.finish();
+  }
+  r.finish();
+
+  // Consistency across files: the weights must leave room for a KV cache.
+  MemoryPlan mem = memory_plan(sc.model, sc.platform, sc.serving);
+  if (mem.kv_bytes_per_chip <= 0) {
+    r.fail("serving", "the model does not fit: weights need " + format_bytes(mem.weights_per_chip) +
+                          " per chip, HBM " + format_bytes(sc.platform.chip.hbm_capacity) + " minus " +
+                          format_bytes(sc.platform.stack.hbm_reserved) +
+                          " reserved leaves no KV cache; use more serving.chips_per_instance");
+  }
+  if (sc.model.routed_experts > 0 &&
+      (sc.model.routed_experts + sc.serving.redundant_experts) < sc.serving.chips_per_instance)
+    r.fail("serving", "more chips per instance than experts (+ redundant): some chips would hold no expert");
+  return sc;
+}
+
+}  // namespace
+
+Override parse_override(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw ConfigError("--set", 0, 0, text, "expected key=value");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::string data_dir() {
+  const char* env = std::getenv("STACKSIM_DATA");
+  return env && *env ? env : STACKSIM_DATA_DIR;
+}
+
+std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& cli_overrides) {
+  YAML::Node base = load_yaml_file(path);
+  if (!base.IsMap()) fail_at(base, path, "(document)", "expected a mapping of keys");
+
+  // Command-line paths for whole files are relative to the current directory.
+  std::vector<Override> cli = cli_overrides;
+  for (auto& o : cli) {
+    if (is_subfile(o.first) && !o.second.empty() && o.second[0] != '/') {
+      char cwd[4096];
+      if (getcwd(cwd, sizeof cwd)) o.second = std::string(cwd) + "/" + o.second;
+    }
+  }
+
+  struct Variant {
+    std::string name;
+    std::vector<Override> sets;
+  };
+  std::vector<Variant> variants;
+  if (base["variants"]) {
+    YAML::Node list = base["variants"];
+    if (!list.IsSequence() || list.size() == 0) fail_at(list, path, "variants", "expected a non-empty list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string where = "variants[" + std::to_string(i) + "]";
+      MapReader vr(list[i], path, where);
+      Variant v;
+      v.name = vr.str("name");
+      if (vr.has("set")) {
+        YAML::Node sets = vr.node("set");
+        if (!sets.IsMap()) fail_at(sets, path, where + ".set", "expected a mapping of key: value overrides");
+        for (const auto& kv : sets) {
+          YAML::Emitter e;
+          e << YAML::Flow << kv.second;
+          v.sets.push_back({kv.first.Scalar(), e.c_str()});
+        }
+      }
+      vr.finish();
+      variants.push_back(std::move(v));
+    }
+  } else {
+    variants.push_back({"", {}});
+  }
+
+  std::vector<Scenario> out;
+  for (const auto& v : variants) {
+    YAML::Node tree = YAML::Clone(base);
+    tree.remove("variants");
+    std::vector<Override> all = v.sets;
+    all.insert(all.end(), cli.begin(), cli.end());
+    // Scenario-level keys: everything except keys reaching into platform/model/workload files.
+    std::vector<Override> top, sub;
+    for (const auto& o : all) {
+      const std::string first = split_key(o.first)[0];
+      (is_subfile(first) && o.first.size() > first.size() ? sub : top).push_back(o);
+    }
+    apply_overrides(tree, top, "");
+    Scenario sc = scenario_from_tree(tree, path, sub);
+    if (!v.name.empty()) sc.name = v.name;
+    out.push_back(std::move(sc));
+  }
+  return out;
+}
+
+}  // namespace stacksim

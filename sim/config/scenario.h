@@ -1,0 +1,60 @@
+// Scenario: one simulation's full input — platform, model, workload, how the model is
+// served, and the seed. A scenario file may list `variants:` (each a name and a map of
+// overrides) that run as separate simulations and print side by side.
+//
+// Overrides ("--set key=value") use the scenario's key paths. Keys under platform.,
+// model. and workload. reach into the referenced files ("platform.chip.hbm_bandwidth=20 TB/s");
+// `platform=...` (and model=, workload=) swaps the whole file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/model.h"
+#include "config/platform.h"
+#include "config/workload.h"
+
+namespace stacksim {
+
+struct Serving {
+  int chips = 0;                  // chips serving (0 in YAML = the platform's cluster.chips)
+  int chips_per_instance = 8;     // expert-parallel degree of one instance
+  int attention_tp = 1;           // tensor parallelism of attention; data-parallel ranks = chips / tp
+  int max_seqs_per_chip = 256;    // running sequences per data-parallel rank
+  int token_budget_per_chip = 8192;  // tokens per rank per step (chunked prefill budget)
+  bool two_batch_overlap = true;  // hide dispatch/combine behind computation
+  double expert_imbalance = 1.0;  // busiest chip's routed tokens / the mean (1 = perfectly balanced)
+  int redundant_experts = 0;      // extra expert replicas per instance (EPLB)
+  int mtp_draft_tokens = 0;       // multi-token prediction: draft tokens per step
+  double mtp_acceptance = 0;      // probability each draft token is accepted
+  std::string router = "round_robin";
+
+  int instances() const { return chips / chips_per_instance; }
+  int dp_ranks() const { return chips_per_instance / attention_tp; }
+};
+
+struct Scenario {
+  std::string name;
+  std::string file;
+  uint64_t seed = 1;
+  Platform platform;
+  Model model;
+  Workload workload;
+  Serving serving;
+  double horizon = 0;  // stop simulating at this time (0 = run until every request is done)
+};
+
+// "key=value" from the command line; value is YAML (so lists and maps work).
+using Override = std::pair<std::string, std::string>;
+Override parse_override(const std::string& text);
+
+// Loads a scenario file: one Scenario per variant (or one if it lists none), each with
+// the variant's overrides and then `overrides` applied. Throws ConfigError.
+std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& overrides);
+
+// The directory holding the shipped platforms/, models/, workloads/ and scenarios/.
+std::string data_dir();
+
+}  // namespace stacksim

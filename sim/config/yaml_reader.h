@@ -1,0 +1,75 @@
+// MapReader: strict, located reading of one YAML mapping into plain values.
+//
+// Every accessor names the key it reads; finish() rejects any key that was not read,
+// so a typo never silently does nothing. Every failure throws ConfigError with the
+// file, line, column and full key path ("serving.router.type").
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/error.h"
+#include "config/units.h"
+
+namespace stacksim {
+
+// Loads a YAML file, turning parse errors and unreadable files into ConfigError.
+YAML::Node load_yaml_file(const std::string& path);
+
+class MapReader {
+ public:
+  // REQUIRES: node is a mapping (throws ConfigError otherwise). `path` is the key path
+  // of this mapping ("" for a document root), used as the prefix in error messages.
+  MapReader(const YAML::Node& node, std::string file, std::string path);
+
+  bool has(const std::string& key) const;
+  const std::string& file() const { return file_; }
+  std::string path_of(const std::string& key) const;
+
+  // Required values (throw when missing or malformed).
+  std::string str(const std::string& key);
+  bool boolean(const std::string& key);
+  int64_t integer(const std::string& key, int64_t min = std::numeric_limits<int64_t>::min(),
+                  int64_t max = std::numeric_limits<int64_t>::max());
+  // A number (or a quantity of dimension `d`) within [min, max].
+  double quantity(const std::string& key, Dimension d, double min = -std::numeric_limits<double>::max(),
+                  double max = std::numeric_limits<double>::max());
+  MapReader child(const std::string& key);
+  YAML::Node node(const std::string& key);  // raw sub-node, marked as read
+
+  // Optional values: the default when the key is absent, the same checks otherwise.
+  std::string str_or(const std::string& key, const std::string& def);
+  bool boolean_or(const std::string& key, bool def);
+  int64_t integer_or(const std::string& key, int64_t def, int64_t min = std::numeric_limits<int64_t>::min(),
+                     int64_t max = std::numeric_limits<int64_t>::max());
+  double quantity_or(const std::string& key, Dimension d, double def,
+                     double min = -std::numeric_limits<double>::max(),
+                     double max = std::numeric_limits<double>::max());
+  // One of `choices`, or the default when absent.
+  std::string choice(const std::string& key, const std::vector<std::string>& choices);
+  std::string choice_or(const std::string& key, const std::vector<std::string>& choices, const std::string& def);
+
+  // Throws for the first key of the mapping that no accessor read.
+  void finish() const;
+
+  // Throws ConfigError located at `key` (or at the mapping when key is absent).
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const;
+
+ private:
+  YAML::Node get(const std::string& key);  // required scalar-or-any node
+  YAML::Node node_;
+  std::string file_;
+  std::string path_;
+  std::set<std::string> read_;
+};
+
+// Throws ConfigError located at `node` in `file` with key path `path`.
+[[noreturn]] void fail_at(const YAML::Node& node, const std::string& file, const std::string& path,
+                          const std::string& what);
+
+}  // namespace stacksim

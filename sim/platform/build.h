@@ -1,0 +1,25 @@
+// Builds the SimGrid platform of one cluster: a host per chip, grouped in scale-up
+// domains (a star zone per NVLink / UB domain, a split-duplex link per chip at the
+// scale-up bandwidth), and the domains joined by the scale-out network (one uplink per
+// domain carrying its chips' NIC bandwidth divided by the oversubscription).
+//
+// This is the only file that creates S4U platform objects; it also sets the network
+// model options suited to RDMA and NVLink (no TCP latency/bandwidth factors).
+#pragma once
+
+#include <simgrid/s4u.hpp>
+
+#include <vector>
+
+#include "config/platform.h"
+
+namespace stacksim {
+
+struct ClusterHosts {
+  std::vector<simgrid::s4u::Host*> chips;  // in placement order: domain by domain
+};
+
+// REQUIRES: called once per process, after the Engine is created and before run().
+ClusterHosts build_platform(simgrid::s4u::Engine& engine, const Platform& platform, int chips);
+
+}  // namespace stacksim

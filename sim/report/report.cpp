@@ -1,0 +1,149 @@
+#include "report/report.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <stdexcept>
+
+namespace stacksim {
+
+namespace {
+
+using nlohmann::json;
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+// Milliseconds with 3 significant-ish digits.
+std::string ms(double s) { return s >= 10 ? fmt("%.0f", s * 1e3) : fmt("%.1f", s * 1e3); }
+
+struct Row {
+  std::string label;
+  std::function<std::string(const json&)> cell;
+};
+
+const json& at(const json& j, std::initializer_list<const char*> path) {
+  const json* p = &j;
+  for (const char* k : path) p = &p->at(k);
+  return *p;
+}
+
+double num(const json& j, std::initializer_list<const char*> path) { return at(j, path).get<double>(); }
+
+std::vector<Row> rows() {
+  auto lat = [](const char* metric, const char* q) {
+    return [=](const json& j) { return ms(num(j, {"latency_s", metric, q})); };
+  };
+  return {
+      {"platform", [](const json& j) { return at(j, {"platform"}).get<std::string>(); }},
+      {"model", [](const json& j) { return at(j, {"model"}).get<std::string>(); }},
+      {"workload", [](const json& j) { return at(j, {"workload"}).get<std::string>(); }},
+      {"chips (instances x chips)",
+       [](const json& j) {
+         return std::to_string(at(j, {"layout", "chips"}).get<int>()) + " (" +
+                std::to_string(at(j, {"layout", "instances"}).get<int>()) + "x" +
+                std::to_string(at(j, {"layout", "chips_per_instance"}).get<int>()) + ")";
+       }},
+      {"requests done / generated",
+       [](const json& j) {
+         return std::to_string(at(j, {"requests", "completed"}).get<long long>()) + " / " +
+                std::to_string(at(j, {"requests", "generated"}).get<long long>());
+       }},
+      {"rejected / in flight",
+       [](const json& j) {
+         return std::to_string(at(j, {"requests", "rejected"}).get<long long>()) + " / " +
+                std::to_string(at(j, {"requests", "in_flight"}).get<long long>());
+       }},
+      {"simulated time (s)", [](const json& j) { return fmt("%.1f", num(j, {"simulated_seconds"})); }},
+      {"throughput (req/s)", [](const json& j) { return fmt("%.2f", num(j, {"throughput", "requests_per_s"})); }},
+      {"input tok/s", [](const json& j) { return fmt("%.0f", num(j, {"throughput", "input_tokens_per_s"})); }},
+      {"output tok/s", [](const json& j) { return fmt("%.0f", num(j, {"throughput", "output_tokens_per_s"})); }},
+      {"input tok/s per chip",
+       [](const json& j) { return fmt("%.1f", num(j, {"throughput", "input_tokens_per_s_per_chip"})); }},
+      {"output tok/s per chip",
+       [](const json& j) { return fmt("%.1f", num(j, {"throughput", "output_tokens_per_s_per_chip"})); }},
+      {"TTFT p50 / p90 / p99 (ms)",
+       [=](const json& j) { return lat("ttft", "p50")(j) + " / " + lat("ttft", "p90")(j) + " / " + lat("ttft", "p99")(j); }},
+      {"TPOT p50 / p90 / p99 (ms)",
+       [=](const json& j) { return lat("tpot", "p50")(j) + " / " + lat("tpot", "p90")(j) + " / " + lat("tpot", "p99")(j); }},
+      {"E2E p50 / p90 / p99 (s)",
+       [](const json& j) {
+         return fmt("%.2f", num(j, {"latency_s", "e2e", "p50"})) + " / " + fmt("%.2f", num(j, {"latency_s", "e2e", "p90"})) +
+                " / " + fmt("%.2f", num(j, {"latency_s", "e2e", "p99"}));
+       }},
+      {"KV cache mean / peak use",
+       [](const json& j) {
+         return fmt("%.0f%%", 100 * num(j, {"kv_cache", "mean_utilisation"})) + " / " +
+                fmt("%.0f%%", 100 * num(j, {"kv_cache", "peak_utilisation"}));
+       }},
+      {"busy fraction", [](const json& j) { return fmt("%.0f%%", 100 * num(j, {"engine", "busy_fraction"})); }},
+      {"chip-hours", [](const json& j) { return fmt("%.2f", num(j, {"cost", "chip_hours"})); }},
+      {"$ per chip-hour", [](const json& j) { return fmt("%.2f", num(j, {"cost", "usd_per_chip_hour"})); }},
+      {"$ per M input tokens", [](const json& j) { return fmt("%.3f", num(j, {"cost", "usd_per_m_input"})); }},
+      {"$ per M output tokens", [](const json& j) { return fmt("%.3f", num(j, {"cost", "usd_per_m_output"})); }},
+  };
+}
+
+}  // namespace
+
+void print_table(std::ostream& out, const std::vector<json>& summaries, const std::vector<double>& wall) {
+  std::vector<std::string> labels;
+  std::vector<std::vector<std::string>> cells;  // [row][column]
+  labels.push_back("scenario");
+  cells.emplace_back();
+  for (const auto& s : summaries) cells.back().push_back(s.at("scenario").get<std::string>());
+  for (const auto& r : rows()) {
+    labels.push_back(r.label);
+    cells.emplace_back();
+    for (const auto& s : summaries) cells.back().push_back(r.cell(s));
+  }
+  if (!wall.empty()) {
+    labels.push_back("wall time (s)");
+    cells.emplace_back();
+    for (double w : wall) cells.back().push_back(fmt("%.2f", w));
+  }
+  size_t lw = 0;
+  for (const auto& l : labels) lw = std::max(lw, l.size());
+  std::vector<size_t> cw(summaries.size(), 0);
+  for (const auto& row : cells)
+    for (size_t c = 0; c < row.size(); ++c) cw[c] = std::max(cw[c], row[c].size());
+  for (size_t r = 0; r < labels.size(); ++r) {
+    out << labels[r] << std::string(lw - labels[r].size(), ' ');
+    for (size_t c = 0; c < cells[r].size(); ++c)
+      out << " | " << std::string(cw[c] - cells[r][c].size(), ' ') << cells[r][c];
+    out << "\n";
+    if (r == 0) {
+      out << std::string(lw, '-');
+      for (size_t c = 0; c < cw.size(); ++c) out << "-+-" << std::string(cw[c], '-');
+      out << "\n";
+    }
+  }
+}
+
+void write_file_atomic(const std::string& path, const std::string& contents) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+    f << contents;
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot write " + path + ": " + why);
+  }
+}
+
+}  // namespace stacksim

@@ -1,0 +1,34 @@
+#include <catch2/catch.hpp>
+
+#include "config/units.h"
+
+using namespace stacksim;
+
+TEST_CASE("units parse to SI", "[units]") {
+  std::string why;
+  CHECK(*parse_quantity("22 TB/s", Dimension::Bandwidth, &why) == Approx(22e12));
+  CHECK(*parse_quantity("400 Gb/s", Dimension::Bandwidth, &why) == Approx(50e9));
+  CHECK(*parse_quantity("288 GB", Dimension::Bytes, &why) == Approx(288e9));
+  CHECK(*parse_quantity("1 GiB", Dimension::Bytes, &why) == Approx(1073741824.0));
+  CHECK(*parse_quantity("50 PFLOPS", Dimension::Flops, &why) == Approx(5e16));
+  CHECK(*parse_quantity("5 ms", Dimension::Time, &why) == Approx(5e-3));
+  CHECK(*parse_quantity("4 y", Dimension::Time, &why) == Approx(4 * 365.25 * 86400));
+  CHECK(*parse_quantity("1.2 kW", Dimension::Power, &why) == Approx(1200));
+  CHECK(*parse_quantity("$2.21/h", Dimension::MoneyPerTime, &why) == Approx(2.21 / 3600));
+  CHECK(*parse_quantity("$8.2M", Dimension::Money, &why) == Approx(8.2e6));
+  CHECK(*parse_quantity("$0.08/kWh", Dimension::EnergyPrice, &why) == Approx(0.08 / 3.6e6));
+  CHECK(*parse_quantity("20/s", Dimension::Rate, &why) == Approx(20));
+  CHECK(*parse_quantity("60%", Dimension::Number, &why) == Approx(0.6));
+}
+
+TEST_CASE("units reject malformed quantities with a reason", "[units]") {
+  std::string why;
+  CHECK_FALSE(parse_quantity("22 TB", Dimension::Bandwidth, &why));
+  CHECK(why.find("unknown unit \"TB\"") != std::string::npos);
+  CHECK_FALSE(parse_quantity("288", Dimension::Bytes, &why));
+  CHECK(why.find("a unit is required") != std::string::npos);
+  CHECK_FALSE(parse_quantity("fast", Dimension::Time, &why));
+  CHECK_FALSE(parse_quantity("inf s", Dimension::Time, &why));
+  CHECK_FALSE(parse_quantity("2.21/h", Dimension::MoneyPerTime, &why));
+  CHECK_FALSE(parse_quantity("$2.21/week", Dimension::MoneyPerTime, &why));
+}
