@@ -48,9 +48,10 @@ static void check_model(const Model& m, MapReader& r) {
   if (m.routed_experts > 0 && m.top_k > m.routed_experts) r.fail("moe", "moe.top_k exceeds moe.routed_experts");
 }
 
-Model model_from_yaml(const YAML::Node& root, const std::string& file) {
+Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
   Model m;
-  MapReader r(root, file, "");
+  MapReader r(root, origin, "");
+  const std::string& file = origin.file;
   m.name = r.str("name");
   m.description = r.str_or("description", "");
   m.source = r.str_or("source", "");

@@ -72,7 +72,7 @@ struct Model {
   double kv_bytes_per_token() const;
 };
 
-Model model_from_yaml(const YAML::Node& root, const std::string& file);
+Model model_from_yaml(const YAML::Node& root, const Origin& origin);
 // Imports a Hugging Face config.json (DeepSeek-V3/R1, Kimi K2, Qwen3-MoE, gpt-oss,
 // Llama-style). Unsupported architectures raise ConfigError naming the missing key.
 Model model_from_hf_config(const std::string& path);

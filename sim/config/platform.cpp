@@ -52,10 +52,10 @@ double Cost::per_chip_second(double watts) const {
   return capex_per_chip / lifetime + watts * pue * electricity_price;
 }
 
-Platform platform_from_yaml(const YAML::Node& root, const std::string& file) {
+Platform platform_from_yaml(const YAML::Node& root, const Origin& origin) {
   Platform p;
-  p.file = file;
-  MapReader r(root, file, "");
+  p.file = origin.file;
+  MapReader r(root, origin, "");
   p.name = r.str("name");
   p.description = r.str_or("description", "");
 

@@ -82,6 +82,6 @@ struct Platform {
   Cost cost;
 };
 
-Platform platform_from_yaml(const YAML::Node& root, const std::string& file);
+Platform platform_from_yaml(const YAML::Node& root, const Origin& origin);
 
 }  // namespace stacksim

@@ -57,8 +57,10 @@ YAML::Node parse_value(const Override& o) {
   }
 }
 
-// Applies overrides to a file's tree; `prefix` ("platform.") selects which apply and is stripped.
-void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, const std::string& prefix) {
+// Applies the overrides whose key starts with `prefix` ("platform.") to a file's tree,
+// with the prefix stripped, and records them in `origin` for error messages.
+void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, const std::string& prefix,
+                     Origin* origin) {
   for (const auto& o : overrides) {
     if (o.first.compare(0, prefix.size(), prefix) != 0) continue;
     const std::string key = o.first.substr(prefix.size());
@@ -66,34 +68,43 @@ void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, co
     for (const auto& s : segs)
       if (s.empty()) throw ConfigError("--set", 0, 0, o.first, "empty key segment");
     set_path(root, segs, 0, parse_value(o), o.first);
+    origin->overrides[key] = o.first + "=" + o.second;
   }
 }
 
+struct Part {
+  YAML::Node tree;  // a mapping, or a scalar path for a Hugging Face config.json
+  Origin origin;
+};
+
 // A platform:, model: or workload: entry is a file path (relative to the scenario
-// file) or an inline mapping. Returns the tree and the file name used in errors.
-std::pair<YAML::Node, std::string> load_part(MapReader& r, const std::string& key,
-                                             const std::vector<Override>& overrides) {
+// file) or an inline mapping; `overrides` reaching into it ("platform.chip...") apply.
+Part load_part(MapReader& r, const std::string& key, const std::vector<Override>& overrides) {
   YAML::Node n = r.node(key);
-  std::pair<YAML::Node, std::string> out;
+  Part out{YAML::Node(), Origin(r.file())};
   if (n.IsMap()) {
-    out = {YAML::Clone(n), r.file()};
+    out.tree = n;
   } else if (n.IsScalar()) {
     const std::string path = resolve_path(n.Scalar(), r.file());
+    out.origin = Origin(path);
     if (path.size() > 5 && path.substr(path.size() - 5) == ".json") {
-      out = {YAML::Node(path), path};  // a Hugging Face config: loaded by load_model
-    } else {
-      try {
-        out = {load_yaml_file(path), path};
-      } catch (const ConfigError& e) {
-        if (e.line() == 0 && std::string(e.what()).find("cannot open") != std::string::npos)
-          r.fail(key, "cannot open \"" + path + "\"");
-        throw;
-      }
+      out.tree = YAML::Node(path);  // a Hugging Face config: loaded by load_model
+      for (const auto& o : overrides)
+        if (o.first.compare(0, key.size() + 1, key + ".") == 0)
+          throw ConfigError("--set", 0, 0, o.first, "cannot override keys of a Hugging Face config.json");
+      return out;
+    }
+    try {
+      out.tree = load_yaml_file(path);
+    } catch (const ConfigError& e) {
+      if (e.line() == 0 && std::string(e.what()).find("cannot open") != std::string::npos)
+        r.fail(key, "cannot open \"" + path + "\"");
+      throw;
     }
   } else {
     r.fail(key, "expected a file path or a mapping");
   }
-  if (out.first.IsMap()) apply_overrides(out.first, overrides, key + ".");
+  apply_overrides(out.tree, overrides, key + ".", &out.origin);
   return out;
 }
 
@@ -127,18 +138,18 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   return v;
 }
 
-Scenario scenario_from_tree(const YAML::Node& root, const std::string& file, const std::vector<Override>& overrides) {
+Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const std::vector<Override>& overrides) {
   Scenario sc;
-  sc.file = file;
-  MapReader r(root, file, "");
+  sc.file = origin.file;
+  MapReader r(root, origin, "");
   sc.name = r.str("name");
   sc.seed = static_cast<uint64_t>(r.integer_or("seed", 1, 0));
-  auto [ptree, pfile] = load_part(r, "platform", overrides);
-  sc.platform = platform_from_yaml(ptree, pfile);
-  auto [mtree, mfile] = load_part(r, "model", overrides);
-  sc.model = mtree.IsScalar() ? load_model(mfile) : model_from_yaml(mtree, mfile);
-  auto [wtree, wfile] = load_part(r, "workload", overrides);
-  sc.workload = workload_from_yaml(wtree, wfile);
+  const Part platform = load_part(r, "platform", overrides);
+  sc.platform = platform_from_yaml(platform.tree, platform.origin);
+  const Part model = load_part(r, "model", overrides);
+  sc.model = model.tree.IsScalar() ? load_model(model.origin.file) : model_from_yaml(model.tree, model.origin);
+  const Part workload = load_part(r, "workload", overrides);
+  sc.workload = workload_from_yaml(workload.tree, workload.origin);
   MapReader s = r.child("serving");
   sc.serving = serving_from_yaml(s, sc.platform);
   if (s.has("precision")) {  // serving precision overrides the model file's
@@ -184,7 +195,9 @@ std::string data_dir() {
 }
 
 std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& cli_overrides) {
-  YAML::Node base = load_yaml_file(path);
+  // Each variant parses the file afresh: yaml-cpp's Clone would drop the line numbers.
+  const YAML::Node base = load_yaml_file(path);
+  auto fresh = [&] { return load_yaml_file(path); };
   if (!base.IsMap()) fail_at(base, path, "(document)", "expected a mapping of keys");
 
   // Command-line paths for whole files are relative to the current directory.
@@ -227,18 +240,19 @@ std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<
 
   std::vector<Scenario> out;
   for (const auto& v : variants) {
-    YAML::Node tree = YAML::Clone(base);
+    YAML::Node tree = fresh();
     tree.remove("variants");
     std::vector<Override> all = v.sets;
     all.insert(all.end(), cli.begin(), cli.end());
-    // Scenario-level keys: everything except keys reaching into platform/model/workload files.
+    // Scenario-level keys: everything except keys reaching into platform/model/workload.
     std::vector<Override> top, sub;
     for (const auto& o : all) {
       const std::string first = split_key(o.first)[0];
       (is_subfile(first) && o.first.size() > first.size() ? sub : top).push_back(o);
     }
-    apply_overrides(tree, top, "");
-    Scenario sc = scenario_from_tree(tree, path, sub);
+    Origin origin(path);
+    apply_overrides(tree, top, "", &origin);
+    Scenario sc = scenario_from_tree(tree, origin, sub);
     if (!v.name.empty()) sc.name = v.name;
     out.push_back(std::move(sc));
   }

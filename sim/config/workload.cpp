@@ -32,10 +32,11 @@ static LengthDist read_lengths(MapReader r) {
   return d;
 }
 
-Workload workload_from_yaml(const YAML::Node& root, const std::string& file) {
+Workload workload_from_yaml(const YAML::Node& root, const Origin& origin) {
   Workload w;
+  const std::string& file = origin.file;
   w.file = file;
-  MapReader r(root, file, "");
+  MapReader r(root, origin, "");
   w.name = r.str("name");
   w.description = r.str_or("description", "");
   const std::string type = r.choice("type", {"stream", "closed_loop", "azure_trace"});

@@ -45,7 +45,7 @@ struct Workload {
   int64_t limit = 0;         // azure_trace: first N rows (0 = all)
 };
 
-Workload workload_from_yaml(const YAML::Node& root, const std::string& file);
+Workload workload_from_yaml(const YAML::Node& root, const Origin& origin);
 
 // Resolves `path` relative to the directory of `relative_to_file` (absolute paths unchanged).
 std::string resolve_path(const std::string& path, const std::string& relative_to_file);

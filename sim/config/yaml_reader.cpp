@@ -8,10 +8,13 @@
 
 namespace stacksim {
 
-void fail_at(const YAML::Node& node, const std::string& file, const std::string& path, const std::string& what) {
+void fail_at(const YAML::Node& node, const Origin& origin, const std::string& path, const std::string& what) {
+  for (const auto& [key, text] : origin.overrides)
+    if (path == key || path.compare(0, key.size() + 1, key + ".") == 0)
+      throw ConfigError(origin.file + " (--set " + text + ")", 0, 0, path, what);
   const YAML::Mark m = node.Mark();
-  if (m.is_null()) throw ConfigError(file + " (--set)", 0, 0, path, what);
-  throw ConfigError(file, m.line + 1, m.column + 1, path, what);
+  if (m.is_null()) throw ConfigError(origin.file, 0, 0, path, what);
+  throw ConfigError(origin.file, m.line + 1, m.column + 1, path, what);
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
@@ -28,11 +31,11 @@ YAML::Node load_yaml_file(const std::string& path) {
   }
 }
 
-MapReader::MapReader(const YAML::Node& node, std::string file, std::string path)
-    : node_(node), file_(std::move(file)), path_(std::move(path)) {
-  if (!node_.IsMap()) fail_at(node_, file_, path_.empty() ? "(document)" : path_, "expected a mapping of keys");
+MapReader::MapReader(const YAML::Node& node, const Origin& origin, std::string path)
+    : node_(node), origin_(origin), path_(std::move(path)) {
+  if (!node_.IsMap()) fail_at(node_, origin_, path_.empty() ? "(document)" : path_, "expected a mapping of keys");
   for (const auto& kv : node_) {
-    if (!kv.first.IsScalar()) fail_at(kv.first, file_, path_, "keys must be plain names");
+    if (!kv.first.IsScalar()) fail_at(kv.first, origin_, path_, "keys must be plain names");
   }
 }
 
@@ -42,37 +45,37 @@ std::string MapReader::path_of(const std::string& key) const { return path_.empt
 
 void MapReader::fail(const std::string& key, const std::string& what) const {
   YAML::Node n = node_[key];
-  fail_at(n ? n : node_, file_, path_of(key), what);
+  fail_at(n ? n : node_, origin_, path_of(key), what);
 }
 
 YAML::Node MapReader::get(const std::string& key) {
   YAML::Node n = node_[key];
-  if (!n) fail_at(node_, file_, path_of(key), "missing required key");
+  if (!n) fail_at(node_, origin_, path_of(key), "missing required key");
   read_.insert(key);
   return n;
 }
 
-static const std::string& scalar_or_fail(const YAML::Node& n, const std::string& file, const std::string& path) {
+static const std::string& scalar_or_fail(const YAML::Node& n, const Origin& file, const std::string& path) {
   if (!n.IsScalar()) fail_at(n, file, path, "expected a single value, found a list or mapping");
   return n.Scalar();
 }
 
 std::string MapReader::str(const std::string& key) {
   YAML::Node n = get(key);
-  return scalar_or_fail(n, file_, path_of(key));
+  return scalar_or_fail(n, origin_, path_of(key));
 }
 
 bool MapReader::boolean(const std::string& key) {
   YAML::Node n = get(key);
-  const std::string& s = scalar_or_fail(n, file_, path_of(key));
+  const std::string& s = scalar_or_fail(n, origin_, path_of(key));
   if (s == "true" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "no" || s == "off") return false;
-  fail_at(n, file_, path_of(key), "expected true or false, found \"" + s + "\"");
+  fail_at(n, origin_, path_of(key), "expected true or false, found \"" + s + "\"");
 }
 
 int64_t MapReader::integer(const std::string& key, int64_t min, int64_t max) {
   YAML::Node n = get(key);
-  const std::string& s = scalar_or_fail(n, file_, path_of(key));
+  const std::string& s = scalar_or_fail(n, origin_, path_of(key));
   errno = 0;
   char* end = nullptr;
   long long v = std::strtoll(s.c_str(), &end, 10);
@@ -81,34 +84,34 @@ int64_t MapReader::integer(const std::string& key, int64_t min, int64_t max) {
     char* end2 = nullptr;
     double d = std::strtod(s.c_str(), &end2);
     if (s.empty() || *end2 != '\0' || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9e18)
-      fail_at(n, file_, path_of(key), "expected a whole number, found \"" + s + "\"");
+      fail_at(n, origin_, path_of(key), "expected a whole number, found \"" + s + "\"");
     v = static_cast<long long>(d);
   }
   if (v < min || v > max) {
     std::string range = v < min ? "at least " + std::to_string(min) : "at most " + std::to_string(max);
-    fail_at(n, file_, path_of(key), "expected a whole number " + range + ", found " + s);
+    fail_at(n, origin_, path_of(key), "expected a whole number " + range + ", found " + s);
   }
   return v;
 }
 
 double MapReader::quantity(const std::string& key, Dimension d, double min, double max) {
   YAML::Node n = get(key);
-  const std::string& s = scalar_or_fail(n, file_, path_of(key));
+  const std::string& s = scalar_or_fail(n, origin_, path_of(key));
   std::string why;
   auto v = parse_quantity(s, d, &why);
-  if (!v) fail_at(n, file_, path_of(key), why);
+  if (!v) fail_at(n, origin_, path_of(key), why);
   if (*v < min || *v > max) {
     std::ostringstream os;
     os << "value " << s << " is out of range (";
     if (*v < min) os << "must be at least " << min;
     else os << "must be at most " << max;
     os << " in SI units)";
-    fail_at(n, file_, path_of(key), os.str());
+    fail_at(n, origin_, path_of(key), os.str());
   }
   return *v;
 }
 
-MapReader MapReader::child(const std::string& key) { return MapReader(get(key), file_, path_of(key)); }
+MapReader MapReader::child(const std::string& key) { return MapReader(get(key), origin_, path_of(key)); }
 
 YAML::Node MapReader::node(const std::string& key) { return get(key); }
 
@@ -138,7 +141,7 @@ std::string MapReader::choice_or(const std::string& key, const std::vector<std::
 void MapReader::finish() const {
   for (const auto& kv : node_) {
     const std::string& k = kv.first.Scalar();
-    if (!read_.count(k)) fail_at(kv.first, file_, path_of(k), "unknown key");
+    if (!read_.count(k)) fail_at(kv.first, origin_, path_of(k), "unknown key");
   }
 }
 

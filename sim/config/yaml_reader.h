@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,14 +22,25 @@ namespace stacksim {
 // Loads a YAML file, turning parse errors and unreadable files into ConfigError.
 YAML::Node load_yaml_file(const std::string& path);
 
+// Where a YAML tree came from: its file, and the command-line overrides applied to it
+// (key path inside this file -> "key=value" as the user wrote it). Errors at an
+// overridden key name the override instead of a line of the file.
+struct Origin {
+  Origin(std::string f) : file(std::move(f)) {}  // NOLINT: implicit, a plain file is an Origin
+  Origin(const char* f) : file(f) {}               // NOLINT
+  std::string file;
+  std::map<std::string, std::string> overrides;
+};
+
 class MapReader {
  public:
   // REQUIRES: node is a mapping (throws ConfigError otherwise). `path` is the key path
   // of this mapping ("" for a document root), used as the prefix in error messages.
-  MapReader(const YAML::Node& node, std::string file, std::string path);
+  MapReader(const YAML::Node& node, const Origin& origin, std::string path);
 
   bool has(const std::string& key) const;
-  const std::string& file() const { return file_; }
+  const std::string& file() const { return origin_.file; }
+  const Origin& origin() const { return origin_; }
   std::string path_of(const std::string& key) const;
 
   // Required values (throw when missing or malformed).
@@ -63,13 +75,13 @@ class MapReader {
  private:
   YAML::Node get(const std::string& key);  // required scalar-or-any node
   YAML::Node node_;
-  std::string file_;
+  Origin origin_;
   std::string path_;
   std::set<std::string> read_;
 };
 
-// Throws ConfigError located at `node` in `file` with key path `path`.
-[[noreturn]] void fail_at(const YAML::Node& node, const std::string& file, const std::string& path,
+// Throws ConfigError located at `node` of `origin` with key path `path`.
+[[noreturn]] void fail_at(const YAML::Node& node, const Origin& origin, const std::string& path,
                           const std::string& what);
 
 }  // namespace stacksim

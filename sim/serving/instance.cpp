@@ -118,13 +118,18 @@ void Instance::finish_step(const std::vector<Chunk>& chunks, double now) {
 
 void Instance::run() {
   std::vector<Chunk> chunks;
+  // Only this actor takes this mutex: it is held for the whole run so that checking
+  // for work and going to sleep cannot be separated by a yield (a lost wake-up).
+  std::unique_lock<sg4::Mutex> lock(*mutex_);
   while (true) {
     admit();
     if (prefilling_.empty() && decoding_.empty()) {
-      std::unique_lock<sg4::Mutex> lock(*mutex_);
       idle_ = true;
       wake_->wait(lock);
       idle_ = false;
+      // Let every other actor due at this instant run first, so that requests arriving
+      // together start in the same step whatever order SimGrid wakes actors in.
+      sg4::this_actor::yield();
       continue;
     }
     chunks.clear();

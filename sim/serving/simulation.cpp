@@ -80,14 +80,16 @@ class Simulation : public InstanceListener {
   bool past_horizon(double t) const { return sc_.horizon > 0 && t > sc_.horizon; }
 
   // Waits for a completion (or the horizon). Returns false at the horizon.
-  bool wait_for_progress() {
-    std::unique_lock<sg4::Mutex> lock(*mutex_);
+  bool wait_for_progress(std::unique_lock<sg4::Mutex>& lock) {
     if (sc_.horizon > 0) return wake_->wait_until(lock, sc_.horizon) == std::cv_status::no_timeout;
     wake_->wait(lock);
     return true;
   }
 
   void source() {
+    // Held for the whole run (only this actor takes it), so that a completion cannot
+    // slip in between checking for work and waiting.
+    std::unique_lock<sg4::Mutex> lock(*mutex_);
     RequestSpec spec;
     bool stop = false;
     while (!stop) {
@@ -101,10 +103,10 @@ class Simulation : public InstanceListener {
         submit(spec);
       }
       if (stop || gen_->exhausted()) break;
-      if (!wait_for_progress()) break;  // closed loop: the next request follows a completion
+      if (!wait_for_progress(lock)) break;  // closed loop: the next request follows a completion
     }
     while (outstanding_ > 0)
-      if (!wait_for_progress()) break;
+      if (!wait_for_progress(lock)) break;
     end_time_ = sg4::Engine::get_clock();
     if (sc_.horizon > 0 && outstanding_ > 0) end_time_ = sc_.horizon;
   }

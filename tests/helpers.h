@@ -1,0 +1,39 @@
+// Test helpers: load a scenario from tests/data and simulate it in a child process
+// (SimGrid allows one simulation per process).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cli/isolate.h"
+#include "config/scenario.h"
+#include "serving/simulation.h"
+#include "workload/generator.h"
+
+namespace stacksim::test {
+
+inline std::string data(const std::string& name) { return std::string(STACKSIM_TEST_DIR) + "/data/" + name; }
+inline std::string repo(const std::string& name) { return std::string(STACKSIM_DATA_DIR) + "/" + name; }
+
+inline Scenario load_one(const std::string& path, const std::vector<Override>& overrides = {}) {
+  auto all = load_scenarios(path, overrides);
+  return all.at(0);
+}
+
+// Simulates `sc` in a child process and returns its summary. Throws on failure.
+inline nlohmann::json run(const Scenario& sc) {
+  auto results = run_isolated({[&] { return simulate(sc, make_generator(sc.workload, sc.seed)).dump(); }}, 1);
+  if (!results[0].ok) throw std::runtime_error("simulation failed: " + results[0].error);
+  return nlohmann::json::parse(results[0].output);
+}
+
+// Runs a shell command, returning its exit code and what it printed (stdout + stderr).
+struct Shell {
+  int code;
+  std::string output;
+};
+Shell shell(const std::string& command);
+
+}  // namespace stacksim::test

@@ -1,0 +1,125 @@
+// End-to-end tests of the stacksim binary: determinism, bad input, help.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "helpers.h"
+
+using stacksim::test::data;
+using stacksim::test::shell;
+
+namespace {
+
+std::string bin() { return STACKSIM_BIN; }
+
+std::string read(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+// A fresh directory for one test's files.
+std::string temp_dir() {
+  char tmpl[] = "/tmp/stacksim-test-XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// A valid scenario whose lines the malformed variants below replace.
+std::string scenario(const std::string& serving_block, const std::string& extra = "") {
+  return "name: t\n"
+         "platform: " + data("tiny-platform.yaml") + "\n"
+         "model: " + data("tiny-moe.yaml") + "\n"
+         "workload: " + data("tiny-workload.yaml") + "\n" +
+         serving_block + extra;
+}
+
+}  // namespace
+
+TEST_CASE("the same seed gives byte-identical JSON", "[cli][determinism]") {
+  const std::string dir = temp_dir();
+  const std::string cmd = bin() + " run " + data("busy.yaml") + " -q -o ";
+  REQUIRE(shell(cmd + dir + "/a.json").code == 0);
+  REQUIRE(shell(cmd + dir + "/b.json --jobs 2").code == 0);
+  const std::string a = read(dir + "/a.json"), b = read(dir + "/b.json");
+  CHECK(a.size() > 1000);
+  CHECK(a == b);
+  // A different seed gives a different run.
+  REQUIRE(shell(cmd + dir + "/c.json --set seed=12").code == 0);
+  CHECK(read(dir + "/c.json") != a);
+}
+
+TEST_CASE("malformed scenarios give one error line naming file, line and key; exit 2; no output", "[cli][errors]") {
+  const std::string dir = temp_dir();
+  struct Case {
+    const char* what;
+    std::string text;
+    std::string expect;  // substring of the one error line, after the file name
+  };
+  const std::string ok_serving = "serving:\n  chips: 4\n  chips_per_instance: 4\n";
+  const std::vector<Case> cases = {
+      {"unknown key", scenario("serving:\n  chips: 4\n  chips_per_instance: 4\n  chipz: 2\n"),
+       ":8:3: serving.chipz: unknown key"},
+      {"wrong unit", scenario(ok_serving, "simulation:\n  horizon: 5 parsecs\n"),
+       ":9:12: simulation.horizon: expected a duration"},
+      {"missing field", scenario("serving:\n  chips: 4\n"), ":6:3: serving.chips_per_instance: missing required key"},
+      {"negative number", scenario("serving:\n  chips: -4\n  chips_per_instance: 4\n"),
+       ":6:10: serving.chips: expected a whole number at least 0, found -4"},
+      {"not a number", scenario("serving:\n  chips: many\n  chips_per_instance: 4\n"),
+       ":6:10: serving.chips: expected a whole number"},
+      {"bad choice", scenario(ok_serving + "  router: {type: random}\n"), ":8:18: serving.router.type: expected one of"},
+      {"indivisible", scenario("serving:\n  chips: 6\n  chips_per_instance: 4\n"),
+       ": serving.chips_per_instance: must divide serving.chips (6)"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    const std::string file = dir + "/bad.yaml", out = dir + "/out.json";
+    write(file, c.text);
+    const auto r = shell(bin() + " run " + file + " -o " + out);
+    CHECK(r.code == 2);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+    CHECK(r.output.rfind("stacksim: error: " + file, 0) == 0);
+    CHECK(r.output.find(c.expect) != std::string::npos);
+    CHECK_FALSE(exists(out));
+    INFO(r.output);
+  }
+}
+
+TEST_CASE("errors in referenced files and overrides name that file and key", "[cli][errors]") {
+  const std::string dir = temp_dir();
+  // A platform with a bandwidth given in bytes: the error points into the platform file.
+  std::string platform = read(data("tiny-platform.yaml"));
+  platform.replace(platform.find("hbm_bandwidth: 1 TB/s"), 21, "hbm_bandwidth: 1 TB");
+  write(dir + "/p.yaml", platform);
+  auto r = shell(bin() + " run " + data("lone.yaml") + " --set platform=" + dir + "/p.yaml");
+  CHECK(r.code == 2);
+  CHECK(r.output.find(dir + "/p.yaml:8:18: chip.hbm_bandwidth: expected a bandwidth") != std::string::npos);
+  // An override with a wrong unit names the override.
+  r = shell(bin() + " run " + data("lone.yaml") + " --set platform.chip.hbm_bandwidth=3");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("tiny-platform.yaml (--set platform.chip.hbm_bandwidth=3): chip.hbm_bandwidth: expected a bandwidth") != std::string::npos);
+  // A missing scenario file.
+  r = shell(bin() + " run " + dir + "/nope.yaml");
+  CHECK(r.code == 2);
+  CHECK(r.output == "stacksim: error: " + dir + "/nope.yaml: cannot open file\n");
+  // A bad command-line option.
+  r = shell(bin() + " run --frobnicate");
+  CHECK(r.code == 2);
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+}
+
+TEST_CASE("help documents every option", "[cli]") {
+  auto r = shell(bin() + " --help");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("stacksim run [SCENARIO.yaml]") != std::string::npos);
+  r = shell(bin() + " run --help");
+  CHECK(r.code == 0);
+  for (const char* opt : {"--set", "--output", "--jobs", "--quiet"}) CHECK(r.output.find(opt) != std::string::npos);
+}

@@ -1,0 +1,122 @@
+#include <catch2/catch.hpp>
+
+#include "helpers.h"
+#include "perf/perf_model.h"
+
+using namespace stacksim;
+using stacksim::test::data;
+using stacksim::test::repo;
+
+namespace {
+
+Scenario v3_on(const std::string& platform, std::vector<Override> extra = {}) {
+  std::vector<Override> o = {{"platform", repo("platforms/" + platform + ".yaml")},
+                             {"model", repo("models/deepseek-v3.yaml")},
+                             {"serving.chips", "64"},
+                             {"serving.chips_per_instance", "32"}};
+  o.insert(o.end(), extra.begin(), extra.end());
+  return test::load_one(data("lone.yaml"), o);
+}
+
+BatchShape decode(int64_t seqs, double kv_per_seq) {
+  BatchShape b;
+  b.decode_seqs = seqs;
+  b.decode_kv_tokens = seqs * kv_per_seq;
+  return b;
+}
+
+BatchShape prefill(int64_t tokens) {
+  BatchShape b;
+  b.prefill_tokens = tokens;
+  b.prefill_attn_pairs = double(tokens) * double(tokens + 1) / 2;
+  b.max_chunk = tokens;
+  b.prefill_seqs_done = 1;
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("memory-bound decode time grows with KV length and with batch", "[perf]") {
+  Scenario sc = v3_on("vera-rubin-nvl72");
+  PerfModel pm(sc.model, sc.platform, sc.serving);
+  const double dp = sc.serving.dp_ranks();
+  double prev = 0;
+  for (double kv : {1000.0, 4000.0, 16000.0, 64000.0}) {
+    const double t = pm.step_time(decode(int64_t(64 * dp), kv)).total;
+    CHECK(t > prev);
+    prev = t;
+  }
+  prev = 0;
+  for (int64_t per_rank : {1, 8, 64, 256}) {
+    const double t = pm.step_time(decode(int64_t(per_rank * dp), 4000)).total;
+    CHECK(t > prev);
+    prev = t;
+  }
+  // Decode attention reads the whole KV of every sequence: at long contexts the
+  // attention part grows linearly in the KV it reads.
+  const double a1 = pm.step_time(decode(int64_t(64 * dp), 32000)).attention;
+  const double a2 = pm.step_time(decode(int64_t(64 * dp), 64000)).attention;
+  CHECK(a2 / a1 == Approx(2.0).epsilon(0.1));
+}
+
+TEST_CASE("compute-bound prefill grows with tokens, attention quadratically", "[perf]") {
+  Scenario sc = v3_on("vera-rubin-nvl72");
+  PerfModel pm(sc.model, sc.platform, sc.serving);
+  const StepTime t4 = pm.step_time(prefill(4096));
+  const StepTime t8 = pm.step_time(prefill(8192));
+  const StepTime t16 = pm.step_time(prefill(16384));
+  CHECK(t8.total > t4.total);
+  CHECK(t16.total > t8.total);
+  // Core attention FLOPs are quadratic in the prompt: doubling it roughly quadruples
+  // the attention part once projections are small beside the core.
+  const StepTime t64 = pm.step_time(prefill(65536));
+  const StepTime t128 = pm.step_time(prefill(131072));
+  CHECK(t128.attention / t64.attention == Approx(4.0).epsilon(0.15));
+  // Expert GEMMs are linear in tokens once compute-bound (at 8k tokens per step they
+  // still mostly read weights).
+  CHECK(t128.experts / t64.experts == Approx(2.0).epsilon(0.01));
+  CHECK(t16.experts / t8.experts < 2.0);
+}
+
+TEST_CASE("two-batch overlap never makes a step slower than its longest part, nor than no overlap", "[perf]") {
+  for (const char* platform : {"vera-rubin-nvl72", "ascend-950pr"}) {
+    Scenario on = v3_on(platform, {{"serving.two_batch_overlap", "true"}});
+    Scenario off = v3_on(platform, {{"serving.two_batch_overlap", "false"}});
+    PerfModel pon(on.model, on.platform, on.serving), poff(off.model, off.platform, off.serving);
+    for (const BatchShape& b : {decode(32 * 16, 4000), decode(32 * 256, 2000), prefill(8192), prefill(500)}) {
+      const StepTime a = pon.step_time(b), n = poff.step_time(b);
+      INFO(platform);
+      CHECK(a.total >= std::max(a.compute(), a.comm) + a.overhead);
+      CHECK(a.total <= n.total + 1e-15);
+      CHECK(n.total == Approx(n.compute() + n.comm + n.overhead));
+    }
+  }
+}
+
+TEST_CASE("MTP raises tokens per step by the expected amount", "[perf]") {
+  Scenario none = v3_on("vera-rubin-nvl72");
+  CHECK(PerfModel(none.model, none.platform, none.serving).tokens_per_step() == 1.0);
+  Scenario one = v3_on("vera-rubin-nvl72", {{"serving.mtp", "{draft_tokens: 1, acceptance: 0.7}"}});
+  PerfModel p1(one.model, one.platform, one.serving);
+  CHECK(p1.tokens_per_step() == Approx(1.7));
+  Scenario two = v3_on("vera-rubin-nvl72", {{"serving.mtp", "{draft_tokens: 2, acceptance: 0.8}"}});
+  CHECK(PerfModel(two.model, two.platform, two.serving).tokens_per_step() == Approx(1 + 0.8 + 0.64));
+  // Verifying drafts costs compute: a step with MTP is slower, but not by more than the
+  // extra tokens it verifies.
+  PerfModel p0(none.model, none.platform, none.serving);
+  const BatchShape b = decode(32 * 64, 4000);
+  CHECK(p1.step_time(b).total > p0.step_time(b).total);
+  CHECK(p1.step_time(b).total < 2.0 * p0.step_time(b).total);
+}
+
+TEST_CASE("KV capacity is HBM minus weights and reserve", "[perf]") {
+  Scenario sc = test::load_one(data("lone.yaml"));
+  MemoryPlan mp = memory_plan(sc.model, sc.platform, sc.serving);
+  const double routed = sc.model.routed_expert_params() / 4;
+  CHECK(mp.weights_per_chip == Approx((sc.model.replicated_params() + routed) * 2));
+  CHECK(mp.kv_bytes_per_chip == Approx(4e9 - 1e9 - mp.weights_per_chip));
+  // GQA, 2 kv heads * 128 * 2 (K and V) * 4 layers * 2 bytes = 4096 bytes per token.
+  CHECK(mp.kv_bytes_per_token == 4096);
+  CHECK(mp.kv_tokens_per_rank == int64_t(mp.kv_bytes_per_chip / 4096));
+  CHECK(mp.kv_tokens_per_instance == 4 * mp.kv_tokens_per_rank);
+}

@@ -1,0 +1,102 @@
+#include <catch2/catch.hpp>
+
+#include "helpers.h"
+#include "perf/perf_model.h"
+
+using namespace stacksim;
+using stacksim::test::data;
+
+TEST_CASE("a lone request's latency is its prefill time plus the decode step times", "[serving][analytic]") {
+  Scenario sc = test::load_one(data("lone.yaml"));
+  const nlohmann::json r = test::run(sc);
+  PerfModel pm(sc.model, sc.platform, sc.serving);
+  const int64_t in = 3000, out = 50;
+
+  BatchShape p;
+  p.prefill_tokens = in;
+  p.prefill_attn_pairs = double(in) * double(in + 1) / 2;
+  p.prefill_seqs_done = 1;
+  p.max_chunk = in;
+  const double prefill = pm.step_time(p).total;
+  double expected = prefill;
+  for (int64_t i = 0; i < out - 1; ++i) {
+    BatchShape d;
+    d.decode_seqs = 1;
+    d.decode_kv_tokens = double(in + 1 + i);
+    expected += pm.step_time(d).total;
+  }
+  REQUIRE(r["requests"]["completed"] == 1);
+  CHECK(r["latency_s"]["ttft"]["p50"].get<double>() == Approx(prefill).epsilon(1e-9));
+  CHECK(r["latency_s"]["e2e"]["p50"].get<double>() == Approx(expected).epsilon(1e-9));
+  // With a constant decode step it is exactly prefill + (n - 1) x step: check the step is
+  // nearly constant here (the KV grows by 49 tokens out of 3000).
+  BatchShape d0;
+  d0.decode_seqs = 1;
+  d0.decode_kv_tokens = in + 1;
+  const double step = pm.step_time(d0).total;
+  CHECK(r["latency_s"]["e2e"]["p50"].get<double>() == Approx(prefill + (out - 1) * step).epsilon(1e-3));
+  CHECK(r["latency_s"]["tpot"]["p50"].get<double>() == Approx((expected - prefill) / (out - 1)).epsilon(1e-9));
+}
+
+TEST_CASE("a prompt longer than the token budget is prefilled in chunks", "[serving][analytic]") {
+  Scenario sc = test::load_one(data("lone.yaml"), {{"serving.token_budget_per_chip", "1024"}});
+  const nlohmann::json r = test::run(sc);
+  PerfModel pm(sc.model, sc.platform, sc.serving);
+  double ttft = 0;
+  int64_t done = 0;
+  for (int64_t c : {1024, 1024, 952}) {
+    BatchShape p;
+    p.prefill_tokens = c;
+    p.prefill_attn_pairs = double(c) * double(done) + double(c) * double(c + 1) / 2;
+    p.max_chunk = c;
+    p.prefill_seqs_done = done + c == 3000 ? 1 : 0;
+    ttft += pm.step_time(p).total;
+    done += c;
+  }
+  CHECK(r["latency_s"]["ttft"]["p50"].get<double>() == Approx(ttft).epsilon(1e-9));
+}
+
+TEST_CASE("no request is lost: each completes or is rejected with a reason", "[serving][invariant]") {
+  // Small KV cache: 3.5 GB of the 4 GB reserved, so long prompts can never fit.
+  Scenario sc = test::load_one(data("busy.yaml"), {{"platform.stack.hbm_reserved", "3.5 GB"}});
+  const nlohmann::json r = test::run(sc);
+  const auto& q = r["requests"];
+  CHECK(q["generated"] == 3000);
+  CHECK(q["in_flight"] == 0);
+  CHECK(q["completed"].get<int64_t>() + q["rejected"].get<int64_t>() == 3000);
+  CHECK(q["rejected"].get<int64_t>() > 0);
+  // Prompts above the KV capacity of one rank (~67k tokens) can never be served.
+  CHECK(q["rejected_by_reason"]["exceeds_kv_capacity"].get<int64_t>() > 0);
+  int64_t by_reason = 0;
+  for (const auto& [reason, n] : q["rejected_by_reason"].items()) by_reason += n.get<int64_t>();
+  CHECK(by_reason == q["rejected"].get<int64_t>());
+  CHECK(r["latency_s"]["e2e"]["count"] == q["completed"]);
+}
+
+TEST_CASE("KV-cache use never exceeds capacity", "[serving][invariant]") {
+  Scenario sc = test::load_one(data("busy.yaml"), {{"platform.stack.hbm_reserved", "3.5 GB"}});
+  const nlohmann::json r = test::run(sc);
+  CHECK(r["kv_cache"]["overflows"] == 0);
+  // The cache was the bottleneck (requests waited for it) and yet stayed within capacity.
+  CHECK(r["kv_cache"]["peak_utilisation"].get<double>() > 0.8);
+  CHECK(r["kv_cache"]["peak_utilisation"].get<double>() <= 1.0);
+}
+
+TEST_CASE("a horizon stops the run and counts unfinished requests as in flight", "[serving][invariant]") {
+  Scenario sc = test::load_one(data("busy.yaml"), {{"simulation.horizon", "2 s"}});
+  const nlohmann::json r = test::run(sc);
+  const auto& q = r["requests"];
+  CHECK(r["simulated_seconds"].get<double>() == Approx(2.0));
+  CHECK(q["in_flight"].get<int64_t>() > 0);
+  CHECK(q["completed"].get<int64_t>() + q["rejected"].get<int64_t>() + q["in_flight"].get<int64_t>() ==
+        q["generated"].get<int64_t>());
+}
+
+TEST_CASE("closed loop keeps at most `users` requests in flight", "[serving]") {
+  Scenario sc = test::load_one(data("lone.yaml"), {{"workload.users", "4"}, {"workload.requests", "20"}});
+  const nlohmann::json r = test::run(sc);
+  CHECK(r["requests"]["completed"] == 20);
+  // Four users with identical requests on one instance: every request sees the same
+  // batch (4 prefills together, 4 decodes together), so all latencies are equal.
+  CHECK(r["latency_s"]["e2e"]["p99"].get<double>() == Approx(r["latency_s"]["e2e"]["p50"].get<double>()));
+}
