@@ -2,11 +2,14 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstdio>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "cli/isolate.h"
 #include "config/scenario.h"
+#include "perf/perf_model.h"
 #include "report/report.h"
 #include "serving/simulation.h"
 #include "workload/generator.h"
@@ -24,11 +27,13 @@ const char* kMainHelp =
     "\n"
     "Usage:\n"
     "  stacksim run [SCENARIO.yaml] [--set key=value]... [--output FILE] [--jobs N]\n"
+    "  stacksim info [SCENARIO.yaml] [--set key=value]...\n"
     "  stacksim --help | --version\n"
     "\n"
     "Commands:\n"
     "  run    simulate a scenario (with no file: the built-in default scenario,\n"
     "         DeepSeek V4 on Ascend 950PR vs Vera Rubin NVL72) and print a table\n"
+    "  info   print what a scenario's inputs imply (sizes, memory, step times)\n"
     "\n"
     "`stacksim run --help` lists the options of run. Exit codes: 0 success,\n"
     "1 a simulation failed, 2 bad input (one error line naming file, line and key).\n";
@@ -123,6 +128,102 @@ int cmd_run(const std::vector<std::string>& args) {
   return 0;
 }
 
+namespace {
+
+void print_step(const char* label, const StepTime& t, double tokens_per_chip) {
+  std::printf("  %-34s %9.2f ms  (attention %.2f, ffn %.2f, experts %.2f, dispatch/combine %.2f, overhead %.2f)"
+              "  %8.0f tok/s/chip\n",
+              label, t.total * 1e3, t.attention * 1e3, t.ffn * 1e3, t.experts * 1e3, t.comm * 1e3,
+              t.overhead * 1e3, tokens_per_chip / t.total);
+}
+
+// Prints the derived numbers behind a scenario: model sizes, memory per chip, and the
+// performance model's step times at representative batch shapes.
+void describe(const Scenario& sc) {
+  const Model& m = sc.model;
+  const Platform& p = sc.platform;
+  const Serving& s = sc.serving;
+  const PerfModel pm(m, p, s);
+  const MemoryPlan& mem = pm.memory();
+  std::printf("== %s\n", sc.name.c_str());
+  std::printf("model %s: %.1fB total, %.2fB active parameters; weights %s (%s); KV %.1f KB per token (%s)\n",
+              m.name.c_str(), m.total_params() / 1e9, m.active_params() / 1e9,
+              format_bytes(m.total_params() * precision_bytes(m.weights)).c_str(), precision_name(m.weights),
+              m.kv_bytes_per_token() / 1e3, precision_name(m.kv_cache));
+  std::printf("platform %s: %s, %.0f TFLOPS %s, HBM %s at %s/s; scale-up %d chips at %s/s; NIC %s/s; %s\n",
+              p.name.c_str(), p.chip.name.c_str(), p.chip.peak(m.activations) / 1e12, precision_name(m.activations),
+              format_bytes(p.chip.hbm_capacity).c_str(), format_bytes(p.chip.hbm_bandwidth).c_str(),
+              p.scale_up.chips_per_domain, format_bytes(p.scale_up.bandwidth_per_chip).c_str(),
+              format_bytes(p.scale_out.nic_bandwidth_per_chip).c_str(), p.stack.name.c_str());
+  std::printf("serving: %d chips = %d instances x %d (EP%d, attention DP%d x TP%d)\n", s.chips, s.instances(),
+              s.chips_per_instance, s.chips_per_instance, s.dp_ranks(), s.attention_tp);
+  std::printf("memory per chip: weights %s, reserved %s, KV cache %s = %lld tokens per rank, %lld per instance\n",
+              format_bytes(mem.weights_per_chip).c_str(), format_bytes(p.stack.hbm_reserved).c_str(),
+              format_bytes(mem.kv_bytes_per_chip).c_str(), static_cast<long long>(mem.kv_tokens_per_rank),
+              static_cast<long long>(mem.kv_tokens_per_instance));
+  std::printf("step times (busiest chip):\n");
+  const double ctx = 4096, dp = s.dp_ranks();
+  for (int b : std::set<int>{1, 16, 64, s.max_seqs_per_chip}) {
+    BatchShape d;
+    d.decode_seqs = static_cast<int64_t>(b * dp);
+    d.decode_kv_tokens = double(d.decode_seqs) * ctx;
+    char label[64];
+    std::snprintf(label, sizeof label, "decode %d seq/chip, 4k context", b);
+    print_step(label, pm.step_time(d), b * pm.tokens_per_step());
+  }
+  BatchShape pf;
+  const int64_t chunk = s.token_budget_per_chip;
+  pf.prefill_tokens = static_cast<int64_t>(chunk * dp);
+  pf.max_chunk = chunk;
+  pf.prefill_attn_pairs = double(pf.prefill_tokens) * double(chunk + 1) / 2;
+  pf.prefill_seqs_done = static_cast<int64_t>(dp);
+  char label[64];
+  std::snprintf(label, sizeof label, "prefill %lld-token prompts", static_cast<long long>(chunk));
+  print_step(label, pm.step_time(pf), double(chunk));
+}
+
+int cmd_info(const std::vector<std::string>& args) {
+  po::options_description opts("Options of `stacksim info [SCENARIO.yaml]`");
+  opts.add_options()("help,h", "print this help")("set,s", po::value<std::vector<std::string>>()->composing(),
+                                                   "override a scenario key (as for run)");
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("scenario", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return bad_usage(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: stacksim info [SCENARIO.yaml] [--set key=value]...\n\n"
+                 "Prints what the scenario's inputs imply, without simulating: model sizes,\n"
+                 "memory per chip and KV capacity, and step times at representative batches.\n\n"
+              << opts << "\n";
+    return 0;
+  }
+  std::vector<std::string> files = vm.count("scenario") ? vm["scenario"].as<std::vector<std::string>>()
+                                                        : std::vector<std::string>{};
+  if (files.size() > 1) return bad_usage("info takes one scenario file");
+  const std::string path = files.empty() ? data_dir() + "/scenarios/default.yaml" : files[0];
+  try {
+    std::vector<Override> overrides;
+    if (vm.count("set"))
+      for (const auto& s : vm["set"].as<std::vector<std::string>>()) overrides.push_back(parse_override(s));
+    for (const auto& sc : load_scenarios(path, overrides)) describe(sc);
+  } catch (const ConfigError& e) {
+    std::cerr << "stacksim: error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int main_dispatch(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -136,6 +237,7 @@ int main_dispatch(int argc, char** argv) {
   const std::string cmd = args[0];
   args.erase(args.begin());
   if (cmd == "run") return cmd_run(args);
+  if (cmd == "info") return cmd_info(args);
   return bad_usage("unknown command \"" + cmd + "\" (try stacksim --help)");
 }
 
