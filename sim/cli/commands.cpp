@@ -43,55 +43,78 @@ int bad_usage(const std::string& what) {
   return 2;
 }
 
-}  // namespace
+// A command that takes [SCENARIO.yaml] and --set overrides, plus its own options.
+struct ScenarioCommand {
+  std::string name;    // "run"
+  std::string usage;   // the help text above the options
+  po::variables_map vm;
+  std::string path;    // the scenario file (the default scenario when none is given)
+  std::vector<Override> overrides;
+};
 
-int cmd_run(const std::vector<std::string>& args) {
-  po::options_description opts("Options of `stacksim run [SCENARIO.yaml]`");
+// Parses `args` for `cmd`. Returns -1 to go on, or the exit code (help printed: 0;
+// bad usage or a malformed --set: 2).
+int parse_scenario_command(const std::vector<std::string>& args, po::options_description& opts,
+                           ScenarioCommand* cmd) {
   opts.add_options()("help,h", "print this help")(
       "set,s", po::value<std::vector<std::string>>()->composing(),
       "override a scenario key, e.g. --set serving.chips=256 or --set platform.chip.hbm_bandwidth=\"20 TB/s\"; "
       "keys under platform., model. and workload. reach into those files; platform=PATH swaps the file "
-      "(paths given here are relative to the current directory); repeatable")(
-      "output,o", po::value<std::string>(), "write the summaries as JSON to FILE (written atomically)")(
-      "jobs,j", po::value<int>()->default_value(1), "simulations to run at once (one process each)")(
-      "quiet,q", "do not print the table");
+      "(paths given here are relative to the current directory); repeatable");
   po::options_description hidden;
   hidden.add_options()("scenario", po::value<std::vector<std::string>>());
   po::options_description all;
   all.add(opts).add(hidden);
   po::positional_options_description pos;
   pos.add("scenario", -1);
-
-  po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), cmd->vm);
+    po::notify(cmd->vm);
   } catch (const po::error& e) {
     return bad_usage(e.what());
   }
-  if (vm.count("help")) {
-    std::cout << "Usage: stacksim run [SCENARIO.yaml] [options]\n\n"
-                 "Simulates the scenario (each of its variants in its own process) and prints\n"
-                 "throughput, TTFT/TPOT/E2E percentiles, KV-cache use, chip-hours and dollars per\n"
-                 "million tokens side by side. Without SCENARIO.yaml runs "
-              << data_dir() << "/scenarios/default.yaml.\n\n"
-              << opts << "\n";
+  if (cmd->vm.count("help")) {
+    std::cout << "Usage: stacksim " << cmd->name << " [SCENARIO.yaml] [options]\n\n" << cmd->usage << "\n" << opts << "\n";
     return 0;
   }
-  std::vector<std::string> files = vm.count("scenario") ? vm["scenario"].as<std::vector<std::string>>()
-                                                        : std::vector<std::string>{};
-  if (files.size() > 1) return bad_usage("run takes one scenario file, got " + std::to_string(files.size()));
-  const std::string path = files.empty() ? data_dir() + "/scenarios/default.yaml" : files[0];
+  const auto files = cmd->vm.count("scenario") ? cmd->vm["scenario"].as<std::vector<std::string>>()
+                                               : std::vector<std::string>{};
+  if (files.size() > 1)
+    return bad_usage(cmd->name + " takes one scenario file, got " + std::to_string(files.size()));
+  cmd->path = files.empty() ? data_dir() + "/scenarios/default.yaml" : files[0];
+  try {
+    if (cmd->vm.count("set"))
+      for (const auto& s : cmd->vm["set"].as<std::vector<std::string>>()) cmd->overrides.push_back(parse_override(s));
+  } catch (const ConfigError& e) {
+    std::cerr << "stacksim: error: " << e.what() << "\n";
+    return 2;
+  }
+  return -1;
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  ScenarioCommand cmd;
+  cmd.name = "run";
+  cmd.usage =
+      "Simulates the scenario (each of its variants in its own process) and prints\n"
+      "throughput, TTFT/TPOT/E2E percentiles, KV-cache use, chip-hours and dollars per\n"
+      "million tokens side by side. Without SCENARIO.yaml runs " + data_dir() + "/scenarios/default.yaml.\n";
+  po::options_description opts("Options of `stacksim run [SCENARIO.yaml]`");
+  opts.add_options()("output,o", po::value<std::string>(), "write the summaries as JSON to FILE (written atomically)")(
+      "jobs,j", po::value<int>()->default_value(1), "simulations to run at once (one process each)")(
+      "quiet,q", "do not print the table");
+  if (int code = parse_scenario_command(args, opts, &cmd); code >= 0) return code;
+  const po::variables_map& vm = cmd.vm;
+  const std::string& path = cmd.path;
   const int jobs = vm["jobs"].as<int>();
   if (jobs < 1) return bad_usage("--jobs must be at least 1");
 
   std::vector<Scenario> scenarios;
   std::vector<std::unique_ptr<Generator>> generators;
   try {
-    std::vector<Override> overrides;
-    if (vm.count("set"))
-      for (const auto& s : vm["set"].as<std::vector<std::string>>()) overrides.push_back(parse_override(s));
-    scenarios = load_scenarios(path, overrides);
+    scenarios = load_scenarios(path, cmd.overrides);
     // Generators are built here, before any process forks, so that bad traces are
     // reported as input errors.
     for (const auto& sc : scenarios) generators.push_back(make_generator(sc.workload, sc.seed));
@@ -183,38 +206,15 @@ void describe(const Scenario& sc) {
 }
 
 int cmd_info(const std::vector<std::string>& args) {
+  ScenarioCommand cmd;
+  cmd.name = "info";
+  cmd.usage =
+      "Prints what the scenario's inputs imply, without simulating: model sizes,\n"
+      "memory per chip and KV capacity, and step times at representative batches.\n";
   po::options_description opts("Options of `stacksim info [SCENARIO.yaml]`");
-  opts.add_options()("help,h", "print this help")("set,s", po::value<std::vector<std::string>>()->composing(),
-                                                   "override a scenario key (as for run)");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("scenario", -1);
-  po::variables_map vm;
+  if (int code = parse_scenario_command(args, opts, &cmd); code >= 0) return code;
   try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return bad_usage(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << "Usage: stacksim info [SCENARIO.yaml] [--set key=value]...\n\n"
-                 "Prints what the scenario's inputs imply, without simulating: model sizes,\n"
-                 "memory per chip and KV capacity, and step times at representative batches.\n\n"
-              << opts << "\n";
-    return 0;
-  }
-  std::vector<std::string> files = vm.count("scenario") ? vm["scenario"].as<std::vector<std::string>>()
-                                                        : std::vector<std::string>{};
-  if (files.size() > 1) return bad_usage("info takes one scenario file");
-  const std::string path = files.empty() ? data_dir() + "/scenarios/default.yaml" : files[0];
-  try {
-    std::vector<Override> overrides;
-    if (vm.count("set"))
-      for (const auto& s : vm["set"].as<std::vector<std::string>>()) overrides.push_back(parse_override(s));
-    for (const auto& sc : load_scenarios(path, overrides)) describe(sc);
+    for (const auto& sc : load_scenarios(cmd.path, cmd.overrides)) describe(sc);
   } catch (const ConfigError& e) {
     std::cerr << "stacksim: error: " << e.what() << "\n";
     return 2;
