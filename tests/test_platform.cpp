@@ -1,0 +1,90 @@
+// The SimGrid platform: a host per chip, scale-up links inside a domain, domain uplinks
+// across. Checked by timing messages between chips (each run in a child process).
+#include <catch2/catch.hpp>
+
+#include <simgrid/s4u.hpp>
+
+#include <sstream>
+
+#include "helpers.h"
+#include "platform/build.h"
+
+using namespace stacksim;
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+// Sends `bytes` from chip `src` to chip `dst` (and optionally a second flow at the same
+// time) and returns the simulated times at which the transfers ended, as "t1 t2".
+std::string time_transfers(const Platform& p, int chips, int src, int dst, double bytes, int src2 = -1, int dst2 = -1) {
+  int argc = 2;
+  char a0[] = "t", a1[] = "--log=root.thresh:critical";
+  char* argv[] = {a0, a1, nullptr};
+  sg4::Engine e(&argc, argv);
+  ClusterHosts hosts = build_platform(e, p, chips);
+  std::string out = std::to_string(e.get_host_count()) + " ";
+  double t1 = -1, t2 = -1;
+  sg4::Actor::create("a", hosts.chips[src], [&] {
+    sg4::Comm::sendto(hosts.chips[src], hosts.chips[dst], bytes);
+    t1 = sg4::Engine::get_clock();
+  });
+  if (src2 >= 0)
+    sg4::Actor::create("b", hosts.chips[src2], [&] {
+      sg4::Comm::sendto(hosts.chips[src2], hosts.chips[dst2], bytes);
+      t2 = sg4::Engine::get_clock();
+    });
+  e.run();
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%.12g %.12g", t1, t2);
+  return out + buf;
+}
+
+std::vector<double> run_transfers(const Platform& p, int chips, int src, int dst, double bytes, int src2 = -1,
+                                  int dst2 = -1) {
+  auto r = run_isolated({[&] { return time_transfers(p, chips, src, dst, bytes, src2, dst2); }}, 1);
+  REQUIRE(r[0].ok);
+  std::istringstream in(r[0].output);
+  std::vector<double> v(3);
+  in >> v[0] >> v[1] >> v[2];
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("the platform has a host per chip and scale-up links at their bandwidth", "[platform]") {
+  // tiny: 4 chips per domain, 100 GB/s scale-up (1 us), 400 Gb/s NIC (5 us).
+  const Platform p = test::load_one(test::data("lone.yaml")).platform;
+  const double gb = 1e9;
+  // Inside a domain: the two chips' scale-up links (latency 0.5 us each).
+  auto v = run_transfers(p, 8, 0, 1, gb);
+  CHECK(v[0] == 8);
+  CHECK(v[1] == Approx(gb / 100e9 + 1e-6).epsilon(1e-9));
+  // Two flows out of the same chip share its link: both take twice as long.
+  v = run_transfers(p, 8, 0, 1, gb, 0, 2);
+  CHECK(v[1] == Approx(2 * gb / 100e9 + 1e-6).epsilon(1e-9));
+  CHECK(v[2] == Approx(v[1]));
+  // Across domains: the domain uplinks (4 chips x 50 GB/s = 200 GB/s) and the scale-up
+  // links (100 GB/s): the slowest link sets the rate; latencies add up.
+  v = run_transfers(p, 8, 0, 5, gb);
+  CHECK(v[1] == Approx(gb / 100e9 + 1e-6 + 5e-6).epsilon(1e-9));
+  // Three chips of domain 0 sending to domain 1 share its 200 GB/s uplink.
+  auto r = run_isolated({[&] {
+                           int argc = 2;
+                           char a0[] = "t", a1[] = "--log=root.thresh:critical";
+                           char* argv[] = {a0, a1, nullptr};
+                           sg4::Engine e(&argc, argv);
+                           ClusterHosts h = build_platform(e, p, 8);
+                           double last = 0;
+                           for (int i = 0; i < 4; ++i)
+                             sg4::Actor::create("s", h.chips[i], [&, i] {
+                               sg4::Comm::sendto(h.chips[i], h.chips[4 + i], gb);
+                               last = std::max(last, sg4::Engine::get_clock());
+                             });
+                           e.run();
+                           return std::to_string(last);
+                         }},
+                        1);
+  REQUIRE(r[0].ok);
+  // 4 GB through a 200 GB/s uplink: 20 ms (each chip's own link would allow 10 ms).
+  CHECK(std::stod(r[0].output) == Approx(4 * gb / 200e9 + 6e-6).epsilon(1e-4));
+}
