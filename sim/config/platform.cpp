@@ -52,7 +52,22 @@ double Cost::per_chip_second(double watts) const {
   return capex_per_chip / lifetime + watts * pue * electricity_price;
 }
 
-Platform platform_from_yaml(const YAML::Node& root, const Origin& origin) {
+Stack stack_from_yaml(MapReader& st) {
+  Stack k;
+  k.name = st.str("name");
+  k.gemm_efficiency = st.quantity("gemm_efficiency", Dimension::Number, 1e-3, 1);
+  k.attention_efficiency = st.quantity("attention_efficiency", Dimension::Number, 1e-3, 1);
+  k.memory_efficiency = st.quantity("memory_efficiency", Dimension::Number, 1e-3, 1);
+  k.scale_up_efficiency = st.quantity("scale_up_efficiency", Dimension::Number, 1e-3, 1);
+  k.scale_out_efficiency = st.quantity("scale_out_efficiency", Dimension::Number, 1e-3, 1);
+  k.layer_overhead = st.quantity("layer_overhead", Dimension::Time, 0);
+  k.step_overhead = st.quantity("step_overhead", Dimension::Time, 0);
+  k.hbm_reserved = st.quantity("hbm_reserved", Dimension::Bytes, 0);
+  st.finish();
+  return k;
+}
+
+Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const std::vector<Override>& stack_overrides) {
   Platform p;
   p.file = origin.file;
   MapReader r(root, origin, "");
@@ -94,19 +109,31 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin) {
   p.cluster_chips = static_cast<int>(cl.integer("chips", 1, 1 << 24));
   cl.finish();
 
-  MapReader st = r.child("stack");
-  p.stack.name = st.str("name");
-  p.stack.gemm_efficiency = st.quantity("gemm_efficiency", Dimension::Number, 1e-3, 1);
-  p.stack.attention_efficiency = st.quantity("attention_efficiency", Dimension::Number, 1e-3, 1);
-  p.stack.memory_efficiency = st.quantity("memory_efficiency", Dimension::Number, 1e-3, 1);
-  p.stack.scale_up_efficiency = st.quantity("scale_up_efficiency", Dimension::Number, 1e-3, 1);
-  p.stack.scale_out_efficiency = st.quantity("scale_out_efficiency", Dimension::Number, 1e-3, 1);
-  p.stack.layer_overhead = st.quantity("layer_overhead", Dimension::Time, 0);
-  p.stack.step_overhead = st.quantity("step_overhead", Dimension::Time, 0);
-  p.stack.hbm_reserved = st.quantity("hbm_reserved", Dimension::Bytes, 0);
-  st.finish();
+  // The stack: a file shared by every platform of that software stack (so that its
+  // calibrated parameters apply to chips nobody has measured), or an inline mapping.
+  YAML::Node sn = r.node("stack");
+  if (sn.IsScalar()) {
+    const std::string path = resolve_path(sn.Scalar(), origin.file);
+    YAML::Node tree;
+    try {
+      tree = load_yaml_file(path);
+    } catch (const ConfigError& e) {
+      if (e.line() == 0 && std::string(e.what()).find("cannot open") != std::string::npos)
+        r.fail("stack", "cannot open \"" + path + "\"");
+      throw;
+    }
+    Origin so(path);
+    apply_overrides(tree, stack_overrides, "platform.stack.", &so);
+    MapReader st(tree, so, "");
+    p.stack = stack_from_yaml(st);
+    p.stack_file = path;
+  } else {
+    MapReader st(sn, origin, "stack");
+    p.stack = stack_from_yaml(st);
+  }
   if (p.stack.hbm_reserved >= p.chip.hbm_capacity)
-    st.fail("hbm_reserved", "leaves no HBM for weights and KV cache (must be below chip.hbm_capacity)");
+    r.fail("stack", "hbm_reserved (" + format_bytes(p.stack.hbm_reserved) +
+                        ") leaves no HBM for weights and KV cache (must be below chip.hbm_capacity)");
 
   MapReader co = r.child("cost");
   const bool has_rental = co.has("rental_per_chip_hour"), has_own = co.has("ownership");
@@ -127,5 +154,7 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin) {
   r.finish();
   return p;
 }
+
+Platform load_platform(const std::string& path) { return platform_from_yaml(load_yaml_file(path), path); }
 
 }  // namespace stacksim

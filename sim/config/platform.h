@@ -73,7 +73,8 @@ struct Cost {
 struct Platform {
   std::string name;
   std::string description;
-  std::string file;  // where it was loaded from
+  std::string file;        // where it was loaded from
+  std::string stack_file;  // the stack file, when the stack is not inline
   Chip chip;
   ScaleUp scale_up;
   ScaleOut scale_out;
@@ -82,6 +83,14 @@ struct Platform {
   Cost cost;
 };
 
-Platform platform_from_yaml(const YAML::Node& root, const Origin& origin);
+// Reads a platform. Its `stack:` is an inline mapping or a path to a stack file
+// (relative to the platform file); `stack_overrides` ("platform.stack.gemm_efficiency=0.5")
+// apply to such a file.
+Platform platform_from_yaml(const YAML::Node& root, const Origin& origin,
+                            const std::vector<Override>& stack_overrides = {});
+// Reads the keys of a software stack (efficiencies, overheads, reserved HBM).
+Stack stack_from_yaml(MapReader& r);
+// Loads a platform file.
+Platform load_platform(const std::string& path);
 
 }  // namespace stacksim

@@ -19,62 +19,10 @@ bool is_subfile(const std::string& s) {
   return false;
 }
 
-std::vector<std::string> split_key(const std::string& key) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t dot = key.find('.', start);
-    out.push_back(key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return out;
-}
-
-// Sets root[seg0][seg1]... = value, creating mappings on the way. Each step takes a
-// fresh Node (yaml-cpp's Node assignment would overwrite the tree instead of moving).
-void set_path(YAML::Node node, const std::vector<std::string>& segs, size_t i, const YAML::Node& value,
-              const std::string& key) {
-  if (!node.IsMap() && !node.IsNull())
-    throw ConfigError("--set", 0, 0, key, "cannot set a key below \"" + segs[i - 1] + "\", which is a single value");
-  if (i + 1 == segs.size()) {
-    node[segs[i]] = value;
-    return;
-  }
-  YAML::Node child = node[segs[i]];
-  if (!child) {
-    node[segs[i]] = YAML::Node(YAML::NodeType::Map);
-    child = node[segs[i]];
-  }
-  set_path(child, segs, i + 1, value, key);
-}
-
-YAML::Node parse_value(const Override& o) {
-  try {
-    return YAML::Load(o.second);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError("--set", 0, 0, o.first, "value is not valid YAML: " + e.msg);
-  }
-}
-
-// Applies the overrides whose key starts with `prefix` ("platform.") to a file's tree,
-// with the prefix stripped, and records them in `origin` for error messages.
-void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, const std::string& prefix,
-                     Origin* origin) {
-  for (const auto& o : overrides) {
-    if (o.first.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string key = o.first.substr(prefix.size());
-    auto segs = split_key(key);
-    for (const auto& s : segs)
-      if (s.empty()) throw ConfigError("--set", 0, 0, o.first, "empty key segment");
-    set_path(root, segs, 0, parse_value(o), o.first);
-    origin->overrides[key] = o.first + "=" + o.second;
-  }
-}
-
 struct Part {
   YAML::Node tree;  // a mapping, or a scalar path for a Hugging Face config.json
   Origin origin;
+  std::vector<Override> stack_overrides;  // platform: "platform.stack.*" overrides for a stack file
 };
 
 // A platform:, model: or workload: entry is a file path (relative to the scenario
@@ -104,7 +52,17 @@ Part load_part(MapReader& r, const std::string& key, const std::vector<Override>
   } else {
     r.fail(key, "expected a file path or a mapping");
   }
-  apply_overrides(out.tree, overrides, key + ".", &out.origin);
+  // A platform whose stack is a file: "platform.stack.*" overrides go to that file.
+  const std::string stack_prefix = key + ".stack.";
+  std::vector<Override> own;
+  for (const auto& o : overrides) {
+    if (key == "platform" && out.tree.IsMap() && out.tree["stack"] && out.tree["stack"].IsScalar() &&
+        o.first.compare(0, stack_prefix.size(), stack_prefix) == 0)
+      out.stack_overrides.push_back(o);
+    else
+      own.push_back(o);
+  }
+  apply_overrides(out.tree, own, key + ".", &out.origin);
   return out;
 }
 
@@ -145,7 +103,7 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   sc.name = r.str("name");
   sc.seed = static_cast<uint64_t>(r.integer_or("seed", 1, 0));
   const Part platform = load_part(r, "platform", overrides);
-  sc.platform = platform_from_yaml(platform.tree, platform.origin);
+  sc.platform = platform_from_yaml(platform.tree, platform.origin, platform.stack_overrides);
   const Part model = load_part(r, "model", overrides);
   sc.model = model.tree.IsScalar() ? load_model(model.origin.file) : model_from_yaml(model.tree, model.origin);
   const Part workload = load_part(r, "workload", overrides);

@@ -46,8 +46,7 @@ struct Scenario {
   double horizon = 0;  // stop simulating at this time (0 = run until every request is done)
 };
 
-// "key=value" from the command line; value is YAML (so lists and maps work).
-using Override = std::pair<std::string, std::string>;
+// Parses "key=value" from the command line.
 Override parse_override(const std::string& text);
 
 // Loads a scenario file: one Scenario per variant (or one if it lists none), each with

@@ -2,13 +2,6 @@
 
 namespace stacksim {
 
-std::string resolve_path(const std::string& path, const std::string& relative_to_file) {
-  if (path.empty() || path[0] == '/') return path;
-  const size_t slash = relative_to_file.find_last_of('/');
-  if (slash == std::string::npos) return path;
-  return relative_to_file.substr(0, slash + 1) + path;
-}
-
 static LengthDist read_lengths(MapReader r) {
   LengthDist d;
   const std::string kind = r.choice("distribution", {"fixed", "lognormal", "uniform"});

@@ -47,7 +47,4 @@ struct Workload {
 
 Workload workload_from_yaml(const YAML::Node& root, const Origin& origin);
 
-// Resolves `path` relative to the directory of `relative_to_file` (absolute paths unchanged).
-std::string resolve_path(const std::string& path, const std::string& relative_to_file);
-
 }  // namespace stacksim

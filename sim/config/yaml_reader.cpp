@@ -105,7 +105,7 @@ double MapReader::quantity(const std::string& key, Dimension d, double min, doub
     os << "value " << s << " is out of range (";
     if (*v < min) os << "must be at least " << min;
     else os << "must be at most " << max;
-    os << " in SI units)";
+    os << ")";
     fail_at(n, origin_, path_of(key), os.str());
   }
   return *v;
@@ -143,6 +143,66 @@ void MapReader::finish() const {
     const std::string& k = kv.first.Scalar();
     if (!read_.count(k)) fail_at(kv.first, origin_, path_of(k), "unknown key");
   }
+}
+
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t dot = key.find('.', start);
+    out.push_back(key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+// Sets root[seg0][seg1]... = value, creating mappings on the way. Each step takes a
+// fresh Node (yaml-cpp's Node assignment would overwrite the tree instead of moving).
+static void set_path(YAML::Node node, const std::vector<std::string>& segs, size_t i, const YAML::Node& value,
+              const std::string& key) {
+  if (!node.IsMap() && !node.IsNull())
+    throw ConfigError("--set", 0, 0, key, "cannot set a key below \"" + segs[i - 1] + "\", which is a single value");
+  if (i + 1 == segs.size()) {
+    node[segs[i]] = value;
+    return;
+  }
+  YAML::Node child = node[segs[i]];
+  if (!child) {
+    node[segs[i]] = YAML::Node(YAML::NodeType::Map);
+    child = node[segs[i]];
+  }
+  set_path(child, segs, i + 1, value, key);
+}
+
+static YAML::Node parse_value(const Override& o) {
+  try {
+    return YAML::Load(o.second);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("--set", 0, 0, o.first, "value is not valid YAML: " + e.msg);
+  }
+}
+
+// Applies the overrides whose key starts with `prefix` ("platform.") to a file's tree,
+// with the prefix stripped, and records them in `origin` for error messages.
+void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, const std::string& prefix,
+                     Origin* origin) {
+  for (const auto& o : overrides) {
+    if (o.first.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string key = o.first.substr(prefix.size());
+    auto segs = split_key(key);
+    for (const auto& s : segs)
+      if (s.empty()) throw ConfigError("--set", 0, 0, o.first, "empty key segment");
+    set_path(root, segs, 0, parse_value(o), o.first);
+    origin->overrides[key] = o.first + "=" + o.second;
+  }
+}
+
+std::string resolve_path(const std::string& path, const std::string& relative_to_file) {
+  if (path.empty() || path[0] == '/') return path;
+  const size_t slash = relative_to_file.find_last_of('/');
+  if (slash == std::string::npos) return path;
+  return relative_to_file.substr(0, slash + 1) + path;
 }
 
 }  // namespace stacksim

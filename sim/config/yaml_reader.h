@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/error.h"
@@ -79,6 +80,21 @@ class MapReader {
   std::string path_;
   std::set<std::string> read_;
 };
+
+// "key=value" from the command line (or a variant's set:); value is YAML.
+using Override = std::pair<std::string, std::string>;
+
+// Resolves `path` relative to the directory of `relative_to_file` (absolute paths unchanged).
+std::string resolve_path(const std::string& path, const std::string& relative_to_file);
+
+// Splits "a.b.c" into its segments.
+std::vector<std::string> split_key(const std::string& key);
+
+// Applies the overrides whose key starts with `prefix` ("platform.") to `root`, with the
+// prefix stripped, creating mappings on the way, and records them in `origin` so that
+// errors at those keys name the override.
+void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, const std::string& prefix,
+                     Origin* origin);
 
 // Throws ConfigError located at `node` of `origin` with key path `path`.
 [[noreturn]] void fail_at(const YAML::Node& node, const Origin& origin, const std::string& path,
