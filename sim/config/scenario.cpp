@@ -76,8 +76,17 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   v.token_budget_per_chip =
       static_cast<int>(s.integer_or("token_budget_per_chip", v.token_budget_per_chip, 1, 1 << 24));
   v.two_batch_overlap = s.boolean_or("two_batch_overlap", v.two_batch_overlap);
-  v.expert_imbalance = s.quantity_or("expert_imbalance", Dimension::Number, 1.0, 1.0, 1000);
+  if (s.has("routing")) {
+    MapReader rt = s.child("routing");
+    v.routing.type = rt.choice("type", {"balanced", "zipf", "fixed"});
+    if (v.routing.type == "zipf") v.routing.skew = rt.quantity("skew", Dimension::Number, 0, 10);
+    if (v.routing.type == "fixed") v.routing.imbalance = rt.quantity("imbalance", Dimension::Number, 1, 1000);
+    v.routing.eplb = rt.boolean_or("eplb", false);
+    rt.finish();
+  }
   v.redundant_experts = static_cast<int>(s.integer_or("redundant_experts", 0, 0, 1 << 20));
+  v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
+  v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct"}, v.dispatch);
   if (s.has("mtp")) {
     MapReader m = s.child("mtp");
     v.mtp_draft_tokens = static_cast<int>(m.integer("draft_tokens", 0, 16));

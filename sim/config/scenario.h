@@ -15,6 +15,7 @@
 #include "config/model.h"
 #include "config/platform.h"
 #include "config/workload.h"
+#include "perf/routing.h"
 
 namespace stacksim {
 
@@ -25,8 +26,13 @@ struct Serving {
   int max_seqs_per_chip = 256;    // running sequences per data-parallel rank
   int token_budget_per_chip = 8192;  // tokens per rank per step (chunked prefill budget)
   bool two_batch_overlap = true;  // hide dispatch/combine behind computation
-  double expert_imbalance = 1.0;  // busiest chip's routed tokens / the mean (1 = perfectly balanced)
-  int redundant_experts = 0;      // extra expert replicas per instance (EPLB)
+  Routing routing;                // expert popularity and placement (see perf/routing.h)
+  int redundant_experts = 0;      // extra expert replicas per instance (used by EPLB)
+  int node_limit = 0;             // a token's experts span at most this many scale-up domains (0 = any)
+  // How dispatch crosses scale-up domains: "hierarchical" sends a token once per
+  // destination domain and fans out over the scale-up links (DeepEP normal mode);
+  // "direct" sends every token-expert copy straight to its chip (DeepEP low-latency).
+  std::string dispatch = "hierarchical";
   int mtp_draft_tokens = 0;       // multi-token prediction: draft tokens per step
   double mtp_acceptance = 0;      // probability each draft token is accepted
   std::string router = "round_robin";

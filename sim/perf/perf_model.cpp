@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "perf/routing.h"
+
 namespace stacksim {
 
 namespace {
@@ -95,13 +97,32 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
   // Dispatch sends each token to its top-k experts in the activation precision; combine
   // returns them in BF16.
   dispatch_bytes_per_token_ = m.hidden_size * (act_bytes_ + precision_bytes(Precision::BF16));
-  remote_fraction_ = chips_ > 1 ? double(chips_ - 1) / chips_ : 0;
-  const int domain = p.scale_up.chips_per_domain;
-  in_domain_fraction_ = chips_ <= domain ? 1.0 : double(domain - 1) / (chips_ - 1);
+  const int domain = std::min(p.scale_up.chips_per_domain, chips_);
+  const double k = m.top_k;
+  // Token-expert copies leaving the chip: all but those for its own experts.
+  const double remote_copies = chips_ > 1 ? k * double(chips_ - 1) / chips_ : 0;
+  if (chips_ <= domain) {
+    scale_up_copies_ = remote_copies;
+    scale_out_copies_ = 0;
+  } else if (s.dispatch == "direct") {
+    // Every copy goes straight to its chip: those in the own domain over scale-up links.
+    const double in_domain = double(domain - 1) / (chips_ - 1);
+    scale_up_copies_ = remote_copies * in_domain;
+    scale_out_copies_ = remote_copies * (1 - in_domain);
+  } else {
+    // Hierarchical: once per distinct remote domain over the NIC, then fanned out to the
+    // experts' chips over the scale-up links of the destination domain.
+    const double domains = double(chips_) / domain;
+    double touched = domains * (1.0 - std::pow(1.0 - 1.0 / domains, k));
+    if (s.node_limit > 0) touched = std::min(touched, double(s.node_limit));
+    scale_out_copies_ = touched * (domains - 1) / domains;
+    scale_up_copies_ = remote_copies;
+  }
   scale_up_rate_ = p.scale_up.bandwidth_per_chip * st.scale_up_efficiency;
   scale_out_rate_ = p.scale_out.nic_bandwidth_per_chip * st.scale_out_efficiency / p.scale_out.oversubscription;
   comm_latency_per_layer_ = 2.0 * (chips_ <= domain ? p.scale_up.latency : p.scale_out.latency);
-  imbalance_ = s.expert_imbalance;
+  balanced_ = s.routing.type == "balanced";
+  imbalance_ = static_imbalance(s.routing, m.routed_experts, s.redundant_experts, chips_);
   overlap_ = s.two_batch_overlap;
   layer_overhead_ = st.layer_overhead;
   step_overhead_ = st.step_overhead;
@@ -149,16 +170,16 @@ StepTime PerfModel::step_time(const BatchShape& b) const {
   double expert_layer = 0, comm_layer = 0;
   if (moe_layers_ > 0) {
     const double tok_chip = tok_inst * top_k_ / chips_;
-    const double busiest = tok_chip * imbalance_;
+    const double busiest = routed_tokens_on_busiest_chip(tok_chip, imbalance_, balanced_, chips_);
     const double p_active = 1.0 - std::pow(1.0 - top_k_ / routed_experts_, tok_inst);
     const double active_experts = experts_per_chip_ * p_active;
     expert_layer = roofline(2.0 * busiest * expert_params_, gemm_rate_,
                             active_experts * expert_params_ * w_bytes_ + busiest * act_io, mem_rate_);
-    // Dispatch + combine: the busier of what this chip sends and what it receives.
-    const double pairs_out = std::max(tok_r * top_k_, busiest);
-    const double bytes = pairs_out * dispatch_bytes_per_token_ * remote_fraction_;
-    const double t_up = bytes * in_domain_fraction_ / scale_up_rate_;
-    const double t_out = bytes * (1.0 - in_domain_fraction_) / scale_out_rate_;
+    // Dispatch + combine: the busier of what this chip sends (its tokens' copies) and
+    // what it receives (its routed tokens), over the scale-up links and the NIC at once.
+    const double tokens = std::max(tok_r, busiest / top_k_);
+    const double t_up = tokens * scale_up_copies_ * dispatch_bytes_per_token_ / scale_up_rate_;
+    const double t_out = tokens * scale_out_copies_ * dispatch_bytes_per_token_ / scale_out_rate_;
     comm_layer = std::max(t_up, t_out) + comm_latency_per_layer_;
   }
   // Tensor parallelism: two all-reduces of the hidden state per layer (ring: 2(tp-1)/tp each).

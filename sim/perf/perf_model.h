@@ -83,9 +83,10 @@ class PerfModel {
   double kv_read_bytes_per_token_layer_ = 0;
   double sparse_topk_ = 0;
   double dispatch_bytes_per_token_ = 0;  // dispatch + combine bytes per token-expert pair
-  double remote_fraction_ = 0, in_domain_fraction_ = 1;
+  double scale_up_copies_ = 0, scale_out_copies_ = 0;  // token-expert copies per token per layer on each
   double scale_up_rate_ = 1, scale_out_rate_ = 1, comm_latency_per_layer_ = 0;
-  double imbalance_ = 1;
+  double imbalance_ = 1;  // static routed-load imbalance of the busiest chip
+  bool balanced_ = true;
   bool overlap_ = true;
   double layer_overhead_ = 0, step_overhead_ = 0;
 };
