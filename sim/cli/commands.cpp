@@ -28,12 +28,16 @@ const char* kMainHelp =
     "Usage:\n"
     "  stacksim run [SCENARIO.yaml] [--set key=value]... [--output FILE] [--jobs N]\n"
     "  stacksim info [SCENARIO.yaml] [--set key=value]...\n"
+    "  stacksim validate [FILE|DIR]... [--leave-one-out] [--sensitivity]\n"
+    "  stacksim calibrate [FILE|DIR]... [--write]\n"
     "  stacksim --help | --version\n"
     "\n"
     "Commands:\n"
     "  run    simulate a scenario (with no file: the built-in default scenario,\n"
     "         DeepSeek V4 on Ascend 950PR vs Vera Rubin NVL72) and print a table\n"
     "  info   print what a scenario's inputs imply (sizes, memory, step times)\n"
+    "  validate   compare with published measurements (scenarios/validation/)\n"
+    "  calibrate  fit software-stack parameters to those measurements\n"
     "\n"
     "`stacksim run --help` lists the options of run. Exit codes: 0 success,\n"
     "1 a simulation failed, 2 bad input (one error line naming file, line and key).\n";
@@ -238,6 +242,8 @@ int main_dispatch(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "run") return cmd_run(args);
   if (cmd == "info") return cmd_info(args);
+  if (cmd == "validate") return cmd_validate(args);
+  if (cmd == "calibrate") return cmd_calibrate(args);
   return bad_usage("unknown command \"" + cmd + "\" (try stacksim --help)");
 }
 

@@ -8,6 +8,8 @@
 namespace stacksim {
 
 int cmd_run(const std::vector<std::string>& args);
+int cmd_validate(const std::vector<std::string>& args);
+int cmd_calibrate(const std::vector<std::string>& args);
 int main_dispatch(int argc, char** argv);
 
 }  // namespace stacksim

@@ -52,17 +52,29 @@ double Cost::per_chip_second(double watts) const {
   return capex_per_chip / lifetime + watts * pue * electricity_price;
 }
 
+// Reads the efficiencies and overheads of a stack (or of its prior).
+static void read_stack_values(MapReader& st, Stack* k) {
+  k->gemm_efficiency = st.quantity("gemm_efficiency", Dimension::Number, 1e-3, 1);
+  k->attention_efficiency = st.quantity("attention_efficiency", Dimension::Number, 1e-3, 1);
+  k->memory_efficiency = st.quantity("memory_efficiency", Dimension::Number, 1e-3, 1);
+  k->scale_up_efficiency = st.quantity("scale_up_efficiency", Dimension::Number, 1e-3, 1);
+  k->scale_out_efficiency = st.quantity("scale_out_efficiency", Dimension::Number, 1e-3, 1);
+  k->layer_overhead = st.quantity("layer_overhead", Dimension::Time, 0);
+  k->step_overhead = st.quantity("step_overhead", Dimension::Time, 0);
+}
+
 Stack stack_from_yaml(MapReader& st) {
   Stack k;
   k.name = st.str("name");
-  k.gemm_efficiency = st.quantity("gemm_efficiency", Dimension::Number, 1e-3, 1);
-  k.attention_efficiency = st.quantity("attention_efficiency", Dimension::Number, 1e-3, 1);
-  k.memory_efficiency = st.quantity("memory_efficiency", Dimension::Number, 1e-3, 1);
-  k.scale_up_efficiency = st.quantity("scale_up_efficiency", Dimension::Number, 1e-3, 1);
-  k.scale_out_efficiency = st.quantity("scale_out_efficiency", Dimension::Number, 1e-3, 1);
-  k.layer_overhead = st.quantity("layer_overhead", Dimension::Time, 0);
-  k.step_overhead = st.quantity("step_overhead", Dimension::Time, 0);
+  read_stack_values(st, &k);
   k.hbm_reserved = st.quantity("hbm_reserved", Dimension::Bytes, 0);
+  if (st.has("prior")) {
+    MapReader pr = st.child("prior");
+    auto prior = std::make_shared<Stack>(k);
+    read_stack_values(pr, prior.get());
+    pr.finish();
+    k.prior = prior;
+  }
   st.finish();
   return k;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "config/yaml_reader.h"
@@ -55,6 +56,10 @@ struct Stack {
   double layer_overhead = 0;  // s per layer per step (kernel launches, syncs)
   double step_overhead = 0;   // s per step (scheduler, sampling)
   double hbm_reserved = 0;    // bytes per chip for activations, workspace and runtime
+  // The documented starting values (the stack file's `prior:`) that calibration fits
+  // from and is regularised towards, so that refitting gives the same result. Absent:
+  // the values above.
+  std::shared_ptr<const Stack> prior;
 };
 
 struct Cost {

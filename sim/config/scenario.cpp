@@ -118,15 +118,7 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   const Part workload = load_part(r, "workload", overrides);
   sc.workload = workload_from_yaml(workload.tree, workload.origin);
   MapReader s = r.child("serving");
-  sc.serving = serving_from_yaml(s, sc.platform);
-  if (s.has("precision")) {  // serving precision overrides the model file's
-    MapReader p = s.child("precision");
-    if (p.has("weights")) sc.model.weights = read_precision(p, "weights");
-    if (p.has("activations")) sc.model.activations = read_precision(p, "activations");
-    if (p.has("kv_cache")) sc.model.kv_cache = read_precision(p, "kv_cache");
-    p.finish();
-  }
-  s.finish();
+  sc.serving = read_serving(s, sc.platform, &sc.model);
   if (r.has("simulation")) {
     MapReader sim = r.child("simulation");
     sc.horizon = sim.quantity_or("horizon", Dimension::Time, 0, 0);
@@ -149,6 +141,19 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
 }
 
 }  // namespace
+
+Serving read_serving(MapReader& s, const Platform& platform, Model* model) {
+  Serving v = serving_from_yaml(s, platform);
+  if (s.has("precision")) {  // serving precision overrides the model file's
+    MapReader p = s.child("precision");
+    if (p.has("weights")) model->weights = read_precision(p, "weights");
+    if (p.has("activations")) model->activations = read_precision(p, "activations");
+    if (p.has("kv_cache")) model->kv_cache = read_precision(p, "kv_cache");
+    p.finish();
+  }
+  s.finish();
+  return v;
+}
 
 Override parse_override(const std::string& text) {
   const size_t eq = text.find('=');

@@ -59,6 +59,10 @@ Override parse_override(const std::string& text);
 // the variant's overrides and then `overrides` applied. Throws ConfigError.
 std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& overrides);
 
+// Reads a `serving:` mapping for `platform`; its optional `precision:` overrides the
+// model's. `chips` defaults to the platform's cluster size.
+Serving read_serving(MapReader& s, const Platform& platform, Model* model);
+
 // The directory holding the shipped platforms/, models/, workloads/ and scenarios/.
 std::string data_dir();
 

@@ -1,6 +1,7 @@
 #include "config/yaml_reader.h"
 
 #include <cerrno>
+#include <filesystem>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -199,10 +200,10 @@ void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, co
 }
 
 std::string resolve_path(const std::string& path, const std::string& relative_to_file) {
-  if (path.empty() || path[0] == '/') return path;
+  if (path.empty() || path[0] == '/') return std::filesystem::path(path).lexically_normal().string();
   const size_t slash = relative_to_file.find_last_of('/');
   if (slash == std::string::npos) return path;
-  return relative_to_file.substr(0, slash + 1) + path;
+  return std::filesystem::path(relative_to_file.substr(0, slash + 1) + path).lexically_normal().string();
 }
 
 }  // namespace stacksim

@@ -1,0 +1,44 @@
+// Calibration: fit a software stack's efficiencies and overheads to validation cases.
+//
+// The fit minimises, over the logarithms of the parameters,
+//   mean over cases of (log(simulated / measured))^2  +  lambda * sum (log(p / p_prior))^2
+// with Nelder-Mead from the prior (the stack file's current values). The weak prior term
+// keeps parameters that the chosen cases cannot identify near their documented values.
+// Every case of a fit must use the same stack; the fitted stack replaces each case's.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "validate/validation.h"
+
+namespace stacksim {
+
+struct StackParam {
+  const char* name;
+  double Stack::*field;
+  bool fraction;  // an efficiency, at most 1
+};
+// The parameters a fit moves, in file order.
+const std::vector<StackParam>& fitted_stack_params();
+
+struct FitResult {
+  Stack stack;
+  double rms_log_error = 0;  // over the cases, without the prior term
+  int evaluations = 0;
+};
+
+// Fits from, and regularises towards, current.prior (or current when it has none).
+// REQUIRES: cases non-empty, all with the same stack file.
+FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack& current, double lambda = 0.02);
+
+// The case's simulated values with `stack` in place of its platform's.
+std::map<std::string, double> evaluate_with(const ValidationCase& c, const Stack& stack);
+
+// Rewrites the fitted keys' values in a stack file in place (comments kept) and records
+// the calibration (date, cases, error, `command` to reproduce it) in a comment block above
+// them. The first calibration also records the values it started from as `prior:`.
+void write_stack_file(const std::string& path, const Stack& stack, const std::vector<std::string>& case_ids,
+                      double rms_log_error, const std::string& date, const std::string& command);
+
+}  // namespace stacksim

@@ -1,0 +1,112 @@
+#include "validate/validation.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace stacksim {
+
+std::map<std::string, double> evaluate_pool(const Model& model, const Platform& platform, const Serving& serving,
+                                            const Pool& pool) {
+  const PerfModel pm(model, platform, serving);
+  const double chips = serving.chips_per_instance, ranks = serving.dp_ranks();
+  std::map<std::string, double> out;
+  BatchShape b;
+  if (pool.phase == "prefill") {
+    // Each rank processes tokens_per_chip * tp tokens: whole prompts of input_tokens.
+    const int64_t per_rank = pool.tokens_per_chip * serving.attention_tp;
+    const int64_t prompts = std::max<int64_t>(1, per_rank / pool.input_tokens);
+    const double L = double(std::min(pool.input_tokens, per_rank));
+    b.prefill_tokens = static_cast<int64_t>(per_rank * ranks);
+    b.max_chunk = static_cast<int64_t>(L);
+    b.prefill_attn_pairs = double(prompts) * ranks * L * (L + 1) / 2;
+    b.prefill_seqs_done = static_cast<int64_t>(prompts * ranks);
+    const double t = pm.step_time(b).total;
+    out["input_tokens_per_s_per_chip"] = double(b.prefill_tokens) / chips / t;
+  } else {
+    b.decode_seqs = static_cast<int64_t>(pool.batch_per_chip * chips);
+    b.decode_kv_tokens = double(b.decode_seqs) * double(pool.kv_tokens);
+    const double t = pm.step_time(b).total;
+    out["output_tokens_per_s_per_chip"] = double(pool.batch_per_chip) * pm.tokens_per_step() / t;
+    out["tpot_ms"] = t / pm.tokens_per_step() * 1e3;
+  }
+  return out;
+}
+
+ValidationCase load_case(const std::string& path) {
+  ValidationCase c;
+  c.file = path;
+  const YAML::Node root = load_yaml_file(path);
+  MapReader r(root, path, "");
+  c.id = r.str("case");
+  c.source = r.str("source");
+  auto sub = [&](const std::string& key) {
+    const std::string p = resolve_path(r.str(key), path);
+    return p;
+  };
+  const std::string pfile = sub("platform");
+  c.platform = load_platform(pfile);
+  c.model = load_model(sub("model"));
+  MapReader s = r.child("serving");
+  c.serving = read_serving(s, c.platform, &c.model);
+  MapReader p = r.child("pool");
+  c.pool.phase = p.choice("phase", {"prefill", "decode"});
+  if (c.pool.phase == "prefill") {
+    c.pool.tokens_per_chip = p.integer("tokens_per_chip", 1);
+    c.pool.input_tokens = p.integer("input_tokens", 1);
+  } else {
+    c.pool.batch_per_chip = p.integer("batch_per_chip", 1);
+    c.pool.kv_tokens = p.integer("kv_tokens", 0);
+  }
+  p.finish();
+  MapReader m = r.child("measured");
+  const std::vector<std::string> metrics =
+      c.pool.phase == "prefill" ? std::vector<std::string>{"input_tokens_per_s_per_chip"}
+                                : std::vector<std::string>{"output_tokens_per_s_per_chip", "tpot_ms"};
+  for (const auto& k : metrics)
+    if (m.has(k)) c.measured[k] = m.quantity(k, Dimension::Number, 1e-9);
+  m.finish();
+  if (c.measured.empty()) r.fail("measured", "no metric this phase can check (" + metrics[0] + " ...)");
+  c.tolerance = r.quantity("tolerance", Dimension::Number, 0, 1);
+  r.finish();
+  if (memory_plan(c.model, c.platform, c.serving).kv_bytes_per_chip <= 0)
+    r.fail("serving", "the model does not fit in HBM with this layout");
+  return c;
+}
+
+std::vector<ValidationCase> load_cases(const std::vector<std::string>& paths) {
+  std::vector<ValidationCase> out;
+  for (const auto& path : paths) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) throw ConfigError(path, 0, 0, "", "no such file or directory");
+    if (!S_ISDIR(st.st_mode)) {
+      out.push_back(load_case(path));
+      continue;
+    }
+    std::vector<std::string> files;
+    if (DIR* d = opendir(path.c_str())) {
+      while (dirent* e = readdir(d)) {
+        const std::string n = e->d_name;
+        if (n.size() > 5 && n.substr(n.size() - 5) == ".yaml") files.push_back(path + "/" + n);
+      }
+      closedir(d);
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) out.push_back(load_case(f));
+  }
+  return out;
+}
+
+std::vector<ValidationRow> validate(const std::vector<ValidationCase>& cases) {
+  std::vector<ValidationRow> rows;
+  for (const auto& c : cases) {
+    const auto sim = evaluate_pool(c.model, c.platform, c.serving, c.pool);
+    for (const auto& [metric, measured] : c.measured)
+      rows.push_back({c.id, c.platform.name, metric, sim.at(metric), measured, c.tolerance});
+  }
+  return rows;
+}
+
+}  // namespace stacksim
