@@ -1,0 +1,155 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "helpers.h"
+#include "perf/routing.h"
+#include "validate/calibrate.h"
+#include "validate/validation.h"
+
+using namespace stacksim;
+using stacksim::test::repo;
+using stacksim::test::shell;
+
+TEST_CASE("stacksim validate passes every published case within its tolerance", "[validation]") {
+  const auto r = shell(std::string(STACKSIM_BIN) + " validate");
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output.find("NO") == std::string::npos);
+  // Every case of shared/validation/cases.yaml is there.
+  for (const char* id : {"deepseek-profile-h800-prefill", "deepseek-profile-h800-decode", "sglang-h100-prefill-1k",
+                         "sglang-h100-prefill-4k", "sglang-h100-decode", "cloudmatrix384-910c-prefill",
+                         "cloudmatrix384-910c-decode", "deepseek-production-h800-decode"})
+    CHECK(r.output.find(id) != std::string::npos);
+}
+
+TEST_CASE("leave-one-out: each case is predicted within 25% by the others", "[validation]") {
+  const auto r = shell(std::string(STACKSIM_BIN) + " validate --leave-one-out");
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output.find("Leave-one-out") != std::string::npos);
+}
+
+TEST_CASE("a decode pool's throughput is its batch times tokens per step over the step time", "[validation]") {
+  ValidationCase c = load_case(repo("scenarios/validation/cloudmatrix384-910c-decode.yaml"));
+  const PerfModel pm(c.model, c.platform, c.serving);
+  BatchShape b;
+  b.decode_seqs = 96 * 160;
+  b.decode_kv_tokens = double(b.decode_seqs) * 4096;
+  const double t = pm.step_time(b).total;
+  const auto m = evaluate_pool(c.model, c.platform, c.serving, c.pool);
+  CHECK(pm.tokens_per_step() == Approx(1.7));
+  CHECK(m.at("output_tokens_per_s_per_chip") == Approx(96 * 1.7 / t));
+  CHECK(m.at("tpot_ms") == Approx(t / 1.7 * 1e3));
+}
+
+TEST_CASE("routing imbalance: balanced is 1, skew hurts, EPLB with replicas repairs it", "[routing]") {
+  Routing bal;
+  CHECK(static_imbalance(bal, 256, 0, 32) == 1.0);
+  Routing z;
+  z.type = "zipf";
+  z.skew = 0.5;
+  const double stat = static_imbalance(z, 256, 0, 32);
+  Routing e = z;
+  e.eplb = true;
+  const double none = static_imbalance(e, 256, 0, 32), some = static_imbalance(e, 256, 32, 32);
+  CHECK(stat > 1.3);
+  CHECK(none < stat);   // load-aware placement beats a blind one
+  CHECK(some <= none);  // replicas of the hottest experts help further
+  CHECK(some < 1.05);
+  Routing f;
+  f.type = "fixed";
+  f.imbalance = 1.3;
+  CHECK(static_imbalance(f, 256, 0, 32) == 1.3);
+  // Finite batches: the busiest of 32 chips expects sqrt(2 ln 32) standard deviations more.
+  CHECK(routed_tokens_on_busiest_chip(100, 1.0, true, 32) == 100);
+  CHECK(routed_tokens_on_busiest_chip(100, 1.0, false, 32) == Approx(100 + std::sqrt(2 * std::log(32.0) * 100)));
+}
+
+TEST_CASE("node-limited hierarchical dispatch sends less over the NIC than direct dispatch", "[perf][dispatch]") {
+  ValidationCase c = load_case(repo("scenarios/validation/deepseek-profile-h800-prefill.yaml"));
+  BatchShape b;
+  b.prefill_tokens = 16384 * 32;
+  b.max_chunk = 4096;
+  b.prefill_attn_pairs = 4.0 * 32 * 4096.0 * 4097 / 2;
+  b.prefill_seqs_done = 128;
+  auto comm = [&](const std::string& mode, int limit) {
+    Serving s = c.serving;
+    s.dispatch = mode;
+    s.node_limit = limit;
+    return PerfModel(c.model, c.platform, s).step_time(b).comm;
+  };
+  // 32 chips over 4 nodes: a token's 8 experts touch ~3.6 nodes; direct sends ~6 copies
+  // across the NIC instead of ~2.7 once per remote node.
+  CHECK(comm("hierarchical", 0) < 0.6 * comm("direct", 0));
+  CHECK(comm("hierarchical", 2) < comm("hierarchical", 0));
+  // Inside one scale-up domain the mode does not matter.
+  ValidationCase d = load_case(repo("scenarios/validation/cloudmatrix384-910c-prefill.yaml"));
+  Serving h = d.serving, x = d.serving;
+  h.dispatch = "hierarchical";
+  x.dispatch = "direct";
+  CHECK(PerfModel(d.model, d.platform, h).step_time(b).comm == PerfModel(d.model, d.platform, x).step_time(b).comm);
+}
+
+TEST_CASE("calibration recovers a known stack from its own predictions", "[calibration]") {
+  // Cases whose "measurements" are the model's own predictions under a known stack.
+  std::vector<ValidationCase> cases = load_cases({repo("scenarios/validation")});
+  Stack truth;
+  std::vector<const ValidationCase*> cuda;
+  for (auto& c : cases) {
+    if (c.platform.stack_file.find("cuda") == std::string::npos) continue;
+    truth = c.platform.stack;
+    truth.gemm_efficiency = 0.5;
+    truth.scale_out_efficiency = 0.65;
+    truth.attention_efficiency = 0.45;
+    c.measured = evaluate_with(c, truth);
+    cuda.push_back(&c);
+  }
+  REQUIRE(cuda.size() == 6);
+  Stack start = cuda[0]->platform.stack;
+  start.prior = nullptr;  // fit from the file's current values
+  const FitResult fit = fit_stack(cuda, start, 0.0);
+  CHECK(fit.rms_log_error < 0.005);
+  for (const ValidationCase* c : cuda)
+    for (const auto& [metric, v] : c->measured) CHECK(evaluate_with(*c, fit.stack).at(metric) == Approx(v).epsilon(0.01));
+  // The parameters the cases are most sensitive to come back.
+  CHECK(fit.stack.scale_out_efficiency == Approx(0.65).epsilon(0.05));
+}
+
+TEST_CASE("calibration writes the fitted values into the stack file, keeping its prior", "[calibration]") {
+  char dir[] = "/tmp/stacksim-cal-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string path = std::string(dir) + "/s.yaml";
+  std::ofstream(path) << "name: t\n# a comment\ngemm_efficiency: 0.6   # why\nattention_efficiency: 0.5\n"
+                         "memory_efficiency: 0.8\nscale_up_efficiency: 0.7\nscale_out_efficiency: 0.8\n"
+                         "layer_overhead: 20 us\nstep_overhead: 2 ms\nhbm_reserved: 10 GB\n";
+  Stack s;
+  s.gemm_efficiency = 0.55;
+  s.attention_efficiency = 0.45;
+  s.memory_efficiency = 0.75;
+  s.scale_up_efficiency = 0.65;
+  s.scale_out_efficiency = 0.85;
+  s.layer_overhead = 21e-6;
+  s.step_overhead = 1.5e-3;
+  for (int round = 0; round < 2; ++round)
+    write_stack_file(path, s, {"case-a", "case-b"}, 0.03, "2026-11-29", "stacksim calibrate --write x");
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  const std::string t = text.str();
+  CHECK(t.find("gemm_efficiency: 0.550") != std::string::npos);
+  CHECK(t.find("# why") != std::string::npos);
+  CHECK(t.find("Fitted to: case-a case-b") != std::string::npos);
+  CHECK(t.find("on 2026-11-29") != std::string::npos);
+  // One calibration block and one prior, holding the values before the first write.
+  CHECK(t.find("-- calibrated by") == t.rfind("-- calibrated by"));
+  CHECK(t.find("prior:") == t.rfind("prior:"));
+  CHECK(t.find("  gemm_efficiency: 0.6\n") != std::string::npos);
+  MapReader r(load_yaml_file(path), path, "");
+  const Stack back = stack_from_yaml(r);
+  CHECK(back.gemm_efficiency == Approx(0.55));
+  CHECK(back.step_overhead == Approx(1.5e-3));
+  REQUIRE(back.prior);
+  CHECK(back.prior->gemm_efficiency == Approx(0.6));
+}
