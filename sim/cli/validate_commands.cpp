@@ -20,9 +20,10 @@ namespace {
 struct Args {
   po::variables_map vm;
   std::vector<std::string> paths;
+  std::vector<ValidationCase> cases;
 };
 
-// Parses [FILE|DIR]... plus `opts`; -1 to go on, else the exit code.
+// Parses [FILE|DIR]... plus `opts` and loads the cases; -1 to go on, else the exit code.
 int parse(const std::string& name, const std::string& usage, const std::vector<std::string>& args,
           po::options_description& opts, Args* out) {
   opts.add_options()("help,h", "print this help");
@@ -45,6 +46,12 @@ int parse(const std::string& name, const std::string& usage, const std::vector<s
   }
   out->paths = out->vm.count("paths") ? out->vm["paths"].as<std::vector<std::string>>()
                                       : std::vector<std::string>{data_dir() + "/scenarios/validation"};
+  try {
+    out->cases = load_cases(out->paths);
+  } catch (const ConfigError& e) {
+    std::cerr << "stacksim: error: " << e.what() << "\n";
+    return 2;
+  }
   return -1;
 }
 
@@ -116,13 +123,7 @@ int cmd_validate(const std::vector<std::string>& args) {
                          "simulated vs measured. Exits 1 when a case is outside its tolerance.\n",
                          args, opts, &a);
   if (code >= 0) return code;
-  std::vector<ValidationCase> cases;
-  try {
-    cases = load_cases(a.paths);
-  } catch (const ConfigError& e) {
-    std::cerr << "stacksim: error: " << e.what() << "\n";
-    return 2;
-  }
+  const std::vector<ValidationCase>& cases = a.cases;
   bool ok = true;
   std::vector<std::vector<std::string>> rows = {
       {"case", "platform", "metric", "simulated", "measured", "error", "tolerance", "pass"}};
@@ -191,13 +192,7 @@ int cmd_calibrate(const std::vector<std::string>& args) {
                          "a comment naming the cases and the date.\n",
                          args, opts, &a);
   if (code >= 0) return code;
-  std::vector<ValidationCase> cases;
-  try {
-    cases = load_cases(a.paths);
-  } catch (const ConfigError& e) {
-    std::cerr << "stacksim: error: " << e.what() << "\n";
-    return 2;
-  }
+  const std::vector<ValidationCase>& cases = a.cases;
   for (const auto& [stack_file, group] : by_stack(cases)) {
     const Stack& current = group.front()->platform.stack;
     const Stack prior = current.prior ? *current.prior : current;
