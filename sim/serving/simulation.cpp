@@ -67,13 +67,13 @@ class Simulation : public InstanceListener {
 
   void on_complete(Request& r, double now) override {
     metrics_.completed(r.spec.arrival, r.first_token, now, r.spec.input_tokens, r.spec.output_tokens);
-    finished_one(now);
+    finished_one(r.spec, now);
   }
 
  private:
-  void finished_one(double now) {
+  void finished_one(const RequestSpec& spec, double now) {
     --outstanding_;
-    gen_->on_complete(now);
+    gen_->on_complete(spec, now);
     wake_->notify_all();
   }
 
@@ -123,7 +123,7 @@ class Simulation : public InstanceListener {
     else if (need > perf_.memory().kv_tokens_per_rank) reason = "exceeds_kv_capacity";
     if (reason) {
       metrics_.rejected(reason);
-      finished_one(sg4::Engine::get_clock());
+      finished_one(r.spec, sg4::Engine::get_clock());
       return;
     }
     instances_[router_->pick(r, instances_)]->enqueue(&r);

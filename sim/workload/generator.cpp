@@ -153,7 +153,7 @@ class ClosedLoopGenerator : public Generator {
     return true;
   }
   bool exhausted() const override { return ready_.empty() && issued_ >= w_.requests; }
-  void on_complete(double now) override {
+  void on_complete(const RequestSpec&, double now) override {
     if (issued_ < w_.requests) issue(now + w_.think_time);
   }
 

@@ -16,6 +16,12 @@ struct RequestSpec {
   double arrival = 0;     // s
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
+  int stream = 0;         // which stream of a mix it came from (index into Workload::streams; 0 otherwise)
+  int64_t session = -1;   // multi-turn session it belongs to (-1: none)
+  // Hash ids of the prompt's full KV blocks (block_tokens each, see Workload), in order:
+  // equal ids mean an identical prefix up to and including that block (Mooncake's
+  // hash_ids). Empty when the workload carries no prefix information.
+  std::vector<uint64_t> blocks;
 };
 
 // A small, fast, portable random stream (xoshiro256**), seeded through splitmix64, so
@@ -46,8 +52,9 @@ class Generator {
   virtual bool next(RequestSpec* out) = 0;
   // True once no request will ever be produced again.
   virtual bool exhausted() const = 0;
-  // Closed loop: a request finished at time `now`, which may make the next one ready.
-  virtual void on_complete(double now) {}
+  // Closed loop: request `r` finished (completed, or rejected) at time `now`, which may
+  // make the next one ready (the next turn of its session, the next of its user).
+  virtual void on_complete(const RequestSpec& r, double now) {}
 };
 
 // REQUIRES: a validated Workload. Trace files are read here; a bad trace throws ConfigError.
