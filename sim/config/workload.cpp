@@ -59,6 +59,12 @@ Workload workload_from_yaml(const YAML::Node& root, const Origin& origin) {
     w.time_scale = r.quantity_or("time_scale", Dimension::Number, 1, 1e-6);
     w.limit = r.integer_or("limit", 0, 0);
   }
+  if (r.has("slo")) {
+    MapReader s = r.child("slo");
+    w.slo.ttft = s.quantity_or("ttft", Dimension::Time, 0, 0);
+    w.slo.tpot = s.quantity_or("tpot", Dimension::Time, 0, 0);
+    s.finish();
+  }
   r.finish();
   return w;
 }

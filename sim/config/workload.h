@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "config/yaml_reader.h"
 
@@ -28,6 +29,13 @@ struct Arrival {
   double cv = 1;     // gamma: coefficient of variation of inter-arrival times (1 = Poisson)
 };
 
+// Service-level objectives of a stream: a request meets them when its TTFT and its TPOT
+// are at most these (0 = no target).
+struct Slo {
+  double ttft = 0;  // s
+  double tpot = 0;  // s
+};
+
 struct Workload {
   enum class Type { Stream, ClosedLoop, AzureTrace } type = Type::Stream;
   std::string name;
@@ -43,6 +51,13 @@ struct Workload {
   std::string trace_path;    // azure_trace, resolved against the workload file
   double time_scale = 1;     // azure_trace: >1 replays faster
   int64_t limit = 0;         // azure_trace: first N rows (0 = all)
+  Slo slo;                   // targets for goodput
+  int64_t block_tokens = 512;  // tokens per KV block of RequestSpec::blocks
+  std::vector<Workload> streams;  // mix: the component streams (RequestSpec::stream indexes them)
+  double weight = 1;         // mix component: its arrival rate is scaled by this
+
+  // The SLO that applies to a request of stream `i`.
+  const Slo& slo_of(int i) const { return streams.empty() ? slo : streams[size_t(i)].slo; }
 };
 
 Workload workload_from_yaml(const YAML::Node& root, const Origin& origin);
