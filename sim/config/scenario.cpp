@@ -95,8 +95,23 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   }
   if (s.has("router")) {
     MapReader rt = s.child("router");
-    v.router = rt.choice("type", {"round_robin", "least_loaded"});
+    v.router = rt.choice("type", {"round_robin", "least_loaded", "prefix_aware"});
     rt.finish();
+  }
+  v.kv_allocation = s.choice_or("kv_allocation", {"reserve", "on_demand"}, v.kv_allocation);
+  v.preemption = s.choice_or("preemption", {"recompute", "swap"}, v.preemption);
+  if (v.preemption == "swap")
+    v.swap_bandwidth_per_chip = s.quantity("swap_bandwidth_per_chip", Dimension::Bandwidth, 1);
+  if (s.has("prefix_cache")) {
+    MapReader pc = s.child("prefix_cache");
+    v.prefix_cache.enabled = pc.boolean("enabled");
+    if (pc.has("tier2")) {
+      MapReader t = pc.child("tier2");
+      v.prefix_cache.tier2_capacity_per_chip = t.quantity("capacity_per_chip", Dimension::Bytes, 0);
+      v.prefix_cache.tier2_bandwidth_per_chip = t.quantity("bandwidth_per_chip", Dimension::Bandwidth, 1);
+      t.finish();
+    }
+    pc.finish();
   }
   if (v.chips % v.chips_per_instance != 0)
     s.fail("chips_per_instance", "must divide serving.chips (" + std::to_string(v.chips) + ")");
@@ -118,7 +133,40 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   const Part workload = load_part(r, "workload", overrides);
   sc.workload = workload_from_yaml(workload.tree, workload.origin);
   MapReader s = r.child("serving");
-  sc.serving = read_serving(s, sc.platform, &sc.model);
+  if (s.has("prefill") || s.has("decode")) {
+    // Disaggregated: a prefill pool and a decode pool, each with any serving key and
+    // optionally its own platform file (relative to the scenario).
+    for (const char* role : {"prefill", "decode"}) {
+      MapReader p = s.child(role);
+      PoolSpec pool;
+      pool.role = role;
+      pool.model = sc.model;
+      pool.platform = sc.platform;
+      if (p.has("platform")) {
+        const std::string path = resolve_path(p.str("platform"), origin.file);
+        try {
+          pool.platform = load_platform(path);
+        } catch (const ConfigError& e) {
+          if (e.line() == 0 && std::string(e.what()).find("cannot open") != std::string::npos)
+            p.fail("platform", "cannot open \"" + path + "\"");
+          throw;
+        }
+      }
+      pool.serving = read_serving(p, pool.platform, &pool.model);
+      sc.pools.push_back(std::move(pool));
+    }
+    s.finish();
+    sc.serving = sc.pools[0].serving;
+  } else {
+    sc.serving = read_serving(s, sc.platform, &sc.model);
+    sc.pools.push_back({"colocated", sc.platform, sc.model, sc.serving});
+  }
+  if (r.has("failures")) {
+    MapReader f = r.child("failures");
+    sc.failures.mtbf_per_chip = f.quantity("mtbf_per_chip", Dimension::Time, 1);
+    sc.failures.repair_time = f.quantity("repair_time", Dimension::Time, 0);
+    f.finish();
+  }
   if (r.has("simulation")) {
     MapReader sim = r.child("simulation");
     sc.horizon = sim.quantity_or("horizon", Dimension::Time, 0, 0);
@@ -127,20 +175,31 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   r.finish();
 
   // Consistency across files: the weights must leave room for a KV cache.
-  MemoryPlan mem = memory_plan(sc.model, sc.platform, sc.serving);
-  if (mem.kv_bytes_per_chip <= 0) {
-    r.fail("serving", "the model does not fit: weights need " + format_bytes(mem.weights_per_chip) +
-                          " per chip, HBM " + format_bytes(sc.platform.chip.hbm_capacity) + " minus " +
-                          format_bytes(sc.platform.stack.hbm_reserved) +
-                          " reserved leaves no KV cache; use more serving.chips_per_instance");
+  for (const PoolSpec& pool : sc.pools) {
+    const std::string where = sc.disaggregated() ? "serving." + pool.role : "serving";
+    MemoryPlan mem = memory_plan(pool.model, pool.platform, pool.serving);
+    if (mem.kv_bytes_per_chip <= 0) {
+      r.fail("serving", where + ": the model does not fit: weights need " + format_bytes(mem.weights_per_chip) +
+                            " per chip, HBM " + format_bytes(pool.platform.chip.hbm_capacity) + " minus " +
+                            format_bytes(pool.platform.stack.hbm_reserved) +
+                            " reserved leaves no KV cache; use more chips_per_instance");
+    }
+    if (pool.model.routed_experts > 0 &&
+        (pool.model.routed_experts + pool.serving.redundant_experts) < pool.serving.chips_per_instance)
+      r.fail("serving", where + ": more chips per instance than experts (+ redundant): some chips would hold no expert");
+    if (pool.serving.prefix_cache.enabled && pool.role == "decode")
+      r.fail("serving", where + ": prefix caching belongs to the prefill pool");
   }
-  if (sc.model.routed_experts > 0 &&
-      (sc.model.routed_experts + sc.serving.redundant_experts) < sc.serving.chips_per_instance)
-    r.fail("serving", "more chips per instance than experts (+ redundant): some chips would hold no expert");
   return sc;
 }
 
 }  // namespace
+
+int Scenario::total_chips() const {
+  int n = 0;
+  for (const auto& p : pools) n += p.serving.chips;
+  return n;
+}
 
 Serving read_serving(MapReader& s, const Platform& platform, Model* model) {
   Serving v = serving_from_yaml(s, platform);

@@ -35,21 +35,58 @@ struct Serving {
   std::string dispatch = "hierarchical";
   int mtp_draft_tokens = 0;       // multi-token prediction: draft tokens per step
   double mtp_acceptance = 0;      // probability each draft token is accepted
-  std::string router = "round_robin";
+  std::string router = "round_robin";  // round_robin | least_loaded | prefix_aware
+
+  // KV memory: "reserve" holds a request's whole KV (prompt + output) from admission, so
+  // nothing is ever preempted; "on_demand" allocates as tokens are produced and preempts
+  // the newest running sequence when the cache is full.
+  std::string kv_allocation = "reserve";
+  // What a preempted sequence loses: "recompute" (its KV is dropped and rebuilt by a new
+  // prefill of prompt + tokens so far) or "swap" (its KV goes to host memory and back).
+  std::string preemption = "recompute";
+  double swap_bandwidth_per_chip = 0;  // bytes/s between HBM and host memory (swap)
+
+  struct PrefixCaching {
+    bool enabled = false;
+    double tier2_capacity_per_chip = 0;   // bytes of host memory / SSD for evicted blocks (0: none)
+    double tier2_bandwidth_per_chip = 0;  // bytes/s to load them back
+  } prefix_cache;
 
   int instances() const { return chips / chips_per_instance; }
   int dp_ranks() const { return chips_per_instance / attention_tp; }
+};
+
+// A pool of instances of one role on one platform: "colocated" (prefill and decode on
+// the same instances), or "prefill" / "decode" in disaggregated serving.
+struct PoolSpec {
+  std::string role = "colocated";
+  Platform platform;
+  Model model;  // the scenario's model with this pool's precision
+  Serving serving;
+};
+
+// Chip failures: each chip fails after an exponential time with this mean, and comes
+// back after the repair time.
+struct Failures {
+  double mtbf_per_chip = 0;  // s (0 = no failures)
+  double repair_time = 0;    // s
 };
 
 struct Scenario {
   std::string name;
   std::string file;
   uint64_t seed = 1;
-  Platform platform;
+  Platform platform;  // the colocated pool's (and the default for disaggregated pools)
   Model model;
   Workload workload;
-  Serving serving;
+  Serving serving;    // the colocated pool's
+  // One pool when colocated; a prefill and a decode pool when disaggregated.
+  std::vector<PoolSpec> pools;
+  Failures failures;
   double horizon = 0;  // stop simulating at this time (0 = run until every request is done)
+
+  bool disaggregated() const { return pools.size() == 2; }
+  int total_chips() const;
 };
 
 // Parses "key=value" from the command line.

@@ -27,15 +27,38 @@ Percentiles percentiles(std::vector<double>& v) {
   return p;
 }
 
-void MetricsCollector::completed(double arrival, double first_token, double finish, int64_t input, int64_t output) {
+void InstanceTotals::add(const InstanceTotals& o) {
+  steps += o.steps;
+  busy_time += o.busy_time;
+  prefill_time += o.prefill_time;
+  decode_time += o.decode_time;
+  kv_token_seconds += o.kv_token_seconds;
+  kv_peak_fraction = std::max(kv_peak_fraction, o.kv_peak_fraction);
+  batch_seq_steps += o.batch_seq_steps;
+  kv_overflows += o.kv_overflows;
+  prompt_tokens += o.prompt_tokens;
+  prefix_hit_tokens += o.prefix_hit_tokens;
+  tier2_hit_tokens += o.tier2_hit_tokens;
+  preemptions += o.preemptions;
+  recomputed_tokens += o.recomputed_tokens;
+  swapped_tokens += o.swapped_tokens;
+  failures += o.failures;
+}
+
+void MetricsCollector::completed(double arrival, double first_token, double finish, int64_t input, int64_t output,
+                                 const Slo& slo) {
   ++completed_;
   input_tokens_ += input;
   output_tokens_ += output;
-  ttft_.push_back(first_token - arrival);
+  const double ttft = first_token - arrival;
+  ttft_.push_back(ttft);
   e2e_.push_back(finish - arrival);
-  if (output > 1) tpot_.push_back((finish - first_token) / double(output - 1));
-  if (first_arrival_ < 0 || arrival < first_arrival_) first_arrival_ = arrival;
-  last_finish_ = std::max(last_finish_, finish);
+  double tpot = 0;
+  if (output > 1) {
+    tpot = (finish - first_token) / double(output - 1);
+    tpot_.push_back(tpot);
+  }
+  if ((slo.ttft <= 0 || ttft <= slo.ttft) && (slo.tpot <= 0 || tpot <= slo.tpot)) ++good_;
 }
 
 int64_t MetricsCollector::rejected_count() const {
@@ -48,26 +71,26 @@ static nlohmann::json pct_json(const Percentiles& p) {
   return {{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"count", p.count}};
 }
 
-nlohmann::json MetricsCollector::summarize(const Scenario& sc, const InstanceTotals& t, int64_t kv_per_instance,
-                                           double end_time, int64_t in_flight) {
+nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   using nlohmann::json;
-  const Serving& s = sc.serving;
-  const double chips = s.chips;
+  const double chips = sc.total_chips();
   // The measurement window runs from t = 0 (the first arrival) to the end of the run.
-  const double span = end_time > 0 ? end_time : 1e-30;
-  const double instances = s.instances();
+  const double span = run.end_time > 0 ? run.end_time : 1e-30;
+  int instances = 0;
+  for (const auto& p : run.pools) instances += p.spec->serving.instances();
 
   json j;
   j["scenario"] = sc.name;
-  j["platform"] = sc.platform.name;
+  j["platform"] = sc.disaggregated() ? run.pools[0].spec->platform.name + " + " + run.pools[1].spec->platform.name
+                                     : sc.platform.name;
   j["model"] = sc.model.name;
   j["workload"] = sc.workload.name;
   j["seed"] = sc.seed;
-  j["layout"] = {{"chips", s.chips},
-                 {"instances", s.instances()},
-                 {"chips_per_instance", s.chips_per_instance},
-                 {"attention_tp", s.attention_tp},
-                 {"router", s.router}};
+  j["layout"] = {{"chips", int(chips)},
+                 {"instances", instances},
+                 {"chips_per_instance", sc.disaggregated() ? 0 : sc.serving.chips_per_instance},
+                 {"disaggregated", sc.disaggregated()},
+                 {"router", sc.serving.router}};
 
   json rej = json::object();
   for (const auto& [k, v] : rejected_) rej[k] = v;
@@ -75,8 +98,8 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, const InstanceTot
                    {"completed", completed_},
                    {"rejected", rejected_count()},
                    {"rejected_by_reason", rej},
-                   {"in_flight", in_flight}};
-  j["simulated_seconds"] = end_time;
+                   {"in_flight", run.in_flight}};
+  j["simulated_seconds"] = run.end_time;
 
   const double rps = completed_ / span, in_tps = input_tokens_ / span, out_tps = output_tokens_ / span;
   j["throughput"] = {{"requests_per_s", rps},
@@ -84,38 +107,82 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, const InstanceTot
                      {"output_tokens_per_s", out_tps},
                      {"input_tokens_per_s_per_chip", in_tps / chips},
                      {"output_tokens_per_s_per_chip", out_tps / chips}};
+  j["goodput"] = {{"requests_per_s", good_ / span},
+                  {"slo_attainment", completed_ > 0 ? double(good_) / completed_ : 0.0},
+                  {"slo_ttft_s", sc.workload.slo.ttft},
+                  {"slo_tpot_s", sc.workload.slo.tpot}};
   j["latency_s"] = {{"ttft", pct_json(percentiles(ttft_))},
                     {"tpot", pct_json(percentiles(tpot_))},
                     {"e2e", pct_json(percentiles(e2e_))}};
 
-  const double kv_capacity = double(kv_per_instance) * instances;
+  // Per pool: KV, busy time, power and cost. Every chip is paid for the whole window;
+  // a colocated pool's bill is split between prefill and decode by the work each step
+  // did (idle time follows the same split), a prefill pool's goes to input tokens and a
+  // decode pool's to output tokens.
+  InstanceTotals all;
+  double kv_capacity = 0, total_usd = 0, input_usd = 0, energy_j = 0, chip_seconds = 0;
+  int64_t kv_per_instance = 0;
+  json pools = json::array();
+  for (auto& p : run.pools) {
+    const PoolSpec& ps = *p.spec;
+    const InstanceTotals& t = p.totals;
+    all.add(t);
+    const double n = ps.serving.instances(), pool_chips = ps.serving.chips;
+    kv_capacity += double(p.kv_tokens_per_instance) * n;
+    kv_per_instance = std::max(kv_per_instance, p.kv_tokens_per_instance);
+    const double busy = t.busy_time / (n * span);
+    const Chip& chip = ps.platform.chip;
+    const double watts = chip.power_idle + (chip.power_busy - chip.power_idle) * busy;
+    const double usd_per_chip_s = ps.platform.cost.per_chip_second(watts);
+    const double usd = pool_chips * span * usd_per_chip_s;
+    const double work = t.prefill_time + t.decode_time;
+    const double prefill_share = ps.role == "prefill" ? 1.0
+                                 : ps.role == "decode" ? 0.0
+                                 : work > 0            ? t.prefill_time / work
+                                                       : 0.5;
+    total_usd += usd;
+    input_usd += usd * prefill_share;
+    energy_j += watts * pool_chips * span;
+    chip_seconds += pool_chips * span;
+    pools.push_back({{"role", ps.role},
+                     {"platform", ps.platform.name},
+                     {"chips", ps.serving.chips},
+                     {"instances", ps.serving.instances()},
+                     {"chips_per_instance", ps.serving.chips_per_instance},
+                     {"kv_capacity_tokens_per_instance", p.kv_tokens_per_instance},
+                     {"busy_fraction", busy},
+                     {"usd_per_hour", usd_per_chip_s * 3600 * pool_chips}});
+  }
+  j["pools"] = pools;
   j["kv_cache"] = {{"capacity_tokens_per_instance", kv_per_instance},
-                   {"mean_utilisation", kv_capacity > 0 ? t.kv_token_seconds / (kv_capacity * span) : 0},
-                   {"peak_utilisation", t.kv_peak_fraction},
-                   {"overflows", t.kv_overflows}};
-  const double busy_fraction = t.busy_time / (instances * span);
-  j["engine"] = {{"steps", t.steps},
-                 {"busy_fraction", busy_fraction},
-                 {"mean_decode_batch_per_instance", t.steps > 0 ? t.batch_seq_steps / t.steps : 0}};
-
-  // Cost: every chip is paid for the whole window. Busy time is split between prefill
-  // and decode by the work each step did; idle time follows the same split.
-  const Chip& chip = sc.platform.chip;
-  const double avg_watts = chip.power_idle + (chip.power_busy - chip.power_idle) * busy_fraction;
-  const double chip_seconds = chips * span;
-  const double usd_per_chip_s = sc.platform.cost.per_chip_second(avg_watts);
-  const double total_usd = chip_seconds * usd_per_chip_s;
-  const double work = t.prefill_time + t.decode_time;
-  const double prefill_share = work > 0 ? t.prefill_time / work : 0.5;
+                   {"mean_utilisation", kv_capacity > 0 ? all.kv_token_seconds / (kv_capacity * span) : 0},
+                   {"peak_utilisation", all.kv_peak_fraction},
+                   {"overflows", all.kv_overflows}};
+  j["prefix_cache"] = {{"hit_rate", all.prompt_tokens > 0 ? double(all.prefix_hit_tokens) / all.prompt_tokens : 0.0},
+                       {"saved_prefill_tokens", all.prefix_hit_tokens},
+                       {"tier2_hit_tokens", all.tier2_hit_tokens},
+                       {"prompt_tokens", all.prompt_tokens}};
+  j["preemption"] = {{"count", all.preemptions},
+                     {"recomputed_tokens", all.recomputed_tokens},
+                     {"swapped_tokens", all.swapped_tokens}};
+  j["kv_transfer_s"] = pct_json(percentiles(run.kv_transfer));
+  j["failures"] = {{"chip_failures", run.chip_failures},
+                   {"instance_failures", all.failures},
+                   {"retried_requests", run.retried},
+                   {"lost_chip_hours", run.lost_chip_seconds / 3600}};
+  j["engine"] = {{"steps", all.steps},
+                 {"busy_fraction", all.busy_time / (instances * span)},
+                 {"mean_decode_batch_per_instance", all.steps > 0 ? all.batch_seq_steps / all.steps : 0}};
+  const double avg_watts = energy_j / (chip_seconds > 0 ? chip_seconds : 1);
   j["cost"] = {{"chip_hours", chip_seconds / 3600},
-               {"usd_per_chip_hour", usd_per_chip_s * 3600},
-               {"usd_per_hour", usd_per_chip_s * 3600 * chips},
+               {"usd_per_chip_hour", total_usd / (chip_seconds > 0 ? chip_seconds : 1) * 3600},
+               {"usd_per_hour", total_usd / span * 3600},
                {"usd_total", total_usd},
-               {"prefill_share", prefill_share},
-               {"usd_per_m_input", input_tokens_ > 0 ? total_usd * prefill_share / input_tokens_ * 1e6 : 0},
-               {"usd_per_m_output", output_tokens_ > 0 ? total_usd * (1 - prefill_share) / output_tokens_ * 1e6 : 0},
+               {"prefill_share", total_usd > 0 ? input_usd / total_usd : 0},
+               {"usd_per_m_input", input_tokens_ > 0 ? input_usd / input_tokens_ * 1e6 : 0},
+               {"usd_per_m_output", output_tokens_ > 0 ? (total_usd - input_usd) / output_tokens_ * 1e6 : 0},
                {"mean_chip_watts", avg_watts},
-               {"energy_kwh", avg_watts * chip_seconds / 3.6e6},
+               {"energy_kwh", energy_j / 3.6e6},
                {"pricing", sc.platform.cost.rental ? "rental" : "ownership"}};
   return j;
 }

@@ -31,29 +31,53 @@ struct InstanceTotals {
   double kv_peak_fraction = 0;   // highest KV use / capacity seen on any instance
   double batch_seq_steps = 0;    // sum over steps of decoding sequences (for the mean batch)
   int64_t kv_overflows = 0;      // steps whose KV use exceeded capacity (must stay 0)
+  int64_t prompt_tokens = 0;     // prompt tokens admitted (recomputations included)
+  int64_t prefix_hit_tokens = 0; // of those, reused from the prefix cache
+  int64_t tier2_hit_tokens = 0;  // of those, loaded back from the second tier
+  int64_t preemptions = 0;
+  int64_t recomputed_tokens = 0; // prompt tokens prefilled again after a preemption
+  int64_t swapped_tokens = 0;    // KV tokens swapped out to host memory
+  int64_t failures = 0;          // chip failures that took the instance down
+
+  // Adds another instance's totals (the peak is a maximum).
+  void add(const InstanceTotals& o);
+};
+
+// What a whole run adds to the per-request records.
+struct RunStats {
+  struct Pool {
+    const PoolSpec* spec = nullptr;
+    InstanceTotals totals;  // summed over the pool's instances
+    int64_t kv_tokens_per_instance = 0;
+  };
+  std::vector<Pool> pools;
+  double end_time = 0;              // simulated time the run stopped
+  int64_t in_flight = 0;            // requests unfinished then
+  int64_t retried = 0;              // request restarts after chip failures
+  int64_t chip_failures = 0;
+  double lost_chip_seconds = 0;     // chip-seconds of instances down (a failed chip takes its instance)
+  std::vector<double> kv_transfer;  // disaggregated: seconds from prefill end to KV at the decode instance
 };
 
 class MetricsCollector {
  public:
   void generated() { ++generated_; }
   void rejected(const std::string& reason) { ++rejected_[reason]; }
-  void completed(double arrival, double first_token, double finish, int64_t input, int64_t output);
+  // A request finished; `slo` is its stream's targets (for goodput).
+  void completed(double arrival, double first_token, double finish, int64_t input, int64_t output, const Slo& slo);
 
   int64_t generated_count() const { return generated_; }
   int64_t completed_count() const { return completed_; }
   int64_t rejected_count() const;
 
-  // Builds the JSON summary of a finished run. `end_time` is the simulated time the run
-  // stopped; `in_flight` the requests still unfinished then.
-  nlohmann::json summarize(const Scenario& sc, const InstanceTotals& totals, int64_t kv_tokens_per_instance,
-                           double end_time, int64_t in_flight);
+  // Builds the JSON summary of a finished run.
+  nlohmann::json summarize(const Scenario& sc, RunStats& run);
 
  private:
-  int64_t generated_ = 0, completed_ = 0;
+  int64_t generated_ = 0, completed_ = 0, good_ = 0;
   int64_t input_tokens_ = 0, output_tokens_ = 0;
   std::map<std::string, int64_t> rejected_;
   std::vector<double> ttft_, tpot_, e2e_;
-  double first_arrival_ = -1, last_finish_ = 0;
 };
 
 }  // namespace stacksim

@@ -16,10 +16,20 @@
 namespace stacksim {
 
 struct ClusterHosts {
-  std::vector<simgrid::s4u::Host*> chips;  // in placement order: domain by domain
+  std::vector<simgrid::s4u::Host*> chips;  // in placement order: group by group, domain by domain
+  simgrid::s4u::Host* controller = nullptr;  // runs the control actors (source, instances); never fails
 };
 
+// One group of chips of one platform (a serving pool).
+struct ChipGroup {
+  const Platform* platform;
+  int chips;
+};
+
+// Builds every group into one cluster, joined by the scale-out network.
 // REQUIRES: called once per process, after the Engine is created and before run().
+ClusterHosts build_platform(simgrid::s4u::Engine& engine, const std::vector<ChipGroup>& groups);
+// The same for a single group.
 ClusterHosts build_platform(simgrid::s4u::Engine& engine, const Platform& platform, int chips);
 
 }  // namespace stacksim

@@ -8,15 +8,24 @@ namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
-Instance::Instance(int index, const PerfModel& perf, const Serving& serving, InstanceListener* listener)
+Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& serving, InstanceListener* listener,
+                   int64_t block_tokens)
     : index_(index),
+      role_(role),
       perf_(perf),
       serving_(serving),
       listener_(listener),
       kv_capacity_(perf.memory().kv_tokens_per_instance),
       max_seqs_(int64_t(serving.max_seqs_per_chip) * serving.dp_ranks()),
       step_token_budget_(int64_t(serving.token_budget_per_chip) * serving.dp_ranks()),
-      chunk_limit_(serving.token_budget_per_chip) {}
+      chunk_limit_(serving.token_budget_per_chip),
+      on_demand_(serving.kv_allocation == "on_demand"),
+      caching_(serving.prefix_cache.enabled && role != Role::Decode),
+      cache_(block_tokens,
+             serving.prefix_cache.tier2_capacity_per_chip > 0 && perf.memory().kv_bytes_per_token > 0
+                 ? static_cast<int64_t>(serving.prefix_cache.tier2_capacity_per_chip * serving.chips_per_instance /
+                                        perf.memory().kv_bytes_per_token)
+                 : 0) {}
 
 void Instance::start(sg4::Host* host) {
   mutex_ = sg4::Mutex::create();
@@ -31,35 +40,150 @@ void Instance::enqueue(Request* r) {
   if (idle_) wake_->notify_one();
 }
 
+int64_t Instance::cached_prefix_tokens(const Request& r) const {
+  if (!caching_ || r.spec.blocks.empty()) return 0;
+  const auto m = cache_.match(r.spec.blocks, r.spec.blocks.size());
+  return (m.hbm_blocks + m.tier2_blocks) * cache_.block_tokens();
+}
+
+int64_t Instance::occupancy(int64_t at_step) const {
+  int64_t growth = 0;
+  if (on_demand_ && n_decoding_ > 0)
+    growth = static_cast<int64_t>(std::ceil(perf_.tokens_per_step() * double(n_decoding_ * at_step - sum_join_)));
+  return kv_static_ + growth + (caching_ ? cache_.hbm_tokens() : 0);
+}
+
+bool Instance::make_room(int64_t tokens) {
+  const int64_t over = occupancy(step_) + tokens - kv_capacity_;
+  if (over <= 0) return true;
+  if (caching_) cache_.evict(over);
+  return occupancy(step_) + tokens <= kv_capacity_;
+}
+
 void Instance::admit() {
   // First come, first served: a request that does not fit blocks those behind it, so
   // long prompts are not starved by short ones.
   while (!waiting_.empty()) {
     Request* r = waiting_.front();
-    const int64_t need = r->spec.input_tokens + r->spec.output_tokens;
-    const int64_t running = static_cast<int64_t>(prefilling_.size() + decoding_.size());
-    if (reserved_ + need > kv_capacity_ || running >= max_seqs_) break;
+    if (int64_t(prefilling_.size()) + n_decoding_ >= max_seqs_) break;
+    const int64_t remaining = r->spec.output_tokens - r->generated;
+    if (role_ == Role::Decode || r->swapped) {
+      // The context is here (transferred, or swapped out): it resumes decoding.
+      const int64_t ctx = r->spec.input_tokens + r->generated;
+      const int64_t need = on_demand_ ? ctx : ctx + remaining;
+      if (!make_room(need)) break;
+      waiting_.pop_front();
+      r->kv_static = need;
+      kv_static_ += need;
+      if (r->swapped) {
+        pending_load_ += double(ctx) * kv_bytes_per_token_chip() / serving_.swap_bandwidth_per_chip;
+        r->swapped = false;
+      }
+      join_decode(r);
+      continue;
+    }
+    // A prompt: reuse the longest cached prefix (at least one token is computed, for the
+    // logits), and reserve the rest.
+    int64_t hit_blocks = 0, tier2_blocks = 0;
+    const int64_t B = cache_.block_tokens();
+    if (caching_ && !r->spec.blocks.empty()) {
+      const auto m = cache_.match(r->spec.blocks, static_cast<size_t>((r->prompt_tokens - 1) / B));
+      hit_blocks = m.hbm_blocks + m.tier2_blocks;
+      tier2_blocks = m.tier2_blocks;
+    }
+    const int64_t hit = hit_blocks * B;
+    const int64_t need = (r->prompt_tokens - hit) + (on_demand_ || role_ == Role::Prefill ? 0 : remaining);
+    if (!make_room(need + tier2_blocks * B)) break;
     waiting_.pop_front();
-    r->kv_reserved = need;
-    reserved_ += need;
+    if (hit_blocks > 0) cache_.pin(r->spec.blocks, 0, static_cast<size_t>(hit_blocks));
+    r->pinned_blocks = hit_blocks;
+    r->prefilled = hit;
+    r->kv_static = need;
+    kv_static_ += need;
+    prefilled_tokens_ += hit;
+    if (tier2_blocks > 0 && serving_.prefix_cache.tier2_bandwidth_per_chip > 0)
+      pending_load_ += double(tier2_blocks * B) * kv_bytes_per_token_chip() / serving_.prefix_cache.tier2_bandwidth_per_chip;
+    totals_.prompt_tokens += r->prompt_tokens;
+    totals_.prefix_hit_tokens += hit;
+    totals_.tier2_hit_tokens += tier2_blocks * B;
     prefilling_.push_back(r);
   }
 }
 
-double Instance::decode_kv_tokens() const {
-  const double n = double(decoding_.size());
-  return double(sum_ctx_) + perf_.tokens_per_step() * (n * double(step_) - double(sum_join_));
+void Instance::join_decode(Request* r) {
+  r->ctx_at_join = r->spec.input_tokens + r->generated;
+  r->join_step = step_;
+  const int64_t remaining = r->spec.output_tokens - r->generated;
+  r->finish_step = step_ + static_cast<int64_t>(std::ceil(double(remaining) / perf_.tokens_per_step() - 1e-9));
+  sum_ctx_ += r->ctx_at_join;
+  sum_join_ += step_;
+  ++n_decoding_;
+  decoding_.push({r->finish_step, r->id, r->epoch, r});
+  decode_order_.push_back(r);
+}
+
+void Instance::leave_decode(Request* r) {
+  sum_ctx_ -= r->ctx_at_join;
+  sum_join_ -= r->join_step;
+  --n_decoding_;
+}
+
+void Instance::drop_kv(Request* r) {
+  kv_static_ -= r->kv_static;
+  r->kv_static = 0;
+  if (r->pinned_blocks > 0) cache_.unpin(r->spec.blocks, static_cast<size_t>(r->pinned_blocks));
+  r->pinned_blocks = 0;
+}
+
+void Instance::make_room_for_step() {
+  if (!on_demand_) return;
+  // The KV the decoding sequences will hold at the end of this step.
+  while (n_decoding_ > 0 && occupancy(step_ + 1) > kv_capacity_) {
+    if (caching_ && cache_.evictable_tokens() > 0) {
+      cache_.evict(occupancy(step_ + 1) - kv_capacity_);
+      continue;
+    }
+    preempt_newest();
+  }
+}
+
+void Instance::preempt_newest() {
+  Request* r = nullptr;
+  while (!decode_order_.empty() && !r) {
+    Request* c = decode_order_.back();
+    decode_order_.pop_back();
+    if (!c->done) r = c;  // entries leave this list when preempted, so a live one is decoding
+  }
+  if (!r) return;
+  const int64_t produced =
+      static_cast<int64_t>(std::floor(perf_.tokens_per_step() * double(step_ - r->join_step) + 1e-9));
+  r->generated = std::min(r->spec.output_tokens - 1, r->generated + produced);
+  leave_decode(r);
+  ++r->epoch;  // its heap entry is void
+  drop_kv(r);
+  ++totals_.preemptions;
+  if (serving_.preemption == "swap") {
+    r->swapped = true;
+    const int64_t ctx = r->spec.input_tokens + r->generated;
+    pending_load_ += double(ctx) * kv_bytes_per_token_chip() / serving_.swap_bandwidth_per_chip;
+    totals_.swapped_tokens += ctx;
+  } else {
+    r->prompt_tokens = r->spec.input_tokens + r->generated;
+    r->prefilled = 0;
+    totals_.recomputed_tokens += r->prompt_tokens;
+  }
+  waiting_.push_front(r);
 }
 
 BatchShape Instance::plan_step(std::vector<Chunk>* chunks) const {
   BatchShape b;
-  b.decode_seqs = static_cast<int64_t>(decoding_.size());
+  b.decode_seqs = n_decoding_;
   b.decode_kv_tokens = decode_kv_tokens();
   // Decoding tokens take their share of the step's token budget first.
   int64_t budget = step_token_budget_ - static_cast<int64_t>(std::ceil(b.decode_seqs * (1.0 + serving_.mtp_draft_tokens)));
   for (Request* r : prefilling_) {
     if (budget <= 0) break;
-    const int64_t left = r->spec.input_tokens - r->prefilled;
+    const int64_t left = r->prompt_tokens - r->prefilled;
     const int64_t c = std::min({left, budget, chunk_limit_});
     chunks->push_back({r, c});
     budget -= c;
@@ -72,48 +196,108 @@ BatchShape Instance::plan_step(std::vector<Chunk>* chunks) const {
   return b;
 }
 
+double Instance::decode_kv_tokens() const {
+  return double(sum_ctx_) + perf_.tokens_per_step() * (double(n_decoding_) * double(step_) - double(sum_join_));
+}
+
 void Instance::complete(Request* r, double now) {
-  reserved_ -= r->kv_reserved;
+  drop_kv(r);
+  r->done = true;
   outstanding_tokens_ -= r->spec.input_tokens + r->spec.output_tokens;
   --in_flight_;
   listener_->on_complete(*r, now);
 }
 
+void Instance::release_transferred(Request* r) {
+  drop_kv(r);
+  outstanding_tokens_ -= r->spec.input_tokens + r->spec.output_tokens;
+  --in_flight_;
+}
+
 void Instance::finish_step(const std::vector<Chunk>& chunks, double now) {
   ++step_;
   for (const Chunk& c : chunks) {
-    Request* r = c.r;
-    r->prefilled += c.tokens;
+    c.r->prefilled += c.tokens;
     prefilled_tokens_ += c.tokens;
   }
   // The chunks came from the first chunks.size() prefilling requests, in order: take
-  // out those whose prompt is now complete (this step produced their first token).
+  // out those whose prompt is now complete (this step produced their next token).
   const auto first = prefilling_.begin(), last = first + static_cast<std::ptrdiff_t>(chunks.size());
-  prefilling_.erase(std::remove_if(first, last, [](const Request* r) { return r->prefilled >= r->spec.input_tokens; }),
+  prefilling_.erase(std::remove_if(first, last, [](const Request* r) { return r->prefilled >= r->prompt_tokens; }),
                     last);
   for (const Chunk& c : chunks) {
     Request* r = c.r;
-    if (r->prefilled < r->spec.input_tokens) continue;
+    if (r->prefilled < r->prompt_tokens) continue;
     prefilled_tokens_ -= r->prefilled;
-    r->first_token = now;
-    const int64_t rest = r->spec.output_tokens - 1;
-    if (rest <= 0) {
+    ++r->generated;
+    // In disaggregated serving the first token reaches the user with the KV transfer.
+    if (r->first_token < 0 && role_ != Role::Prefill) r->first_token = now;
+    if (caching_ && !r->spec.blocks.empty()) {
+      // The prompt's full blocks enter the cache; those it creates move from the
+      // request's KV to the cache's.
+      const auto full = std::min<size_t>(r->spec.blocks.size(), static_cast<size_t>(r->prompt_tokens / cache_.block_tokens()));
+      if (full > static_cast<size_t>(r->pinned_blocks)) {
+        const int64_t added = cache_.pin(r->spec.blocks, static_cast<size_t>(r->pinned_blocks), full);
+        const int64_t moved = std::min(r->kv_static, added * cache_.block_tokens());
+        r->kv_static -= moved;
+        kv_static_ -= moved;
+        r->pinned_blocks = static_cast<int64_t>(full);
+      }
+    }
+    if (role_ == Role::Prefill) {
+      r->prefill_end = now;
+      listener_->on_prefilled(*r, *this, now);
+      continue;
+    }
+    if (r->generated >= r->spec.output_tokens) {
       complete(r, now);
       continue;
     }
-    r->join_step = step_;
-    r->finish_step = step_ + static_cast<int64_t>(std::ceil(double(rest) / perf_.tokens_per_step() - 1e-9));
-    sum_ctx_ += r->spec.input_tokens + 1;
-    sum_join_ += step_;
-    decoding_.push(r);
+    join_decode(r);
   }
-  while (!decoding_.empty() && decoding_.top()->finish_step <= step_) {
-    Request* r = decoding_.top();
+  while (!decoding_.empty() && decoding_.top().finish_step <= step_) {
+    const HeapEntry e = decoding_.top();
     decoding_.pop();
-    sum_ctx_ -= r->spec.input_tokens + 1;
-    sum_join_ -= r->join_step;
-    complete(r, now);
+    if (e.epoch != e.r->epoch || e.r->done) continue;  // preempted or dropped since
+    leave_decode(e.r);
+    e.r->generated = e.r->spec.output_tokens;
+    complete(e.r, now);
   }
+  // Finished requests at the back of the start order are of no further use there.
+  while (!decode_order_.empty() && decode_order_.back()->done) decode_order_.pop_back();
+}
+
+std::vector<Request*> Instance::fail() {
+  std::vector<Request*> dropped(waiting_.begin(), waiting_.end());
+  dropped.insert(dropped.end(), prefilling_.begin(), prefilling_.end());
+  // The decoding requests are those with a live heap entry.
+  while (!decoding_.empty()) {
+    const HeapEntry e = decoding_.top();
+    decoding_.pop();
+    if (e.epoch == e.r->epoch && !e.r->done) dropped.push_back(e.r);
+  }
+  for (Request* r : dropped) {
+    ++r->epoch;
+    r->kv_static = 0;
+    r->pinned_blocks = 0;
+  }
+  waiting_.clear();
+  prefilling_.clear();
+  decode_order_.clear();
+  n_decoding_ = sum_ctx_ = sum_join_ = kv_static_ = prefilled_tokens_ = 0;
+  pending_load_ = 0;
+  cache_.clear();
+  outstanding_tokens_ = 0;
+  in_flight_ = 0;
+  down_ = true;
+  ++epoch_;
+  ++totals_.failures;
+  return dropped;
+}
+
+void Instance::repair() {
+  down_ = false;
+  if (idle_) wake_->notify_one();
 }
 
 void Instance::run() {
@@ -122,8 +306,8 @@ void Instance::run() {
   // for work and going to sleep cannot be separated by a yield (a lost wake-up).
   std::unique_lock<sg4::Mutex> lock(*mutex_);
   while (true) {
-    admit();
-    if (prefilling_.empty() && decoding_.empty()) {
+    if (!down_) admit();
+    if (down_ || (prefilling_.empty() && n_decoding_ == 0)) {
       idle_ = true;
       wake_->wait(lock);
       idle_ = false;
@@ -132,6 +316,8 @@ void Instance::run() {
       sg4::this_actor::yield();
       continue;
     }
+    make_room_for_step();
+    if (prefilling_.empty() && n_decoding_ == 0) continue;
     chunks.clear();
     const BatchShape shape = plan_step(&chunks);
     const StepTime t = perf_.step_time(shape);
@@ -149,17 +335,22 @@ void Instance::run() {
       const double tp = perf_.step_time(p).total, td = perf_.step_time(d).total;
       prefill_share = tp / (tp + td);
     }
-    const double kv_used = double(prefilled_tokens_) + shape.decode_kv_tokens;
+    // KV loads and stores (second-tier hits, swaps) are not overlapped with the step.
+    const double duration = t.total + pending_load_;
+    pending_load_ = 0;
+    const int64_t occ = occupancy(step_ + 1);
     totals_.steps++;
-    totals_.busy_time += t.total;
-    totals_.prefill_time += t.total * prefill_share;
-    totals_.decode_time += t.total * (1 - prefill_share);
+    totals_.busy_time += duration;
+    totals_.prefill_time += duration * prefill_share;
+    totals_.decode_time += duration * (1 - prefill_share);
     totals_.batch_seq_steps += double(shape.decode_seqs);
-    totals_.kv_token_seconds += kv_used * t.total;
-    if (kv_capacity_ > 0) totals_.kv_peak_fraction = std::max(totals_.kv_peak_fraction, double(reserved_) / kv_capacity_);
-    if (reserved_ > kv_capacity_ || kv_used > double(reserved_) + 1e-6) totals_.kv_overflows++;
+    totals_.kv_token_seconds += (double(prefilled_tokens_) + shape.decode_kv_tokens) * duration;
+    if (kv_capacity_ > 0) totals_.kv_peak_fraction = std::max(totals_.kv_peak_fraction, double(occ) / kv_capacity_);
+    if (occ > kv_capacity_) totals_.kv_overflows++;
 
-    sg4::this_actor::sleep_for(t.total);
+    const uint64_t epoch = epoch_;
+    sg4::this_actor::sleep_for(duration);
+    if (epoch != epoch_) continue;  // a chip failed during the step: its work is lost
     finish_step(chunks, sg4::Engine::get_clock());
   }
 }

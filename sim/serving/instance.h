@@ -1,12 +1,21 @@
 // Instance: one serving replica (a group of chips running the whole model with expert
 // parallelism and data-parallel attention), simulated as one SimGrid actor.
 //
-// Each loop iteration is one step: admit waiting requests while KV reservations and the
-// sequence limit allow, take the decoding sequences plus prompt chunks up to the token
-// budget (chunked prefill), ask the performance model for the step time, sleep for it,
-// then retire what finished. Decoding progress is implicit (every decoding sequence
-// gains tokens_per_step tokens each step) so a step costs O(1) plus the requests that
-// start or finish in it, whatever the batch size.
+// Roles: "colocated" instances prefill and decode; in disaggregated serving "prefill"
+// instances hand each prompt's KV to the listener (which moves it to a decode instance)
+// and "decode" instances take requests whose KV has arrived.
+//
+// Each loop iteration is one step: admit waiting requests while KV memory and the
+// sequence limit allow (reusing cached prefix blocks), make room for the step's KV
+// growth (on-demand allocation: evict cached blocks, then preempt the newest sequences),
+// take the decoding sequences plus prompt chunks up to the token budget (chunked
+// prefill), ask the performance model for the step time, sleep for it, then retire what
+// finished. Decoding progress is implicit (every decoding sequence gains
+// tokens_per_step tokens each step), so a step costs O(1) plus the requests that start,
+// finish or are preempted in it, whatever the batch size.
+//
+// KV accounting, in tokens: occupancy = kv held by requests outside the prefix cache
+// (static part + decode growth) + blocks cached in HBM <= capacity, always.
 #pragma once
 
 #include <simgrid/s4u.hpp>
@@ -18,26 +27,49 @@
 
 #include "metrics/metrics.h"
 #include "perf/perf_model.h"
+#include "serving/prefix_cache.h"
 #include "serving/request.h"
 
 namespace stacksim {
+
+class Instance;
 
 class InstanceListener {
  public:
   virtual ~InstanceListener() = default;
   virtual void on_complete(Request& r, double now) = 0;
+  // Prefill role: r's prompt is done; its KV stays here until release_transferred(r).
+  virtual void on_prefilled(Request& r, Instance& from, double now) = 0;
 };
 
 class Instance {
  public:
-  Instance(int index, const PerfModel& perf, const Serving& serving, InstanceListener* listener);
+  enum class Role { Colocated, Prefill, Decode };
+
+  Instance(int index, Role role, const PerfModel& perf, const Serving& serving, InstanceListener* listener,
+           int64_t block_tokens);
 
   // Starts the instance's actor on `host` (a daemon: it ends with the simulation).
   void start(simgrid::s4u::Host* host);
-  // Hands a request to this instance. REQUIRES: input + output tokens fit kv_capacity().
+  // Hands a request to this instance: a prompt (colocated, prefill) or a prefilled
+  // request whose KV has arrived (decode). REQUIRES: up().
   void enqueue(Request* r);
+  // Prefill role: r's KV has been copied out; frees it.
+  void release_transferred(Request* r);
 
+  // A chip of this instance failed: every request it holds is dropped and returned (to
+  // be re-queued elsewhere), its cache is lost, and it takes nothing until repair().
+  std::vector<Request*> fail();
+  void repair();
+  bool up() const { return !down_; }
+  // Bumped by every fail(): work that started before a failure is void after it.
+  uint64_t epoch() const { return epoch_; }
+
+  Role role() const { return role_; }
+  int index() const { return index_; }
   int64_t kv_capacity() const { return kv_capacity_; }
+  // Leading prompt tokens of r this instance's prefix cache holds (HBM or second tier).
+  int64_t cached_prefix_tokens(const Request& r) const;
   // Prompt and output tokens of the requests assigned here and not yet finished.
   int64_t outstanding_tokens() const { return outstanding_tokens_; }
   int64_t in_flight() const { return in_flight_; }
@@ -48,20 +80,35 @@ class Instance {
     Request* r;
     int64_t tokens;
   };
+  struct HeapEntry {
+    int64_t finish_step;
+    int64_t id;
+    uint32_t epoch;
+    Request* r;
+  };
   struct ByFinish {  // min-heap on (finish_step, id): ties broken by id, deterministically
-    bool operator()(const Request* a, const Request* b) const {
-      return a->finish_step != b->finish_step ? a->finish_step > b->finish_step : a->id > b->id;
+    bool operator()(const HeapEntry& a, const HeapEntry& b) const {
+      return a.finish_step != b.finish_step ? a.finish_step > b.finish_step : a.id > b.id;
     }
   };
 
   void run();
   void admit();
+  bool make_room(int64_t tokens);  // evicts cached blocks until `tokens` more fit
+  void make_room_for_step();       // on-demand: room for the next step's growth
+  void preempt_newest();
+  void join_decode(Request* r);
+  void leave_decode(Request* r);
   BatchShape plan_step(std::vector<Chunk>* chunks) const;
   void finish_step(const std::vector<Chunk>& chunks, double now);
   void complete(Request* r, double now);
-  double decode_kv_tokens() const;  // KV tokens of all decoding sequences at this step
+  void drop_kv(Request* r);
+  int64_t occupancy(int64_t at_step) const;  // KV tokens in use at the start of step `at_step`
+  double decode_kv_tokens() const;           // context tokens of all decoding sequences now
+  double kv_bytes_per_token_chip() const { return perf_.memory().kv_bytes_per_token; }
 
   const int index_;
+  const Role role_;
   const PerfModel& perf_;
   const Serving& serving_;
   InstanceListener* const listener_;
@@ -69,16 +116,22 @@ class Instance {
   const int64_t max_seqs_;
   const int64_t step_token_budget_;  // tokens per step over the whole instance
   const int64_t chunk_limit_;        // tokens per step of one sequence (one rank's budget)
+  const bool on_demand_;
+  const bool caching_;
+  PrefixCache cache_;
 
   std::deque<Request*> waiting_;
   std::deque<Request*> prefilling_;
-  std::priority_queue<Request*, std::vector<Request*>, ByFinish> decoding_;
-  // Aggregates that make decode KV O(1): KV of sequence i at step s is
+  std::priority_queue<HeapEntry, std::vector<HeapEntry>, ByFinish> decoding_;
+  std::vector<Request*> decode_order_;  // decoding requests by start (newest last; may hold finished ones)
+  int64_t n_decoding_ = 0;
+  // Aggregates that make decode KV O(1): context of sequence i at step s is
   // ctx_i + a * (s - join_i), so the sum is sum_ctx + a * (n * s - sum_join).
   int64_t sum_ctx_ = 0, sum_join_ = 0;
-  int64_t prefilled_tokens_ = 0;  // prompt tokens already in KV for prefilling sequences
-  int64_t reserved_ = 0;          // KV tokens reserved by admitted sequences
+  int64_t kv_static_ = 0;         // sum of Request::kv_static over the requests held here
+  int64_t prefilled_tokens_ = 0;  // prompt tokens in KV for prefilling sequences (for utilisation)
   int64_t step_ = 0;
+  double pending_load_ = 0;       // s of KV loads/stores to charge to the next step
   int64_t outstanding_tokens_ = 0;
   int64_t in_flight_ = 0;
   InstanceTotals totals_;
@@ -86,6 +139,8 @@ class Instance {
   simgrid::s4u::MutexPtr mutex_;
   simgrid::s4u::ConditionVariablePtr wake_;
   bool idle_ = false;
+  bool down_ = false;
+  uint64_t epoch_ = 0;  // bumped by fail(): a step in flight then is void
 };
 
 }  // namespace stacksim

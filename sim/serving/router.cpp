@@ -11,22 +11,45 @@ namespace {
 class RoundRobin : public Router {
  public:
   size_t pick(const Request&, const std::vector<Instance*>& instances) override {
-    const size_t i = next_ % instances.size();
-    ++next_;
-    return i;
+    for (size_t tried = 0; tried < instances.size(); ++tried) {
+      const size_t i = next_++ % instances.size();
+      if (instances[i]->up()) return i;
+    }
+    return kNone;
   }
 
  private:
   size_t next_ = 0;
 };
 
+// Lexicographic best: the highest `score`, then the fewest outstanding tokens, then the
+// lowest index.
+template <typename Score>
+size_t best_of(const std::vector<Instance*>& instances, Score score) {
+  size_t best = Router::kNone;
+  for (size_t i = 0; i < instances.size(); ++i) {
+    if (!instances[i]->up()) continue;
+    if (best == Router::kNone) {
+      best = i;
+      continue;
+    }
+    const int64_t a = score(*instances[i]), b = score(*instances[best]);
+    if (a > b || (a == b && instances[i]->outstanding_tokens() < instances[best]->outstanding_tokens())) best = i;
+  }
+  return best;
+}
+
 class LeastLoaded : public Router {
  public:
   size_t pick(const Request&, const std::vector<Instance*>& instances) override {
-    size_t best = 0;
-    for (size_t i = 1; i < instances.size(); ++i)
-      if (instances[i]->outstanding_tokens() < instances[best]->outstanding_tokens()) best = i;
-    return best;
+    return best_of(instances, [](const Instance&) { return int64_t(0); });
+  }
+};
+
+class PrefixAware : public Router {
+ public:
+  size_t pick(const Request& r, const std::vector<Instance*>& instances) override {
+    return best_of(instances, [&](const Instance& in) { return in.cached_prefix_tokens(r); });
   }
 };
 
@@ -35,6 +58,7 @@ class LeastLoaded : public Router {
 std::unique_ptr<Router> make_router(const std::string& type) {
   if (type == "round_robin") return std::make_unique<RoundRobin>();
   if (type == "least_loaded") return std::make_unique<LeastLoaded>();
+  if (type == "prefix_aware") return std::make_unique<PrefixAware>();
   throw std::invalid_argument("unknown router type " + type);  // the loader validated it
 }
 

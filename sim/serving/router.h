@@ -1,5 +1,6 @@
-// Routers: which instance serves a new request. Chosen by serving.router.type through
-// make_router(); each policy sees the instances' load and returns an index.
+// Routers: which instance of a pool serves a request. Chosen by serving.router.type
+// through make_router(); each policy sees the instances' load and cache and returns an
+// index. Instances that are down (a chip failed) are never chosen.
 #pragma once
 
 #include <memory>
@@ -14,12 +15,14 @@ class Instance;
 
 class Router {
  public:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
   virtual ~Router() = default;
-  // Returns the index in `instances` that will serve `r`. REQUIRES: instances non-empty.
+  // Returns the index in `instances` that will serve `r`, or kNone when all are down.
   virtual size_t pick(const Request& r, const std::vector<Instance*>& instances) = 0;
 };
 
-// "round_robin" or "least_loaded" (fewest outstanding tokens; ties to the lowest index).
+// "round_robin"; "least_loaded" (fewest outstanding tokens; ties to the lowest index);
+// "prefix_aware" (the longest cached prefix of the prompt, then least loaded).
 std::unique_ptr<Router> make_router(const std::string& type);
 
 }  // namespace stacksim

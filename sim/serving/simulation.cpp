@@ -1,9 +1,12 @@
 #include "serving/simulation.h"
 
+#include <simgrid/Exception.hpp>
 #include <simgrid/s4u.hpp>
 
+#include <cmath>
 #include <deque>
 #include <mutex>
+#include <queue>
 
 #include "metrics/metrics.h"
 #include "perf/perf_model.h"
@@ -17,60 +20,146 @@ namespace stacksim {
 
 namespace {
 
+Instance::Role role_of(const std::string& r) {
+  return r == "prefill" ? Instance::Role::Prefill : r == "decode" ? Instance::Role::Decode : Instance::Role::Colocated;
+}
+
 class Simulation : public InstanceListener {
  public:
-  Simulation(const Scenario& sc, std::unique_ptr<Generator> gen)
-      : sc_(sc), gen_(std::move(gen)), perf_(sc.model, sc.platform, sc.serving) {}
+  Simulation(const Scenario& sc, std::unique_ptr<Generator> gen) : sc_(sc), gen_(std::move(gen)) {}
 
   nlohmann::json run() {
     int argc = 2;
-    char arg0[] = "stacksim", arg1[] = "--log=root.thresh:warning";
+    char arg0[] = "stacksim", arg1[] = "--log=root.thresh:critical";
     char* argv[] = {arg0, arg1, nullptr};
     sg4::Engine engine(&argc, argv);
-    ClusterHosts hosts = build_platform(engine, sc_.platform, sc_.serving.chips);
+    std::vector<ChipGroup> groups;
+    for (const PoolSpec& p : sc_.pools) groups.push_back({&p.platform, p.serving.chips});
+    hosts_ = build_platform(engine, groups);
 
-    router_ = make_router(sc_.serving.router);
-    const int n = sc_.serving.instances(), per = sc_.serving.chips_per_instance;
-    instances_.reserve(n);
-    for (int i = 0; i < n; ++i) {
-      owned_.push_back(std::make_unique<Instance>(i, perf_, sc_.serving, this));
-      instances_.push_back(owned_.back().get());
-      instances_.back()->start(hosts.chips[size_t(i) * per]);
+    int first_chip = 0;
+    for (const PoolSpec& spec : sc_.pools) {
+      Pool& pool = pools_.emplace_back();
+      pool.spec = &spec;
+      pool.perf = std::make_unique<PerfModel>(spec.model, spec.platform, spec.serving);
+      pool.router = make_router(spec.serving.router);
+      pool.first_chip = first_chip;
+      for (int i = 0; i < spec.serving.instances(); ++i) {
+        pool.owned.push_back(std::make_unique<Instance>(i, role_of(spec.role), *pool.perf, spec.serving, this,
+                                                        sc_.workload.block_tokens));
+        pool.instances.push_back(pool.owned.back().get());
+        pool.instances.back()->start(hosts_.controller);
+        pool.down_chips.push_back(0);
+        pool.down_since.push_back(0);
+      }
+      first_chip += spec.serving.chips;
     }
     wake_ = sg4::ConditionVariable::create();
     mutex_ = sg4::Mutex::create();
-    sg4::Actor::create("source", hosts.chips[0], [this] { source(); });
+    sg4::Actor::create("source", hosts_.controller, [this] { source(); });
+    if (sc_.failures.mtbf_per_chip > 0)
+      sg4::Actor::create("failures", hosts_.controller, [this] { inject_failures(); })->daemonize();
     engine.run();
 
-    InstanceTotals t;
-    int64_t in_flight = 0;
-    for (const Instance* in : instances_) {
-      const InstanceTotals& x = in->totals();
-      t.steps += x.steps;
-      t.busy_time += x.busy_time;
-      t.prefill_time += x.prefill_time;
-      t.decode_time += x.decode_time;
-      t.kv_token_seconds += x.kv_token_seconds;
-      t.kv_peak_fraction = std::max(t.kv_peak_fraction, x.kv_peak_fraction);
-      t.batch_seq_steps += x.batch_seq_steps;
-      t.kv_overflows += x.kv_overflows;
-      in_flight += in->in_flight();
+    run_.end_time = end_time_;
+    run_.in_flight = outstanding_;
+    for (Pool& pool : pools_) {
+      RunStats::Pool p;
+      p.spec = pool.spec;
+      p.kv_tokens_per_instance = pool.perf->memory().kv_tokens_per_instance;
+      for (size_t i = 0; i < pool.instances.size(); ++i) {
+        p.totals.add(pool.instances[i]->totals());
+        if (pool.down_chips[i] > 0)
+          run_.lost_chip_seconds += (end_time_ - pool.down_since[i]) * pool.spec->serving.chips_per_instance;
+      }
+      run_.pools.push_back(p);
     }
-    nlohmann::json summary = metrics_.summarize(sc_, t, perf_.memory().kv_tokens_per_instance, end_time_, in_flight);
+    nlohmann::json summary = metrics_.summarize(sc_, run_);
     // Release SimGrid objects while the engine still exists.
-    instances_.clear();
-    owned_.clear();
+    pools_.clear();
     wake_ = nullptr;
     mutex_ = nullptr;
     return summary;
   }
 
   void on_complete(Request& r, double now) override {
-    metrics_.completed(r.spec.arrival, r.first_token, now, r.spec.input_tokens, r.spec.output_tokens);
+    metrics_.completed(r.spec.arrival, r.first_token, now, r.spec.input_tokens, r.spec.output_tokens,
+                       sc_.workload.slo_of(r.spec.stream));
     finished_one(r.spec, now);
   }
 
+  // Disaggregated: the prompt is done; move its KV to a decode instance as a network
+  // flow between the two ranks' chips, sharing the links with every other transfer.
+  void on_prefilled(Request& r, Instance& from, double now) override {
+    Pool& src = pools_[0];
+    Pool& dst = pools_[1];
+    const size_t to = dst.router->pick(r, dst.instances);
+    Request* req = &r;
+    Instance* source = &from;
+    const uint64_t epoch = from.epoch();
+    sg4::Host* src_host = chip_of(src, from.index(), r.id);
+    sg4::Host* dst_host = to == Router::kNone ? nullptr : chip_of(dst, static_cast<int>(to), r.id);
+    const double bytes = double(r.prompt_tokens) * src.spec->model.kv_bytes_per_token();
+    sg4::Actor::create("kv-" + std::to_string(r.id), hosts_.controller, [=] {
+      bool lost = false;
+      if (dst_host && bytes > 0) {
+        try {
+          sg4::Comm::sendto(src_host, dst_host, bytes);
+        } catch (const simgrid::Exception&) {
+          lost = true;  // a chip on the way failed
+        }
+      }
+      const double t = sg4::Engine::get_clock();
+      if (source->epoch() != epoch) lost = true;  // the prefill instance failed meanwhile
+      else source->release_transferred(req);
+      if (lost) {
+        restart(req);
+        return;
+      }
+      run_.kv_transfer.push_back(t - now);
+      if (req->first_token < 0) req->first_token = t;
+      route(pools_[1], req);
+    });
+  }
+
  private:
+  struct Pool {
+    const PoolSpec* spec = nullptr;
+    std::unique_ptr<PerfModel> perf;
+    std::vector<std::unique_ptr<Instance>> owned;
+    std::vector<Instance*> instances;
+    std::unique_ptr<Router> router;
+    int first_chip = 0;              // index of its first chip in hosts_.chips
+    std::vector<int> down_chips;     // per instance: chips currently failed
+    std::vector<double> down_since;  // per instance: when it went down
+    std::deque<Request*> pending;    // requests waiting for an instance to come back up
+  };
+
+  // The chip holding request `id`'s KV in instance `i` of `pool` (its data-parallel rank).
+  sg4::Host* chip_of(const Pool& pool, int i, int64_t id) const {
+    const Serving& s = pool.spec->serving;
+    const int rank = static_cast<int>(id % s.dp_ranks());
+    return hosts_.chips[size_t(pool.first_chip + i * s.chips_per_instance + rank * s.attention_tp)];
+  }
+
+  void route(Pool& pool, Request* r) {
+    const size_t i = pool.router->pick(*r, pool.instances);
+    if (i == Router::kNone) pool.pending.push_back(r);  // every instance is down
+    else pool.instances[i]->enqueue(r);
+  }
+
+  // A request lost its progress to a chip failure: it starts again from its prompt.
+  void restart(Request* r) {
+    ++r->retries;
+    ++run_.retried;
+    ++r->epoch;
+    r->prompt_tokens = r->spec.input_tokens;
+    r->prefilled = r->generated = r->kv_static = r->pinned_blocks = 0;
+    r->swapped = false;
+    r->load_time = 0;
+    route(pools_[0], r);
+  }
+
   void finished_one(const RequestSpec& spec, double now) {
     --outstanding_;
     gen_->on_complete(spec, now);
@@ -115,28 +204,79 @@ class Simulation : public InstanceListener {
     Request& r = requests_.emplace_back();
     r.id = static_cast<int64_t>(requests_.size()) - 1;
     r.spec = spec;
+    r.prompt_tokens = spec.input_tokens;
     metrics_.generated();
     ++outstanding_;
     const int64_t need = spec.input_tokens + spec.output_tokens;
     const char* reason = nullptr;
     if (need > sc_.model.max_context) reason = "exceeds_model_context";
-    else if (need > perf_.memory().kv_tokens_per_rank) reason = "exceeds_kv_capacity";
+    for (const Pool& p : pools_) {
+      const int64_t held = p.spec->role == "prefill" ? spec.input_tokens : need;
+      if (!reason && held > p.perf->memory().kv_tokens_per_rank) reason = "exceeds_kv_capacity";
+    }
     if (reason) {
       metrics_.rejected(reason);
       finished_one(r.spec, sg4::Engine::get_clock());
       return;
     }
-    instances_[router_->pick(r, instances_)]->enqueue(&r);
+    route(pools_[0], &r);
+  }
+
+  // Chip failures: exponential times to failure per chip, a fixed repair time. A failed
+  // chip is turned off in SimGrid (flows through it fail) and takes its instance down;
+  // the instance's requests start again elsewhere.
+  void inject_failures() {
+    struct Event {
+      double time;
+      bool repair;
+      int chip;
+      bool operator>(const Event& o) const { return time != o.time ? time > o.time : chip > o.chip; }
+    };
+    Rng rng(stream_seed(sc_.seed, "failures"));
+    auto next_failure = [&](double now) { return now - sc_.failures.mtbf_per_chip * std::log(1 - rng.uniform()); };
+    std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events;
+    for (int c = 0; c < static_cast<int>(hosts_.chips.size()); ++c) events.push({next_failure(0), false, c});
+    while (!events.empty()) {
+      const Event e = events.top();
+      events.pop();
+      const double now = sg4::Engine::get_clock();
+      if (e.time > now) sg4::this_actor::sleep_for(e.time - now);
+      const double t = sg4::Engine::get_clock();
+      // Which pool and instance the chip belongs to.
+      Pool* pool = &pools_[0];
+      for (Pool& p : pools_)
+        if (e.chip >= p.first_chip && e.chip < p.first_chip + p.spec->serving.chips) pool = &p;
+      const int i = (e.chip - pool->first_chip) / pool->spec->serving.chips_per_instance;
+      Instance* in = pool->instances[size_t(i)];
+      if (!e.repair) {
+        hosts_.chips[size_t(e.chip)]->turn_off();
+        ++run_.chip_failures;
+        if (pool->down_chips[size_t(i)]++ == 0) {
+          pool->down_since[size_t(i)] = t;
+          for (Request* r : in->fail()) restart(r);
+        }
+        events.push({t + sc_.failures.repair_time, true, e.chip});
+      } else {
+        hosts_.chips[size_t(e.chip)]->turn_on();
+        if (--pool->down_chips[size_t(i)] == 0) {
+          run_.lost_chip_seconds += (t - pool->down_since[size_t(i)]) * pool->spec->serving.chips_per_instance;
+          in->repair();
+          std::deque<Request*> waiting;
+          waiting.swap(pool->pending);
+          for (Request* r : waiting) route(*pool, r);
+        }
+        events.push({next_failure(t), false, e.chip});
+      }
+    }
   }
 
   const Scenario& sc_;
   std::unique_ptr<Generator> gen_;
-  PerfModel perf_;
-  std::unique_ptr<Router> router_;
-  std::vector<std::unique_ptr<Instance>> owned_;
-  std::vector<Instance*> instances_;
+  ClusterHosts hosts_;
+  std::vector<Pool> pools_;  // [0]: colocated or prefill; [1]: decode
   std::deque<Request> requests_;
   MetricsCollector metrics_;
+  RunStats run_;
   sg4::ConditionVariablePtr wake_;
   sg4::MutexPtr mutex_;
   int64_t outstanding_ = 0;
