@@ -47,9 +47,16 @@ std::vector<Row> rows() {
       {"workload", [](const json& j) { return at(j, {"workload"}).get<std::string>(); }},
       {"chips (instances x chips)",
        [](const json& j) {
-         return std::to_string(at(j, {"layout", "chips"}).get<int>()) + " (" +
-                std::to_string(at(j, {"layout", "instances"}).get<int>()) + "x" +
-                std::to_string(at(j, {"layout", "chips_per_instance"}).get<int>()) + ")";
+         std::string s = std::to_string(at(j, {"layout", "chips"}).get<int>()) + " (";
+         const json& pools = at(j, {"pools"});
+         for (size_t i = 0; i < pools.size(); ++i) {
+           const std::string role = pools[i].at("role").get<std::string>();
+           if (i) s += " + ";
+           if (role != "colocated") s += role == "prefill" ? "P " : "D ";
+           s += std::to_string(pools[i].at("instances").get<int>()) + "x" +
+                std::to_string(pools[i].at("chips_per_instance").get<int>());
+         }
+         return s + ")";
        }},
       {"requests done / generated",
        [](const json& j) {
@@ -69,6 +76,11 @@ std::vector<Row> rows() {
        [](const json& j) { return fmt("%.1f", num(j, {"throughput", "input_tokens_per_s_per_chip"})); }},
       {"output tok/s per chip",
        [](const json& j) { return fmt("%.1f", num(j, {"throughput", "output_tokens_per_s_per_chip"})); }},
+      {"goodput (req/s meeting SLO)",
+       [](const json& j) {
+         return fmt("%.2f", num(j, {"goodput", "requests_per_s"})) + " (" +
+                fmt("%.0f%%", 100 * num(j, {"goodput", "slo_attainment"})) + ")";
+       }},
       {"TTFT p50 / p90 / p99 (ms)",
        [=](const json& j) { return lat("ttft", "p50")(j) + " / " + lat("ttft", "p90")(j) + " / " + lat("ttft", "p99")(j); }},
       {"TPOT p50 / p90 / p99 (ms)",
@@ -82,6 +94,18 @@ std::vector<Row> rows() {
        [](const json& j) {
          return fmt("%.0f%%", 100 * num(j, {"kv_cache", "mean_utilisation"})) + " / " +
                 fmt("%.0f%%", 100 * num(j, {"kv_cache", "peak_utilisation"}));
+       }},
+      {"prefix cache hit rate", [](const json& j) { return fmt("%.0f%%", 100 * num(j, {"prefix_cache", "hit_rate"})); }},
+      {"preemptions", [](const json& j) { return std::to_string(at(j, {"preemption", "count"}).get<long long>()); }},
+      {"KV transfer p50 / p99 (ms)",
+       [](const json& j) {
+         if (at(j, {"kv_transfer_s", "count"}).get<long long>() == 0) return std::string("-");
+         return ms(num(j, {"kv_transfer_s", "p50"})) + " / " + ms(num(j, {"kv_transfer_s", "p99"}));
+       }},
+      {"chip failures / retried requests",
+       [](const json& j) {
+         return std::to_string(at(j, {"failures", "chip_failures"}).get<long long>()) + " / " +
+                std::to_string(at(j, {"failures", "retried_requests"}).get<long long>());
        }},
       {"busy fraction", [](const json& j) { return fmt("%.0f%%", 100 * num(j, {"engine", "busy_fraction"})); }},
       {"chip-hours", [](const json& j) { return fmt("%.2f", num(j, {"cost", "chip_hours"})); }},
