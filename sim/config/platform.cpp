@@ -125,15 +125,8 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
   // calibrated parameters apply to chips nobody has measured), or an inline mapping.
   YAML::Node sn = r.node("stack");
   if (sn.IsScalar()) {
-    const std::string path = resolve_path(sn.Scalar(), origin.file);
-    YAML::Node tree;
-    try {
-      tree = load_yaml_file(path);
-    } catch (const ConfigError& e) {
-      if (e.line() == 0 && std::string(e.what()).find("cannot open") != std::string::npos)
-        r.fail("stack", "cannot open \"" + path + "\"");
-      throw;
-    }
+    const std::string path = r.file_at("stack");
+    YAML::Node tree = load_yaml_file(path);
     Origin so(path);
     apply_overrides(tree, stack_overrides, "platform.stack.", &so);
     MapReader st(tree, so, "");

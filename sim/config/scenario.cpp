@@ -33,7 +33,7 @@ Part load_part(MapReader& r, const std::string& key, const std::vector<Override>
   if (n.IsMap()) {
     out.tree = n;
   } else if (n.IsScalar()) {
-    const std::string path = resolve_path(n.Scalar(), r.file());
+    const std::string path = r.file_at(key);
     out.origin = Origin(path);
     if (path.size() > 5 && path.substr(path.size() - 5) == ".json") {
       out.tree = YAML::Node(path);  // a Hugging Face config: loaded by load_model
@@ -42,13 +42,7 @@ Part load_part(MapReader& r, const std::string& key, const std::vector<Override>
           throw ConfigError("--set", 0, 0, o.first, "cannot override keys of a Hugging Face config.json");
       return out;
     }
-    try {
-      out.tree = load_yaml_file(path);
-    } catch (const ConfigError& e) {
-      if (e.line() == 0 && std::string(e.what()).find("cannot open") != std::string::npos)
-        r.fail(key, "cannot open \"" + path + "\"");
-      throw;
-    }
+    out.tree = load_yaml_file(path);
   } else {
     r.fail(key, "expected a file path or a mapping");
   }
@@ -143,14 +137,7 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
       pool.model = sc.model;
       pool.platform = sc.platform;
       if (p.has("platform")) {
-        const std::string path = resolve_path(p.str("platform"), origin.file);
-        try {
-          pool.platform = load_platform(path);
-        } catch (const ConfigError& e) {
-          if (e.line() == 0 && std::string(e.what()).find("cannot open") != std::string::npos)
-            p.fail("platform", "cannot open \"" + path + "\"");
-          throw;
-        }
+        pool.platform = load_platform(p.file_at("platform"));
       }
       pool.serving = read_serving(p, pool.platform, &pool.model);
       sc.pools.push_back(std::move(pool));

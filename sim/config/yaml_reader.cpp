@@ -112,6 +112,12 @@ double MapReader::quantity(const std::string& key, Dimension d, double min, doub
   return *v;
 }
 
+std::string MapReader::file_at(const std::string& key) {
+  const std::string path = resolve_path(str(key), origin_.file);
+  if (!std::ifstream(path)) fail(key, "cannot open \"" + path + "\"");
+  return path;
+}
+
 MapReader MapReader::child(const std::string& key) { return MapReader(get(key), origin_, path_of(key)); }
 
 YAML::Node MapReader::node(const std::string& key) { return get(key); }

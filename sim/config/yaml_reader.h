@@ -53,6 +53,9 @@ class MapReader {
   double quantity(const std::string& key, Dimension d, double min = -std::numeric_limits<double>::max(),
                   double max = std::numeric_limits<double>::max());
   MapReader child(const std::string& key);
+  // A file path: the value, relative to this file's directory; fails at the key when the
+  // file cannot be opened.
+  std::string file_at(const std::string& key);
   YAML::Node node(const std::string& key);  // raw sub-node, marked as read
 
   // Optional values: the default when the key is absent, the same checks otherwise.
