@@ -598,7 +598,7 @@ name: bad
 type: mix
 streams:
   - workload: coding-sessions.yaml
-  - workload: {name: t, type: mooncake_trace, path: x.jsonl}
+  - workload: {name: t, type: mooncake_trace, path: ../../shared/data/traces/synthetic_trace.jsonl}
 )") == "");  // block sizes agree (both 512)
   CHECK(workload_error(R"(
 name: bad
@@ -615,7 +615,9 @@ streams:
   CHECK(workload_error("name: m\ntype: mix\nstreams:\n  - {workload: closed-loop.yaml, weight: 2}\n") ==
         file + ":4:42: streams[0].weight: a closed_loop stream has no arrival rate to scale (change its users instead)");
   CHECK(workload_error("name: m\ntype: mix\nstreams:\n  - {workload: nope.yaml}\n") ==
-        file + ":4:16: streams[0].workload: cannot open " + test::repo("workloads/nope.yaml"));
+        file + ":4:16: streams[0].workload: cannot open \"" + test::repo("workloads/nope.yaml") + "\"");
+  CHECK(workload_error("name: t\ntype: mooncake_trace\npath: nope.jsonl\n") ==
+        file + ":3:7: path: cannot open \"" + test::repo("workloads/nope.jsonl") + "\"");
   const std::string sessions = kSessions;
   const std::string two_sizes = "name: m\ntype: mix\nstreams:\n  - workload: coding-sessions.yaml\n  - workload:\n" +
                                 sessions_yaml({{"block_tokens", "256"}}, "      ");

@@ -1,7 +1,5 @@
 #include "config/workload.h"
 
-#include <fstream>
-
 namespace stacksim {
 
 namespace {
@@ -100,7 +98,7 @@ void read_closed_loop(MapReader& r, Workload* w) {
 }
 
 void read_trace(MapReader& r, Workload* w) {
-  w->trace_path = resolve_path(r.str("path"), w->file);
+  w->trace_path = r.file_at("path");
   w->time_scale = r.quantity_or("time_scale", Dimension::Number, 1, 1e-6);
   w->limit = r.integer_or("limit", 0, 0);
 }
@@ -143,8 +141,7 @@ Workload read_mix_component(MapReader& e) {
   const YAML::Node n = e.node("workload");
   Workload c;
   if (n.IsScalar()) {
-    const std::string file = resolve_path(n.Scalar(), e.file());
-    if (!std::ifstream(file)) e.fail("workload", "cannot open " + file);
+    const std::string file = e.file_at("workload");
     c = read_workload(load_yaml_file(file), Origin(file), "");
   } else {
     c = read_workload(n, e.origin(), e.path_of("workload"));
