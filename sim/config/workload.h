@@ -82,7 +82,7 @@ struct Workload {
   std::string trace_path;    // azure_trace, mooncake_trace: resolved against the workload file
   double time_scale = 1;     // traces: replay at time_scale × the recorded rate (arrival = t / k)
   int64_t limit = 0;         // traces: first N rows (0 = all)
-  Slo slo;                   // targets for goodput
+  Slo slo;                   // targets for goodput; a mix's apply to its streams that set none
   int64_t block_tokens = 512;  // tokens per KV block of RequestSpec::blocks
   std::vector<Workload> streams;  // mix: the component streams (RequestSpec::stream indexes them)
   double weight = 1;         // mix component: arrival rates are multiplied by it when generated
