@@ -180,18 +180,29 @@ class Simulation : public InstanceListener {
     // slip in between checking for work and waiting.
     std::unique_lock<sg4::Mutex> lock(*mutex_);
     RequestSpec spec;
-    bool stop = false;
-    while (!stop) {
-      while (gen_->next(&spec)) {
-        if (past_horizon(spec.arrival)) {
-          stop = true;
-          break;
+    while (true) {
+      double at;
+      if (gen_->peek(&at)) {
+        if (past_horizon(at)) break;
+        const double now = sg4::Engine::get_clock();
+        if (at > now) {
+          // Wait for that arrival, or for a completion that readies an earlier request
+          // (the next turn of a session): then look again.
+          wake_->wait_until(lock, at);
+          continue;
         }
+        gen_->next(&spec);
+        submit(spec);
+        continue;
+      }
+      if (gen_->next(&spec)) {  // a generator that cannot tell ahead
+        if (past_horizon(spec.arrival)) break;
         const double now = sg4::Engine::get_clock();
         if (spec.arrival > now) sg4::this_actor::sleep_for(spec.arrival - now);
         submit(spec);
+        continue;
       }
-      if (stop || gen_->exhausted()) break;
+      if (gen_->exhausted()) break;
       if (!wait_for_progress(lock)) break;  // closed loop: the next request follows a completion
     }
     while (outstanding_ > 0)
