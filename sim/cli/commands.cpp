@@ -30,6 +30,10 @@ const char* kMainHelp =
     "  stacksim info [SCENARIO.yaml] [--set key=value]...\n"
     "  stacksim validate [FILE|DIR]... [--leave-one-out] [--sensitivity]\n"
     "  stacksim calibrate [FILE|DIR]... [--write]\n"
+    "  stacksim sweep SWEEP.yaml [--jobs N] [--db FILE] [--shard K/N]   (also under mpirun)\n"
+    "  stacksim export RESULTS.db --csv FILE\n"
+    "  stacksim merge OUT.db IN.db...\n"
+    "  stacksim plan PLAN.yaml [--jobs N]\n"
     "  stacksim --help | --version\n"
     "\n"
     "Commands:\n"
@@ -38,6 +42,10 @@ const char* kMainHelp =
     "  info   print what a scenario's inputs imply (sizes, memory, step times)\n"
     "  validate   compare with published measurements (scenarios/validation/)\n"
     "  calibrate  fit software-stack parameters to those measurements\n"
+    "  sweep      run many scenarios (grid and zipped axes) into an SQLite database\n"
+    "  export     write a results database as CSV\n"
+    "  merge      combine the databases of sweep shards\n"
+    "  plan       find the cheapest configuration per platform that meets an SLO\n"
     "\n"
     "`stacksim run --help` lists the options of run. Exit codes: 0 success,\n"
     "1 a simulation failed, 2 bad input (one error line naming file, line and key).\n";
@@ -244,6 +252,10 @@ int main_dispatch(int argc, char** argv) {
   if (cmd == "info") return cmd_info(args);
   if (cmd == "validate") return cmd_validate(args);
   if (cmd == "calibrate") return cmd_calibrate(args);
+  if (cmd == "sweep") return cmd_sweep(args);
+  if (cmd == "export") return cmd_export(args);
+  if (cmd == "merge") return cmd_merge(args);
+  if (cmd == "plan") return cmd_plan(args);
   return bad_usage("unknown command \"" + cmd + "\" (try stacksim --help)");
 }
 

@@ -10,6 +10,10 @@ namespace stacksim {
 int cmd_run(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_calibrate(const std::vector<std::string>& args);
+int cmd_sweep(const std::vector<std::string>& args);
+int cmd_export(const std::vector<std::string>& args);
+int cmd_merge(const std::vector<std::string>& args);
+int cmd_plan(const std::vector<std::string>& args);
 int main_dispatch(int argc, char** argv);
 
 }  // namespace stacksim

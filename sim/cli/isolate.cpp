@@ -80,7 +80,8 @@ ChildResult finish(Running& r) {
 
 }  // namespace
 
-std::vector<ChildResult> run_isolated(const std::vector<std::function<std::string()>>& tasks, int jobs) {
+std::vector<ChildResult> run_isolated(const std::vector<std::function<std::string()>>& tasks, int jobs,
+                                      const std::function<void(size_t, const ChildResult&)>& on_done) {
   if (jobs < 1) jobs = 1;
   std::vector<ChildResult> results(tasks.size());
   std::vector<Running> running;
@@ -105,8 +106,10 @@ std::vector<ChildResult> run_isolated(const std::vector<std::function<std::strin
       if (n > 0) {
         running[i].buffer.append(buf, static_cast<size_t>(n));
       } else if (n == 0 || errno != EINTR) {
-        results[running[i].task] = finish(running[i]);
+        const size_t task = running[i].task;
+        results[task] = finish(running[i]);
         running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+        if (on_done) on_done(task, results[task]);
       }
     }
   }

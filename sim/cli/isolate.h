@@ -19,6 +19,9 @@ struct ChildResult {
 // Runs each task in its own child process, at most `jobs` at a time.
 // A task returns its output or throws; a ConfigError thrown in a child is reported
 // with its message, any crash as the signal that ended the child.
-std::vector<ChildResult> run_isolated(const std::vector<std::function<std::string()>>& tasks, int jobs);
+// `on_done`, when given, is called in this process as each task finishes (in the order
+// they finish), before the next one is started.
+std::vector<ChildResult> run_isolated(const std::vector<std::function<std::string()>>& tasks, int jobs,
+                                      const std::function<void(size_t, const ChildResult&)>& on_done = nullptr);
 
 }  // namespace stacksim

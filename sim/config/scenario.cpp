@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <map>
 
 #include "perf/perf_model.h"
@@ -17,6 +20,22 @@ bool is_subfile(const std::string& s) {
   for (const char* k : kSubFiles)
     if (s == k) return true;
   return false;
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// FNV-1a, 64 bits, as 16 hex digits.
+std::string fingerprint_of(const std::string& text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 struct Part {
@@ -126,6 +145,11 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   sc.model = model.tree.IsScalar() ? load_model(model.origin.file) : model_from_yaml(model.tree, model.origin);
   const Part workload = load_part(r, "workload", overrides);
   sc.workload = workload_from_yaml(workload.tree, workload.origin);
+  std::string resolved = YAML::Dump(root) + "\n---\n" + YAML::Dump(platform.tree) + "\n---\n" +
+                         YAML::Dump(model.tree) + "\n---\n" + YAML::Dump(workload.tree);
+  for (const auto& o : platform.stack_overrides) resolved += "\n" + o.first + "=" + o.second;
+  if (!sc.platform.stack_file.empty()) resolved += "\n---\n" + file_text(sc.platform.stack_file);
+  if (model.tree.IsScalar()) resolved += "\n---\n" + file_text(model.origin.file);
   MapReader s = r.child("serving");
   if (s.has("prefill") || s.has("decode")) {
     // Disaggregated: a prefill pool and a decode pool, each with any serving key and
@@ -160,6 +184,10 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
     sim.finish();
   }
   r.finish();
+
+  for (const PoolSpec& pool : sc.pools)
+    if (pool.platform.file != sc.platform.file) resolved += "\n---\n" + file_text(pool.platform.file);
+  sc.fingerprint = fingerprint_of(resolved);
 
   // Consistency across files: the weights must leave room for a KV cache.
   for (const PoolSpec& pool : sc.pools) {

@@ -84,6 +84,9 @@ struct Scenario {
   std::vector<PoolSpec> pools;
   Failures failures;
   double horizon = 0;  // stop simulating at this time (0 = run until every request is done)
+  // A hash (16 hex digits) of the scenario as resolved: its tree after overrides and the
+  // platform, stack, model and workload files it uses. Equal inputs, equal fingerprint.
+  std::string fingerprint;
 
   bool disaggregated() const { return pools.size() == 2; }
   int total_chips() const;

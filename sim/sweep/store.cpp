@@ -1,0 +1,163 @@
+#include "sweep/store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace stacksim {
+
+namespace {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(st_); }
+  sqlite3_stmt* get() { return st_; }
+
+ private:
+  sqlite3_stmt* st_ = nullptr;
+};
+
+std::string column_text(sqlite3_stmt* st, int i) {
+  const unsigned char* t = sqlite3_column_text(st, i);
+  return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+}  // namespace
+
+ResultStore::ResultStore(const std::string& path) : path_(path) {
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+    const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw std::runtime_error("cannot open the results database " + path + ": " + why);
+  }
+  sqlite3_busy_timeout(db_, 60000);
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("CREATE TABLE IF NOT EXISTS results (fingerprint TEXT PRIMARY KEY, sweep_index INTEGER, scenario TEXT, "
+         "inputs TEXT, summary TEXT)");
+  } catch (const std::exception& e) {
+    sqlite3_close(db_);
+    throw std::runtime_error("cannot use the results database " + path + ": " + e.what());
+  }
+}
+
+ResultStore::~ResultStore() { sqlite3_close(db_); }
+
+void ResultStore::exec(const std::string& sql) const {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    const std::string why = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw std::runtime_error(path_ + ": " + why);
+  }
+}
+
+std::set<std::string> ResultStore::fingerprints() const {
+  std::set<std::string> out;
+  Statement st(db_, "SELECT fingerprint FROM results");
+  while (sqlite3_step(st.get()) == SQLITE_ROW) out.insert(column_text(st.get(), 0));
+  return out;
+}
+
+void ResultStore::insert(const StoredResult& r) {
+  Statement st(db_,
+               "INSERT OR IGNORE INTO results (fingerprint, sweep_index, scenario, inputs, summary) VALUES (?,?,?,?,?)");
+  sqlite3_bind_text(st.get(), 1, r.fingerprint.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st.get(), 2, r.index);
+  sqlite3_bind_text(st.get(), 3, r.scenario.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st.get(), 4, r.inputs.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st.get(), 5, r.summary.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st.get()) != SQLITE_DONE)
+    throw std::runtime_error("cannot write to " + path_ + ": " + sqlite3_errmsg(db_));
+}
+
+std::vector<StoredResult> ResultStore::all() const {
+  std::vector<StoredResult> out;
+  Statement st(db_, "SELECT fingerprint, sweep_index, scenario, inputs, summary FROM results ORDER BY sweep_index, fingerprint");
+  while (sqlite3_step(st.get()) == SQLITE_ROW)
+    out.push_back({column_text(st.get(), 0), sqlite3_column_int64(st.get(), 1), column_text(st.get(), 2),
+                   column_text(st.get(), 3), column_text(st.get(), 4)});
+  return out;
+}
+
+int64_t ResultStore::merge_from(const std::string& other) {
+  ResultStore src(other);
+  int64_t n = 0;
+  const auto have = fingerprints();
+  exec("BEGIN");
+  for (const auto& r : src.all()) {
+    if (have.count(r.fingerprint)) continue;
+    insert(r);
+    ++n;
+  }
+  exec("COMMIT");
+  return n;
+}
+
+namespace {
+
+void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, std::string>* out) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) flatten(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) flatten(j[i], prefix + "." + std::to_string(i), out);
+  } else if (j.is_string()) {
+    (*out)[prefix] = j.get<std::string>();
+  } else {
+    (*out)[prefix] = j.dump();
+  }
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+}  // namespace
+
+std::string results_to_csv(const std::vector<StoredResult>& results) {
+  std::vector<std::map<std::string, std::string>> rows;
+  std::set<std::string> inputs, metrics;
+  for (const auto& r : results) {
+    std::map<std::string, std::string> in, m;
+    flatten(nlohmann::json::parse(r.inputs), "", &in);
+    flatten(nlohmann::json::parse(r.summary), "", &m);
+    std::map<std::string, std::string> row;
+    for (const auto& [k, v] : in) {
+      inputs.insert(k);
+      row["input." + k] = v;
+    }
+    for (const auto& [k, v] : m) {
+      metrics.insert(k);
+      row[k] = v;
+    }
+    row["fingerprint"] = r.fingerprint;
+    row["sweep_index"] = std::to_string(r.index);
+    row["scenario_name"] = r.scenario;
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::string> cols = {"fingerprint", "sweep_index", "scenario_name"};
+  for (const auto& k : inputs) cols.push_back("input." + k);
+  for (const auto& k : metrics) cols.push_back(k);
+  std::ostringstream out;
+  for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << csv_field(cols[i]);
+  out << "\n";
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < cols.size(); ++i) {
+      auto it = row.find(cols[i]);
+      out << (i ? "," : "") << (it == row.end() ? "" : csv_field(it->second));
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace stacksim

@@ -1,0 +1,50 @@
+// ResultStore: the SQLite database of a sweep. One row per scenario, keyed by the
+// scenario's fingerprint, with its position in the sweep, its swept inputs and its JSON
+// summary. Each row is committed on its own (write-ahead log), so a sweep killed at any
+// moment keeps every scenario that finished and a rerun skips them.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace stacksim {
+
+struct StoredResult {
+  std::string fingerprint;
+  int64_t index = 0;     // position in the sweep
+  std::string scenario;  // its name
+  std::string inputs;    // JSON object: swept key -> value
+  std::string summary;   // JSON summary (see metrics/metrics.h)
+};
+
+class ResultStore {
+ public:
+  // Opens (creating if needed) the database at `path`. Throws std::runtime_error naming
+  // the path when it cannot.
+  explicit ResultStore(const std::string& path);
+  ~ResultStore();
+  ResultStore(const ResultStore&) = delete;
+  ResultStore& operator=(const ResultStore&) = delete;
+
+  std::set<std::string> fingerprints() const;
+  // Inserts one result in its own transaction; a fingerprint already present is kept.
+  void insert(const StoredResult& r);
+  // Every result, by sweep index.
+  std::vector<StoredResult> all() const;
+  // Copies every row of the database at `other` that this one lacks. Returns the count.
+  int64_t merge_from(const std::string& other);
+
+ private:
+  void exec(const std::string& sql) const;
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+// Writes every result as CSV: fingerprint, index, scenario, one column per swept input
+// (input.KEY) and per summary value (dotted JSON paths), the union over rows, sorted.
+std::string results_to_csv(const std::vector<StoredResult>& results);
+
+}  // namespace stacksim

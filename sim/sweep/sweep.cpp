@@ -1,0 +1,119 @@
+#include "sweep/sweep.h"
+
+#include "config/yaml_reader.h"
+
+namespace stacksim {
+
+namespace {
+
+const char* const kPathKeys[] = {"platform", "model", "workload"};
+
+// A YAML value as the text --set would take.
+std::string as_override_text(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+// Path values for whole files are relative to the sweep file: make them absolute.
+std::string value_for(const std::string& key, const YAML::Node& n, const std::string& sweep_file) {
+  std::string v = as_override_text(n);
+  for (const char* k : kPathKeys)
+    if (key == k) v = resolve_path(v, sweep_file);
+  return v;
+}
+
+nlohmann::json as_json(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  return as_override_text(n);
+}
+
+struct Axis {
+  std::string key;
+  std::vector<YAML::Node> values;
+};
+
+std::vector<Axis> read_axes(MapReader& r, const std::string& key) {
+  std::vector<Axis> axes;
+  if (!r.has(key)) return axes;
+  const YAML::Node m = r.node(key);
+  if (!m.IsMap()) fail_at(m, r.origin(), key, "expected a mapping of key: [values]");
+  for (const auto& kv : m) {
+    const std::string k = kv.first.Scalar();
+    if (!kv.second.IsSequence() || kv.second.size() == 0)
+      fail_at(kv.second, r.origin(), key + "." + k, "expected a non-empty list of values");
+    Axis a{k, {}};
+    for (const auto& v : kv.second) a.values.push_back(v);
+    axes.push_back(std::move(a));
+  }
+  return axes;
+}
+
+}  // namespace
+
+SweepSpec load_sweep(const std::string& path) {
+  SweepSpec spec;
+  spec.file = path;
+  const YAML::Node root = load_yaml_file(path);
+  MapReader r(root, path, "");
+  spec.base = r.file_at("base");
+  std::vector<Override> fixed;
+  if (r.has("set")) {
+    const YAML::Node s = r.node("set");
+    if (!s.IsMap()) fail_at(s, r.origin(), "set", "expected a mapping of key: value");
+    for (const auto& kv : s) fixed.push_back({kv.first.Scalar(), value_for(kv.first.Scalar(), kv.second, path)});
+  }
+  const std::vector<Axis> grid = read_axes(r, "grid"), zip = read_axes(r, "zip");
+  size_t zip_len = zip.empty() ? 1 : zip[0].values.size();
+  for (const auto& a : zip)
+    if (a.values.size() != zip_len)
+      r.fail("zip", "every zip list must have the same length (" + a.key + " has " + std::to_string(a.values.size()) +
+                        ", " + zip[0].key + " has " + std::to_string(zip_len) + ")");
+  r.finish();
+
+  // Cartesian product of the grid (the last key varies fastest), times the zip rows.
+  std::vector<size_t> pos(grid.size(), 0);
+  int64_t index = 0;
+  while (true) {
+    for (size_t z = 0; z < zip_len; ++z) {
+      SweepPoint p;
+      p.index = index++;
+      p.overrides = fixed;
+      p.inputs = nlohmann::json::object();
+      for (size_t g = 0; g < grid.size(); ++g) {
+        p.overrides.push_back({grid[g].key, value_for(grid[g].key, grid[g].values[pos[g]], path)});
+        p.inputs[grid[g].key] = as_json(grid[g].values[pos[g]]);
+      }
+      for (const auto& a : zip) {
+        p.overrides.push_back({a.key, value_for(a.key, a.values[z], path)});
+        p.inputs[a.key] = as_json(a.values[z]);
+      }
+      spec.points.push_back(std::move(p));
+    }
+    size_t g = grid.size();
+    while (g > 0 && ++pos[g - 1] == grid[g - 1].values.size()) pos[--g] = 0;
+    if (g == 0) break;
+  }
+  return spec;
+}
+
+std::vector<SweepScenario> expand_sweep(const SweepSpec& spec, const std::vector<Override>& cli) {
+  std::vector<SweepScenario> out;
+  for (const SweepPoint& p : spec.points) {
+    std::vector<Override> o = p.overrides;
+    o.insert(o.end(), cli.begin(), cli.end());
+    std::vector<Scenario> variants = load_scenarios(spec.base, o);
+    for (size_t v = 0; v < variants.size(); ++v) {
+      SweepScenario s;
+      s.index = p.index * static_cast<int64_t>(variants.size()) + static_cast<int64_t>(v);
+      s.inputs = p.inputs;
+      if (variants.size() > 1) s.inputs["variant"] = variants[v].name;
+      s.scenario = std::move(variants[v]);
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+}  // namespace stacksim

@@ -1,0 +1,121 @@
+// Sweeps: the same results whatever the parallelism (processes, MPI ranks, shards), and
+// nothing lost or repeated when a sweep is killed and rerun.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "helpers.h"
+
+using stacksim::test::repo;
+using stacksim::test::shell;
+
+namespace {
+
+const std::string kSweep = repo("scenarios/sweeps/capacity.yaml");
+
+std::string bin() { return STACKSIM_BIN; }
+
+std::string temp_dir() {
+  char tmpl[] = "/tmp/stacksim-sweep-XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+std::string read(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Rows and distinct fingerprints in a results database.
+std::pair<int, int> count_rows(const std::string& db) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  auto one = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(h, sql, -1, &st, nullptr);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+  };
+  const std::pair<int, int> r = {one("SELECT COUNT(*) FROM results"), one("SELECT COUNT(DISTINCT fingerprint) FROM results")};
+  sqlite3_close(h);
+  return r;
+}
+
+std::string sweep_csv(const std::string& dir, const std::string& name, const std::string& how) {
+  const std::string db = dir + "/" + name + ".db", csv = dir + "/" + name + ".csv";
+  const auto r = shell(how + " " + bin() + " sweep " + kSweep + " --db " + db);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  REQUIRE(shell(bin() + " export " + db + " --csv " + csv).code == 0);
+  return read(csv);
+}
+
+}  // namespace
+
+TEST_CASE("a 200-scenario sweep gives the same results with --jobs 1, --jobs 2, shards and mpirun", "[sweep]") {
+  const std::string dir = temp_dir();
+  const std::string one = sweep_csv(dir, "one", ""), two = sweep_csv(dir, "two", "");
+  REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + dir + "/j2.db").code == 0);
+  REQUIRE(shell(bin() + " export " + dir + "/j2.db --csv " + dir + "/j2.csv").code == 0);
+  CHECK(count_rows(dir + "/one.db") == std::make_pair(200, 200));
+  // 201 lines: a header and one row per scenario, every metric a column.
+  CHECK(std::count(one.begin(), one.end(), '\n') == 201);
+  CHECK(one.find("input.serving.chips") != std::string::npos);
+  CHECK(one.find("latency_s.ttft.p99") != std::string::npos);
+  CHECK(read(dir + "/j2.csv") == one);
+  // Two shards in two databases, merged.
+  for (int k = 0; k < 2; ++k)
+    REQUIRE(shell(bin() + " sweep " + kSweep + " --shard " + std::to_string(k) + "/2 --db " + dir + "/s" +
+                  std::to_string(k) + ".db")
+                .code == 0);
+  CHECK(count_rows(dir + "/s0.db").first == 100);
+  REQUIRE(shell(bin() + " merge " + dir + "/merged.db " + dir + "/s0.db " + dir + "/s1.db").code == 0);
+  REQUIRE(shell(bin() + " export " + dir + "/merged.db --csv " + dir + "/merged.csv").code == 0);
+  CHECK(read(dir + "/merged.csv") == one);
+  if (shell("command -v mpirun").code == 0) {
+    const std::string mpi = sweep_csv(dir, "mpi",
+                                      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2");
+    CHECK(mpi == one);
+    CHECK(access((dir + "/mpi.db.rank0").c_str(), F_OK) != 0);  // rank databases merged and removed
+  }
+}
+
+TEST_CASE("a sweep killed with kill -9 midway and rerun has every scenario exactly once", "[sweep]") {
+  const std::string dir = temp_dir(), db = dir + "/k.db";
+  // Start it, let some scenarios finish, kill it hard.
+  const auto r = shell("(" + bin() + " sweep " + kSweep + " --jobs 2 --db " + db + " >/dev/null 2>&1 & pid=$!; " +
+                       "while [ \"$(sqlite3 " + db + " 'select count(*) from results' 2>/dev/null || echo 0)\" -lt 30 ]; " +
+                       "do sleep 0.05; done; kill -9 $pid; wait $pid)");
+  const auto partial = count_rows(db);
+  INFO(r.output);
+  CHECK(partial.first >= 30);
+  CHECK(partial.first < 200);
+  CHECK(partial.first == partial.second);
+  REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + db).code == 0);
+  CHECK(count_rows(db) == std::make_pair(200, 200));
+  // The finished scenarios kept their results: a rerun of everything agrees with a clean run.
+  REQUIRE(shell(bin() + " export " + db + " --csv " + dir + "/k.csv").code == 0);
+  REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + dir + "/clean.db").code == 0);
+  REQUIRE(shell(bin() + " export " + dir + "/clean.db --csv " + dir + "/clean.csv").code == 0);
+  CHECK(read(dir + "/k.csv") == read(dir + "/clean.csv"));
+}
+
+TEST_CASE("stacksim plan finds the cheapest configuration per platform", "[sweep][plan]") {
+  const std::string dir = temp_dir();
+  const auto r = shell(bin() + " plan " + repo("scenarios/plans/coding.yaml") + " --jobs 2 --db " + dir + "/p.db");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("Cheapest configuration per platform") != std::string::npos);
+  CHECK(r.output.find("ascend-950pr") != std::string::npos);
+  CHECK(r.output.find("vera-rubin-nvl72") != std::string::npos);
+  CHECK(r.output.find("none meets") == std::string::npos);
+  // A rerun reuses every probe from its database.
+  const auto again = shell(bin() + " plan " + repo("scenarios/plans/coding.yaml") + " --db " + dir + "/p.db");
+  CHECK(again.output == r.output);
+}
