@@ -179,3 +179,19 @@ TEST_CASE("under chip failures every request is accounted for", "[deployed][fail
     CHECK(r["failures"]["lost_chip_hours"].get<double>() > 0);
   }
 }
+
+TEST_CASE("document batch jobs are counted against their deadline", "[deployed][slo]") {
+  auto met = [&](const std::string& deadline) {
+    Scenario sc = test::load_one(data("lone.yaml"), {{"workload", test::repo("workloads/document-batch.yaml")},
+                                                     {"workload.jobs", "3"},
+                                                     {"workload.input_tokens", "{distribution: fixed, value: 2000}"},
+                                                     {"workload.documents_per_job", "{distribution: fixed, value: 5}"},
+                                                     {"workload.deadline", deadline}});
+    const nlohmann::json r = test::run(sc);
+    REQUIRE(r["jobs"]["count"] == 3);
+    REQUIRE(r["requests"]["completed"] == 15);
+    return r["jobs"]["met_deadline"].get<int64_t>();
+  };
+  CHECK(met("1 h") == 3);
+  CHECK(met("1 ms") == 0);
+}

@@ -45,9 +45,21 @@ void InstanceTotals::add(const InstanceTotals& o) {
   failures += o.failures;
 }
 
+void MetricsCollector::generated(int64_t group, double arrival) {
+  ++generated_;
+  if (group < 0) return;
+  Job& j = jobs_[group];
+  if (j.requests++ == 0) j.arrival = arrival;
+}
+
 void MetricsCollector::completed(double arrival, double first_token, double finish, int64_t input, int64_t output,
-                                 const Slo& slo) {
+                                 const Slo& slo, int64_t group) {
   ++completed_;
+  if (group >= 0) {
+    Job& j = jobs_[group];
+    ++j.completed;
+    j.last_finish = std::max(j.last_finish, finish);
+  }
   input_tokens_ += input;
   output_tokens_ += output;
   const double ttft = first_token - arrival;
@@ -111,6 +123,15 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
                   {"slo_attainment", completed_ > 0 ? double(good_) / completed_ : 0.0},
                   {"slo_ttft_s", sc.workload.slo.ttft},
                   {"slo_tpot_s", sc.workload.slo.tpot}};
+  if (sc.workload.deadline > 0) {
+    // Document batch jobs: a job meets its deadline when all its documents are done by then.
+    int64_t met = 0;
+    for (const auto& [id, job] : jobs_)
+      if (job.completed == job.requests && job.last_finish - job.arrival <= sc.workload.deadline) ++met;
+    j["jobs"] = {{"count", static_cast<int64_t>(jobs_.size())},
+                 {"met_deadline", met},
+                 {"deadline_s", sc.workload.deadline}};
+  }
   j["latency_s"] = {{"ttft", pct_json(percentiles(ttft_))},
                     {"tpot", pct_json(percentiles(tpot_))},
                     {"e2e", pct_json(percentiles(e2e_))}};

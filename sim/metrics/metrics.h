@@ -61,10 +61,12 @@ struct RunStats {
 
 class MetricsCollector {
  public:
-  void generated() { ++generated_; }
+  // A request was generated; `group` is its document-batch job (RequestSpec::session).
+  void generated(int64_t group = -1, double arrival = 0);
   void rejected(const std::string& reason) { ++rejected_[reason]; }
   // A request finished; `slo` is its stream's targets (for goodput).
-  void completed(double arrival, double first_token, double finish, int64_t input, int64_t output, const Slo& slo);
+  void completed(double arrival, double first_token, double finish, int64_t input, int64_t output, const Slo& slo,
+                 int64_t group = -1);
 
   int64_t generated_count() const { return generated_; }
   int64_t completed_count() const { return completed_; }
@@ -78,6 +80,11 @@ class MetricsCollector {
   int64_t input_tokens_ = 0, output_tokens_ = 0;
   std::map<std::string, int64_t> rejected_;
   std::vector<double> ttft_, tpot_, e2e_;
+  struct Job {
+    int64_t requests = 0, completed = 0;
+    double arrival = 0, last_finish = 0;
+  };
+  std::map<int64_t, Job> jobs_;  // document-batch jobs, by id
 };
 
 }  // namespace stacksim

@@ -95,6 +95,12 @@ std::vector<Row> rows() {
          return fmt("%.0f%%", 100 * num(j, {"kv_cache", "mean_utilisation"})) + " / " +
                 fmt("%.0f%%", 100 * num(j, {"kv_cache", "peak_utilisation"}));
        }},
+      {"batch jobs within deadline",
+       [](const json& j) {
+         if (!j.contains("jobs")) return std::string("-");
+         return std::to_string(at(j, {"jobs", "met_deadline"}).get<long long>()) + " / " +
+                std::to_string(at(j, {"jobs", "count"}).get<long long>());
+       }},
       {"prefix cache hit rate", [](const json& j) { return fmt("%.0f%%", 100 * num(j, {"prefix_cache", "hit_rate"})); }},
       {"preemptions", [](const json& j) { return std::to_string(at(j, {"preemption", "count"}).get<long long>()); }},
       {"KV transfer p50 / p99 (ms)",

@@ -84,7 +84,7 @@ class Simulation : public InstanceListener {
 
   void on_complete(Request& r, double now) override {
     metrics_.completed(r.spec.arrival, r.first_token, now, r.spec.input_tokens, r.spec.output_tokens,
-                       sc_.workload.slo_of(r.spec.stream));
+                       sc_.workload.slo_of(r.spec.stream), batch_jobs_ ? r.spec.session : -1);
     finished_one(r.spec, now);
   }
 
@@ -216,7 +216,7 @@ class Simulation : public InstanceListener {
     r.id = static_cast<int64_t>(requests_.size()) - 1;
     r.spec = spec;
     r.prompt_tokens = spec.input_tokens;
-    metrics_.generated();
+    metrics_.generated(batch_jobs_ ? spec.session : -1, spec.arrival);
     ++outstanding_;
     const int64_t need = spec.input_tokens + spec.output_tokens;
     const char* reason = nullptr;
@@ -292,6 +292,7 @@ class Simulation : public InstanceListener {
   sg4::MutexPtr mutex_;
   int64_t outstanding_ = 0;
   double end_time_ = 0;
+  const bool batch_jobs_ = sc_.workload.deadline > 0;  // requests are grouped in jobs (session = job id)
 };
 
 }  // namespace
