@@ -9,10 +9,13 @@
 //       set: {platform: ../platforms/ascend-950pr.yaml}
 //       chips_per_instance: [32, 64]
 //       max_seqs_per_chip: [32, 64]          # optional, default: the base's
+//       prefill_fraction: [0.25, 0.5]        # optional: disaggregated, this share of the
+//                                            # instances prefill (0 in the list: colocated)
 //       max_instances: 16
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -35,12 +38,14 @@ struct Candidate {
   std::string name;
   std::vector<Override> set;
   std::vector<int64_t> chips_per_instance, max_seqs;
+  std::vector<double> prefill_fraction = {0};  // 0: colocated
   int64_t max_instances = 8;
 };
 
 struct Config {
   const Candidate* candidate;
   int64_t cpi, max_seqs;  // max_seqs 0: the base's
+  double prefill_fraction;  // 0: colocated
   int64_t lo = 0, hi = 0;  // bisection: lo infeasible (0 = none tried), hi feasible (0 = unknown)
   bool done = false, feasible = false;
 };
@@ -136,6 +141,19 @@ int cmd_plan(const std::vector<std::string>& args) {
       }
       k.chips_per_instance = int_list(c, "chips_per_instance", true);
       k.max_seqs = int_list(c, "max_seqs_per_chip", false);
+      if (c.has("prefill_fraction")) {
+        const YAML::Node n = c.node("prefill_fraction");
+        if (!n.IsSequence() || n.size() == 0)
+          fail_at(n, c.origin(), c.path_of("prefill_fraction"), "expected a non-empty list of fractions in [0, 1)");
+        k.prefill_fraction.clear();
+        for (const auto& v : n) {
+          char* end = nullptr;
+          const double f = std::strtod(v.Scalar().c_str(), &end);
+          if (*end || f < 0 || f >= 1)
+            fail_at(v, c.origin(), c.path_of("prefill_fraction"), "expected fractions in [0, 1)");
+          k.prefill_fraction.push_back(f);
+        }
+      }
       k.max_instances = c.integer("max_instances", 1, 1 << 20);
       c.finish();
       candidates.push_back(std::move(k));
@@ -149,12 +167,23 @@ int cmd_plan(const std::vector<std::string>& args) {
   std::vector<Config> configs;
   for (const auto& c : candidates)
     for (int64_t cpi : c.chips_per_instance)
-      for (int64_t ms : c.max_seqs.empty() ? std::vector<int64_t>{0} : c.max_seqs) configs.push_back({&c, cpi, ms});
+      for (int64_t ms : c.max_seqs.empty() ? std::vector<int64_t>{0} : c.max_seqs)
+        for (double f : c.prefill_fraction) {
+          Config cfg{&c, cpi, ms, f};
+          if (f > 0) cfg.lo = 1;  // a prefill and a decode instance at least
+          configs.push_back(cfg);
+        }
 
   auto scenario_for = [&](const Config& c, int64_t n) {
     std::vector<Override> o = c.candidate->set;
     o.push_back({"serving.chips_per_instance", std::to_string(c.cpi)});
-    o.push_back({"serving.chips", std::to_string(c.cpi * n)});
+    if (c.prefill_fraction > 0) {
+      const int64_t p = std::min(n - 1, std::max<int64_t>(1, std::llround(double(n) * c.prefill_fraction)));
+      o.push_back({"serving.prefill", "{chips: " + std::to_string(c.cpi * p) + "}"});
+      o.push_back({"serving.decode", "{chips: " + std::to_string(c.cpi * (n - p)) + "}"});
+    } else {
+      o.push_back({"serving.chips", std::to_string(c.cpi * n)});
+    }
     if (c.max_seqs > 0) o.push_back({"serving.max_seqs_per_chip", std::to_string(c.max_seqs)});
     return load_scenarios(base, o).at(0);
   };
@@ -199,8 +228,6 @@ int cmd_plan(const std::vector<std::string>& args) {
         const nlohmann::json sum = nlohmann::json::parse(by_fp.at(scs[j].fingerprint));
         Probe p;
         p.chips = sum["layout"]["chips"].get<int64_t>();
-        p.usd_per_hour = sum["cost"]["usd_per_hour"].get<double>() * sum["simulated_seconds"].get<double>() /
-                         std::max(1e-9, sum["simulated_seconds"].get<double>());
         p.usd_per_hour = sum["cost"]["usd_per_chip_hour"].get<double>() * double(p.chips);
         p.ttft_p99 = sum["latency_s"]["ttft"]["p99"].get<double>();
         p.tpot_p99 = sum["latency_s"]["tpot"]["p99"].get<double>();
@@ -228,8 +255,8 @@ int cmd_plan(const std::vector<std::string>& args) {
   std::printf("SLO: p99 TTFT <= %.3g s, p99 TPOT <= %.3g s, every request served; %zu simulations\n\n", ttft_target,
               tpot_target, probes.size());
   std::printf("Cheapest configuration per platform:\n");
-  std::printf("%-22s %8s %10s %9s %7s %10s %11s %11s %12s\n", "platform", "chips", "instances", "chips/in", "seqs",
-              "$/hour", "p99 TTFT s", "p99 TPOT ms", "$/M output");
+  std::printf("%-22s %8s %10s %9s %7s %8s %10s %11s %11s %12s\n", "platform", "chips", "instances", "chips/in", "seqs",
+              "prefill", "$/hour", "p99 TTFT s", "p99 TPOT ms", "$/M output");
   for (const auto& cand : candidates) {
     const Config* best = nullptr;
     for (const auto& c : configs)
@@ -242,9 +269,11 @@ int cmd_plan(const std::vector<std::string>& args) {
       continue;
     }
     const Probe& p = probes.at({size_t(best - &configs[0]), best->hi});
-    std::printf("%-22s %8lld %10lld %9lld %7s %10.2f %11.3f %11.1f %12.3f\n", cand.name.c_str(), (long long)p.chips,
+    char split[16];
+    std::snprintf(split, sizeof split, best->prefill_fraction > 0 ? "%.2f" : "coloc.", best->prefill_fraction);
+    std::printf("%-22s %8lld %10lld %9lld %7s %8s %10.2f %11.3f %11.1f %12.3f\n", cand.name.c_str(), (long long)p.chips,
                 (long long)best->hi, (long long)best->cpi, best->max_seqs ? std::to_string(best->max_seqs).c_str() : "base",
-                p.usd_per_hour, p.ttft_p99, p.tpot_p99 * 1e3, p.usd_per_m_output);
+                split, p.usd_per_hour, p.ttft_p99, p.tpot_p99 * 1e3, p.usd_per_m_output);
   }
   // The cost-latency frontier over every feasible probe: no other is both cheaper and
   // faster to the first token.

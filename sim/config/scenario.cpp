@@ -153,9 +153,21 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   MapReader s = r.child("serving");
   if (s.has("prefill") || s.has("decode")) {
     // Disaggregated: a prefill pool and a decode pool, each with any serving key and
-    // optionally its own platform file (relative to the scenario).
+    // optionally its own platform file (relative to the scenario). Keys beside them in
+    // `serving:` are defaults for both pools.
+    const YAML::Node serving_node = r.node("serving");
     for (const char* role : {"prefill", "decode"}) {
-      MapReader p = s.child(role);
+      YAML::Node merged(YAML::NodeType::Map);
+      for (const auto& kv : serving_node) {
+        const std::string k = kv.first.Scalar();
+        if (k == "prefill" || k == "decode") continue;
+        s.node(k);  // read, as a default
+        merged[k] = kv.second;
+      }
+      const YAML::Node own = s.node(role);
+      if (!own.IsMap()) fail_at(own, origin, "serving." + std::string(role), "expected a mapping of serving keys");
+      for (const auto& kv : own) merged[kv.first.Scalar()] = kv.second;
+      MapReader p(merged, origin, "serving." + std::string(role));
       PoolSpec pool;
       pool.role = role;
       pool.model = sc.model;
