@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "cli/args.h"
 #include "cli/isolate.h"
 #include "config/scenario.h"
 #include "perf/perf_model.h"
@@ -73,24 +74,12 @@ int parse_scenario_command(const std::vector<std::string>& args, po::options_des
       "override a scenario key, e.g. --set serving.chips=256 or --set platform.chip.hbm_bandwidth=\"20 TB/s\"; "
       "keys under platform., model. and workload. reach into those files; platform=PATH swaps the file "
       "(paths given here are relative to the current directory); repeatable");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("scenario", -1);
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), cmd->vm);
-    po::notify(cmd->vm);
-  } catch (const po::error& e) {
-    return bad_usage(e.what());
-  }
+  if (int code = parse_args(args, opts, &cmd->vm); code >= 0) return code;
   if (cmd->vm.count("help")) {
     std::cout << "Usage: stacksim " << cmd->name << " [SCENARIO.yaml] [options]\n\n" << cmd->usage << "\n" << opts << "\n";
     return 0;
   }
-  const auto files = cmd->vm.count("scenario") ? cmd->vm["scenario"].as<std::vector<std::string>>()
-                                               : std::vector<std::string>{};
+  const auto files = positionals(cmd->vm);
   if (files.size() > 1)
     return bad_usage(cmd->name + " takes one scenario file, got " + std::to_string(files.size()));
   cmd->path = files.empty() ? data_dir() + "/scenarios/default.yaml" : files[0];

@@ -21,6 +21,7 @@
 #include <map>
 #include <set>
 
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/isolate.h"
 #include "config/yaml_reader.h"
@@ -80,20 +81,8 @@ int cmd_plan(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "print this help")("jobs,j", po::value<int>()->default_value(1),
                                                    "simulations to run at once")(
       "db", po::value<std::string>(), "cache of probes (default: PLAN.db beside the plan file)");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("file", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "stacksim: error: " << e.what() << "\n";
-    return 2;
-  }
+  if (int code = parse_args(args, opts, &vm); code >= 0) return code;
   if (vm.count("help")) {
     std::cout << "Usage: stacksim plan PLAN.yaml [options]\n\n"
                  "For each candidate platform and configuration (chips per instance, sequences per\n"
@@ -103,11 +92,11 @@ int cmd_plan(const std::vector<std::string>& args) {
               << opts << "\n";
     return 0;
   }
-  if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1) {
+  if (positionals(vm).size() != 1) {
     std::cerr << "stacksim: error: plan takes one plan file\n";
     return 2;
   }
-  const std::string file = vm["file"].as<std::vector<std::string>>()[0];
+  const std::string file = positionals(vm)[0];
   std::string db = file.size() > 5 && file.substr(file.size() - 5) == ".yaml" ? file.substr(0, file.size() - 5) : file;
   db = vm.count("db") ? vm["db"].as<std::string>() : db + ".db";
   const int jobs = std::max(1, vm["jobs"].as<int>());

@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/isolate.h"
 #include "report/report.h"
@@ -121,19 +122,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "db", po::value<std::string>(), "the results database (default: SWEEP.db beside the sweep file)")(
       "shard", po::value<std::string>(), "run only slice K/N of the scenarios (0 <= K < N), e.g. for job arrays")(
       "set,s", po::value<std::vector<std::string>>()->composing(), "override a key in every scenario");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("file", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return usage_error(e.what());
-  }
+  if (int code = parse_args(args, opts, &vm); code >= 0) return code;
   if (vm.count("help")) {
     std::cout << "Usage: stacksim sweep SWEEP.yaml [options]\n\n"
                  "Runs every scenario of a sweep (base scenario x grid x zip axes), each in its own\n"
@@ -143,9 +133,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
               << opts << "\n";
     return 0;
   }
-  if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1)
-    return usage_error("sweep takes one sweep file");
-  const std::string file = vm["file"].as<std::vector<std::string>>()[0];
+  if (positionals(vm).size() != 1) return usage_error("sweep takes one sweep file");
+  const std::string file = positionals(vm)[0];
   const std::string db = vm.count("db") ? vm["db"].as<std::string>() : default_db(file);
   const int jobs = vm["jobs"].as<int>();
   if (jobs < 1) return usage_error("--jobs must be at least 1");

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "validate/calibrate.h"
 #include "validate/validation.h"
@@ -27,25 +28,13 @@ struct Args {
 int parse(const std::string& name, const std::string& usage, const std::vector<std::string>& args,
           po::options_description& opts, Args* out) {
   opts.add_options()("help,h", "print this help");
-  po::options_description hidden;
-  hidden.add_options()("paths", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("paths", -1);
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), out->vm);
-    po::notify(out->vm);
-  } catch (const po::error& e) {
-    std::cerr << "stacksim: error: " << e.what() << "\n";
-    return 2;
-  }
+  if (int code = parse_args(args, opts, &out->vm); code >= 0) return code;
   if (out->vm.count("help")) {
     std::cout << "Usage: stacksim " << name << " [FILE|DIR]... [options]\n\n" << usage << "\n" << opts << "\n";
     return 0;
   }
-  out->paths = out->vm.count("paths") ? out->vm["paths"].as<std::vector<std::string>>()
-                                      : std::vector<std::string>{data_dir() + "/scenarios/validation"};
+  out->paths = positionals(out->vm);
+  if (out->paths.empty()) out->paths = {data_dir() + "/scenarios/validation"};
   try {
     out->cases = load_cases(out->paths);
   } catch (const ConfigError& e) {
