@@ -153,7 +153,10 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
     kv_per_instance = std::max(kv_per_instance, p.kv_tokens_per_instance);
     const double busy = t.busy_time / (n * span);
     const Chip& chip = ps.platform.chip;
-    const double watts = chip.power_idle + (chip.power_busy - chip.power_idle) * busy;
+    // Mean power per chip: from SimGrid's energy plugin (busy and idle power states,
+    // failed chips off), or from the busy fraction when the plugin did not run.
+    const double watts = p.energy_joules >= 0 ? p.energy_joules / (pool_chips * span)
+                                              : chip.power_idle + (chip.power_busy - chip.power_idle) * busy;
     const double usd_per_chip_s = ps.platform.cost.per_chip_second(watts);
     const double usd = pool_chips * span * usd_per_chip_s;
     const double work = t.prefill_time + t.decode_time;
@@ -204,6 +207,8 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
                {"usd_per_m_output", output_tokens_ > 0 ? (total_usd - input_usd) / output_tokens_ * 1e6 : 0},
                {"mean_chip_watts", avg_watts},
                {"energy_kwh", energy_j / 3.6e6},
+               {"joules_per_output_token", output_tokens_ > 0 ? energy_j / output_tokens_ : 0},
+               {"joules_per_token", input_tokens_ + output_tokens_ > 0 ? energy_j / double(input_tokens_ + output_tokens_) : 0},
                {"pricing", sc.platform.cost.rental ? "rental" : "ownership"}};
   return j;
 }

@@ -49,6 +49,7 @@ struct RunStats {
     const PoolSpec* spec = nullptr;
     InstanceTotals totals;  // summed over the pool's instances
     int64_t kv_tokens_per_instance = 0;
+    double energy_joules = -1;  // the chips' energy from SimGrid's energy plugin (-1: not measured)
   };
   std::vector<Pool> pools;
   double end_time = 0;              // simulated time the run stopped

@@ -21,12 +21,18 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
     const Platform& p = *g.platform;
     const int per_domain = p.scale_up.chips_per_domain;
     const double chip_speed = p.chip.peak(Precision::BF16);
+    // Two power states for the energy plugin: 0 idle, 1 busy (stepping). A chip's draw
+    // is its state's wattage; the instance switches its chips' state (see Instance).
+    const std::string idle = std::to_string(p.chip.power_idle), busy = std::to_string(p.chip.power_busy);
+    const std::string wattage = idle + ":" + idle + ":" + idle + ", " + busy + ":" + busy + ":" + busy;
     for (int first = 0; first < g.chips; first += per_domain, ++d) {
       const int last = std::min(g.chips, first + per_domain);
       sg4::NetZone* domain = sg4::create_star_zone("domain-" + std::to_string(d));
       domain->set_parent(cluster);
       for (int i = first; i < last; ++i, ++chip) {
-        sg4::Host* h = domain->create_host("chip-" + std::to_string(chip), chip_speed);
+        sg4::Host* h = domain->create_host("chip-" + std::to_string(chip), std::vector<double>{chip_speed, chip_speed});
+        h->set_property("wattage_per_state", wattage);
+        h->set_property("wattage_off", "0");
         h->seal();
         const sg4::Link* link =
             domain->create_split_duplex_link("su-" + std::to_string(chip), p.scale_up.bandwidth_per_chip)

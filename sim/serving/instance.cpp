@@ -27,7 +27,8 @@ Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& s
                                         perf.memory().kv_bytes_per_token)
                  : 0) {}
 
-void Instance::start(sg4::Host* host) {
+void Instance::start(sg4::Host* host, std::vector<sg4::Host*> chips) {
+  chips_ = std::move(chips);
   mutex_ = sg4::Mutex::create();
   wake_ = sg4::ConditionVariable::create();
   sg4::Actor::create("instance-" + std::to_string(index_), host, [this] { run(); })->daemonize();
@@ -295,6 +296,13 @@ std::vector<Request*> Instance::fail() {
   return dropped;
 }
 
+void Instance::set_busy(bool busy) {
+  if (busy == busy_) return;
+  busy_ = busy;
+  for (sg4::Host* h : chips_)
+    if (h->is_on()) h->set_pstate(busy ? 1 : 0);
+}
+
 void Instance::repair() {
   down_ = false;
   if (idle_) wake_->notify_one();
@@ -308,6 +316,7 @@ void Instance::run() {
   while (true) {
     if (!down_) admit();
     if (down_ || (prefilling_.empty() && n_decoding_ == 0)) {
+      set_busy(false);
       idle_ = true;
       wake_->wait(lock);
       idle_ = false;
@@ -349,6 +358,7 @@ void Instance::run() {
     if (occ > kv_capacity_) totals_.kv_overflows++;
 
     const uint64_t epoch = epoch_;
+    set_busy(true);
     sg4::this_actor::sleep_for(duration);
     if (epoch != epoch_) continue;  // a chip failed during the step: its work is lost
     finish_step(chunks, sg4::Engine::get_clock());

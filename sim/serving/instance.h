@@ -49,8 +49,9 @@ class Instance {
   Instance(int index, Role role, const PerfModel& perf, const Serving& serving, InstanceListener* listener,
            int64_t block_tokens);
 
-  // Starts the instance's actor on `host` (a daemon: it ends with the simulation).
-  void start(simgrid::s4u::Host* host);
+  // Starts the instance's actor on `host` (a daemon: it ends with the simulation);
+  // `chips` are its chip hosts, whose power state it sets: busy while it steps.
+  void start(simgrid::s4u::Host* host, std::vector<simgrid::s4u::Host*> chips);
   // Hands a request to this instance: a prompt (colocated, prefill) or a prefilled
   // request whose KV has arrived (decode). REQUIRES: up().
   void enqueue(Request* r);
@@ -138,6 +139,9 @@ class Instance {
 
   simgrid::s4u::MutexPtr mutex_;
   simgrid::s4u::ConditionVariablePtr wake_;
+  void set_busy(bool busy);
+  std::vector<simgrid::s4u::Host*> chips_;
+  bool busy_ = false;
   bool idle_ = false;
   bool down_ = false;
   uint64_t epoch_ = 0;  // bumped by fail(): a step in flight then is void

@@ -1,6 +1,7 @@
 #include "serving/simulation.h"
 
 #include <simgrid/Exception.hpp>
+#include <simgrid/plugins/energy.h>
 #include <simgrid/s4u.hpp>
 
 #include <cmath>
@@ -33,6 +34,7 @@ class Simulation : public InstanceListener {
     char arg0[] = "stacksim", arg1[] = "--log=root.thresh:critical";
     char* argv[] = {arg0, arg1, nullptr};
     sg4::Engine engine(&argc, argv);
+    sg_host_energy_plugin_init();
     std::vector<ChipGroup> groups;
     for (const PoolSpec& p : sc_.pools) groups.push_back({&p.platform, p.serving.chips});
     hosts_ = build_platform(engine, groups);
@@ -48,7 +50,9 @@ class Simulation : public InstanceListener {
         pool.owned.push_back(std::make_unique<Instance>(i, role_of(spec.role), *pool.perf, spec.serving, this,
                                                         sc_.workload.block_tokens));
         pool.instances.push_back(pool.owned.back().get());
-        pool.instances.back()->start(hosts_.controller);
+        const auto first = hosts_.chips.begin() + first_chip + i * spec.serving.chips_per_instance;
+        pool.instances.back()->start(hosts_.controller,
+                                     std::vector<sg4::Host*>(first, first + spec.serving.chips_per_instance));
         pool.down_chips.push_back(0);
         pool.down_since.push_back(0);
       }
@@ -67,6 +71,8 @@ class Simulation : public InstanceListener {
       RunStats::Pool p;
       p.spec = pool.spec;
       p.kv_tokens_per_instance = pool.perf->memory().kv_tokens_per_instance;
+      for (int c = 0; c < pool.spec->serving.chips; ++c)
+        p.energy_joules += sg_host_get_consumed_energy(hosts_.chips[size_t(pool.first_chip + c)]);
       for (size_t i = 0; i < pool.instances.size(); ++i) {
         p.totals.add(pool.instances[i]->totals());
         if (pool.down_chips[i] > 0)
