@@ -32,3 +32,26 @@ TEST_CASE("units reject malformed quantities with a reason", "[units]") {
   CHECK_FALSE(parse_quantity("2.21/h", Dimension::MoneyPerTime, &why));
   CHECK_FALSE(parse_quantity("$2.21/week", Dimension::MoneyPerTime, &why));
 }
+
+#include "config/platform.h"
+
+TEST_CASE("ownership cost: capex repaid as an annuity plus electricity, worked by hand", "[cost]") {
+  Cost c;
+  c.rental = false;
+  c.capex_per_chip = 21000;
+  c.capex_per_rack = 64000;  // shared by 64 chips: $1,000 each
+  c.chips_per_rack = 64;
+  c.lifetime = 4 * 365.25 * 86400;
+  c.electricity_price = 0.08 / 3.6e6;  // $0.08/kWh
+  c.pue = 1.3;
+  // Straight line: $22,000 over 35,064 h = $0.627424/h; 600 W x 1.3 x $0.08/kWh = $0.0624/h.
+  CHECK(c.per_chip_second(600) * 3600 == Approx(22000.0 / 35064 + 0.0624).epsilon(1e-9));
+  // At 10% a year: 22,000 x 0.1 / (1 - 1.1^-4) = $6,940.30 a year = $0.791734/h.
+  c.cost_of_capital = 0.10;
+  CHECK(c.capex_per_chip_second() * 3600 == Approx(0.791734).epsilon(1e-5));
+  CHECK(c.per_chip_second(600) * 3600 == Approx(0.791734 + 0.0624).epsilon(1e-5));
+  // Rental ignores power.
+  Cost r;
+  r.rental_per_chip_second = 8.5 / 3600;
+  CHECK(r.per_chip_second(2300) * 3600 == Approx(8.5));
+}

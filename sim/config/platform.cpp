@@ -1,5 +1,7 @@
 #include "config/platform.h"
 
+#include <cmath>
+
 #include <stdexcept>
 
 namespace stacksim {
@@ -47,9 +49,17 @@ double Chip::peak(Precision p) const {
   throw std::logic_error("chip has no bf16 peak");  // platform_from_yaml requires bf16
 }
 
+double Cost::capex_per_chip_second() const {
+  const double capex = capex_per_chip + capex_per_rack / chips_per_rack;
+  const double year = 365.25 * 86400, years = lifetime / year;
+  if (cost_of_capital <= 0) return capex / lifetime;
+  const double r = cost_of_capital;
+  return capex * r / (1 - std::pow(1 + r, -years)) / year;
+}
+
 double Cost::per_chip_second(double watts) const {
   if (rental) return rental_per_chip_second;
-  return capex_per_chip / lifetime + watts * pue * electricity_price;
+  return capex_per_chip_second() + watts * pue * electricity_price;
 }
 
 // Reads the efficiencies and overheads of a stack (or of its prior).
@@ -150,6 +160,10 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
     p.cost.rental = false;
     MapReader o = co.child("ownership");
     p.cost.capex_per_chip = o.quantity("capex_per_chip", Dimension::Money, 0);
+    p.cost.capex_per_rack = o.quantity_or("capex_per_rack", Dimension::Money, 0, 0);
+    p.cost.chips_per_rack =
+        static_cast<int>(o.integer_or("chips_per_rack", p.scale_up.chips_per_domain, 1, 1 << 20));
+    p.cost.cost_of_capital = o.quantity_or("cost_of_capital", Dimension::Number, 0, 0, 1);
     p.cost.lifetime = o.quantity("lifetime", Dimension::Time, 1);
     p.cost.electricity_price = o.quantity("electricity_price", Dimension::EnergyPrice, 0);
     p.cost.pue = o.quantity("pue", Dimension::Number, 1, 5);

@@ -67,11 +67,17 @@ struct Cost {
   bool rental = true;
   double rental_per_chip_second = 0;  // $/s
   double capex_per_chip = 0;          // $
+  double capex_per_rack = 0;          // $ for a rack's share not in the chips (CPUs, switches, chassis)
+  int chips_per_rack = 1;
+  double cost_of_capital = 0;         // annual rate: the capex is paid back as an annuity
   double lifetime = 0;                // s
   double electricity_price = 0;       // $/J
   double pue = 1;
 
-  // $/s for one chip drawing `watts` on average.
+  // Capex per chip-second: (chip + its share of the rack) repaid over the lifetime at the
+  // cost of capital (straight-line when it is 0).
+  double capex_per_chip_second() const;
+  // $/s for one chip drawing `watts` on average (facility power = watts x PUE).
   double per_chip_second(double watts) const;
 };
 
