@@ -29,7 +29,8 @@ TEST_CASE("Kimi K2 parameter counts match the published 1.04T / 32.6B within 2%"
 }
 
 TEST_CASE("every shipped model matches its own published totals within 2%", "[model]") {
-  for (const char* f : {"deepseek-v3", "kimi-k2", "deepseek-v4-article", "deepseek-v4-pro", "deepseek-v4-flash"}) {
+  for (const char* f : {"deepseek-v3", "kimi-k2", "deepseek-v4-article", "deepseek-v4-pro", "deepseek-v4-flash",
+                        "dense-37b", "dense-1t"}) {
     Model m = load_model(repo(std::string("models/") + f + ".yaml"));
     INFO(f);
     REQUIRE(m.published_total > 0);

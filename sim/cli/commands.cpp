@@ -185,15 +185,16 @@ void describe(const Scenario& sc) {
               format_bytes(mem.weights_per_chip).c_str(), format_bytes(p.stack.hbm_reserved).c_str(),
               format_bytes(mem.kv_bytes_per_chip).c_str(), static_cast<long long>(mem.kv_tokens_per_rank),
               static_cast<long long>(mem.kv_tokens_per_instance));
-  std::printf("step times (busiest chip):\n");
-  const double ctx = 4096, dp = s.dp_ranks();
+  std::printf("step times (busiest chip; a data-parallel rank spans %d chip%s):\n", s.attention_tp,
+              s.attention_tp > 1 ? "s" : "");
+  const double ctx = 4096, dp = s.dp_ranks(), tp = s.attention_tp;
   for (int b : std::set<int>{1, 16, 64, s.max_seqs_per_chip}) {
     BatchShape d;
     d.decode_seqs = static_cast<int64_t>(b * dp);
     d.decode_kv_tokens = double(d.decode_seqs) * ctx;
     char label[64];
-    std::snprintf(label, sizeof label, "decode %d seq/chip, 4k context", b);
-    print_step(label, pm.step_time(d), b * pm.tokens_per_step());
+    std::snprintf(label, sizeof label, "decode %d seq/rank, 4k context", b);
+    print_step(label, pm.step_time(d), b * pm.tokens_per_step() / tp);
   }
   BatchShape pf;
   const int64_t chunk = s.token_budget_per_chip;
@@ -203,7 +204,7 @@ void describe(const Scenario& sc) {
   pf.prefill_seqs_done = static_cast<int64_t>(dp);
   char label[64];
   std::snprintf(label, sizeof label, "prefill %lld-token prompts", static_cast<long long>(chunk));
-  print_step(label, pm.step_time(pf), double(chunk));
+  print_step(label, pm.step_time(pf), double(chunk) / tp);
 }
 
 int cmd_info(const std::vector<std::string>& args) {
