@@ -88,10 +88,11 @@ TEST_CASE("a 200-scenario sweep gives the same results with --jobs 1, --jobs 2, 
 
 TEST_CASE("a sweep killed with kill -9 midway and rerun has every scenario exactly once", "[sweep]") {
   const std::string dir = temp_dir(), db = dir + "/k.db";
-  // Start it, let some scenarios finish, kill it hard.
+  // Start it, let some scenarios finish (waiting 60 s at most), kill it hard.
   const auto r = shell("(" + bin() + " sweep " + kSweep + " --jobs 2 --db " + db + " >/dev/null 2>&1 & pid=$!; " +
-                       "while [ \"$(sqlite3 " + db + " 'select count(*) from results' 2>/dev/null || echo 0)\" -lt 30 ]; " +
-                       "do sleep 0.05; done; kill -9 $pid; wait $pid)");
+                       "for i in $(seq 1200); do " +
+                       "[ \"$(sqlite3 " + db + " 'select count(*) from results' 2>/dev/null || echo 0)\" -ge 30 ] && break; " +
+                       "sleep 0.05; done; kill -9 $pid; wait $pid)");
   const auto partial = count_rows(db);
   INFO(r.output);
   CHECK(partial.first >= 30);
