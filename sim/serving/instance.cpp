@@ -144,18 +144,18 @@ void Instance::make_room_for_step() {
       cache_.evict(occupancy(step_ + 1) - kv_capacity_);
       continue;
     }
-    preempt_newest();
+    if (!preempt_newest()) break;
   }
 }
 
-void Instance::preempt_newest() {
+bool Instance::preempt_newest() {
   Request* r = nullptr;
   while (!decode_order_.empty() && !r) {
     Request* c = decode_order_.back();
     decode_order_.pop_back();
     if (!c->done) r = c;  // entries leave this list when preempted, so a live one is decoding
   }
-  if (!r) return;
+  if (!r) return false;
   const int64_t produced =
       static_cast<int64_t>(std::floor(perf_.tokens_per_step() * double(step_ - r->join_step) + 1e-9));
   r->generated = std::min(r->spec.output_tokens - 1, r->generated + produced);
@@ -174,6 +174,7 @@ void Instance::preempt_newest() {
     totals_.recomputed_tokens += r->prompt_tokens;
   }
   waiting_.push_front(r);
+  return true;
 }
 
 BatchShape Instance::plan_step(std::vector<Chunk>* chunks) const {

@@ -97,7 +97,7 @@ class Instance {
   void admit();
   bool make_room(int64_t tokens);  // evicts cached blocks until `tokens` more fit
   void make_room_for_step();       // on-demand: room for the next step's growth
-  void preempt_newest();
+  bool preempt_newest();  // false when no sequence is decoding
   void join_decode(Request* r);
   void leave_decode(Request* r);
   BatchShape plan_step(std::vector<Chunk>* chunks) const;
