@@ -97,8 +97,7 @@ int cmd_plan(const std::vector<std::string>& args) {
     return 2;
   }
   const std::string file = positionals(vm)[0];
-  std::string db = file.size() > 5 && file.substr(file.size() - 5) == ".yaml" ? file.substr(0, file.size() - 5) : file;
-  db = vm.count("db") ? vm["db"].as<std::string>() : db + ".db";
+  const std::string db = vm.count("db") ? vm["db"].as<std::string>() : default_results_path(file);
   const int jobs = std::max(1, vm["jobs"].as<int>());
 
   std::string base;

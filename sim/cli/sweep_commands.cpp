@@ -107,12 +107,6 @@ int run_shard(const std::vector<SweepScenario>& all, const std::set<std::string>
   return failed;
 }
 
-std::string default_db(const std::string& file) {
-  std::string db = file;
-  if (db.size() > 5 && db.substr(db.size() - 5) == ".yaml") db.resize(db.size() - 5);
-  return db + ".db";
-}
-
 }  // namespace
 
 int cmd_sweep(const std::vector<std::string>& args) {
@@ -135,7 +129,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   }
   if (positionals(vm).size() != 1) return usage_error("sweep takes one sweep file");
   const std::string file = positionals(vm)[0];
-  const std::string db = vm.count("db") ? vm["db"].as<std::string>() : default_db(file);
+  const std::string db = vm.count("db") ? vm["db"].as<std::string>() : default_results_path(file);
   const int jobs = vm["jobs"].as<int>();
   if (jobs < 1) return usage_error("--jobs must be at least 1");
   Shard shard;

@@ -123,6 +123,12 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
+std::string default_results_path(const std::string& file) {
+  std::string db = file;
+  if (db.size() > 5 && db.substr(db.size() - 5) == ".yaml") db.resize(db.size() - 5);
+  return db + ".db";
+}
+
 std::string results_to_csv(const std::vector<StoredResult>& results) {
   std::vector<std::map<std::string, std::string>> rows;
   std::set<std::string> inputs, metrics;

@@ -43,6 +43,9 @@ class ResultStore {
   sqlite3* db_ = nullptr;
 };
 
+// The database beside a sweep or plan file: FILE.yaml -> FILE.db.
+std::string default_results_path(const std::string& file);
+
 // Writes every result as CSV: fingerprint, index, scenario, one column per swept input
 // (input.KEY) and per summary value (dotted JSON paths), the union over rows, sorted.
 std::string results_to_csv(const std::vector<StoredResult>& results);

@@ -42,13 +42,8 @@ ValidationCase load_case(const std::string& path) {
   MapReader r(root, path, "");
   c.id = r.str("case");
   c.source = r.str("source");
-  auto sub = [&](const std::string& key) {
-    const std::string p = resolve_path(r.str(key), path);
-    return p;
-  };
-  const std::string pfile = sub("platform");
-  c.platform = load_platform(pfile);
-  c.model = load_model(sub("model"));
+  c.platform = load_platform(r.file_at("platform"));
+  c.model = load_model(r.file_at("model"));
   MapReader s = r.child("serving");
   c.serving = read_serving(s, c.platform, &c.model);
   MapReader p = r.child("pool");
