@@ -145,8 +145,17 @@ StepTime PerfModel::step_time(const BatchShape& b) const {
   const double logits_r = dec_r * q + (b.prefill_seqs_done > 0 ? ceil_div(double(b.prefill_seqs_done), dp_) : 0);
   const double act_io = 2.0 * hidden_ * act_bytes_;  // activation bytes in and out of a GEMM, per token
 
+  // Each roofline also records, per layer kind, how much of its time FLOPs set.
+  double fl_attn = 0, fl_dense = 0, fl_shared = 0, fl_expert = 0, fl_head = 0;
+  double* fl = nullptr;
+  auto roof = [&fl](double flops, double flop_rate, double bytes, double byte_rate) {
+    const double a = flops / flop_rate, b = bytes / byte_rate;
+    if (a > b) *fl += a;
+    return a > b ? a : b;
+  };
   // Attention: projections (GEMMs) and the core (scores and values over the KV cache).
-  const double proj = roofline(2.0 * tok_r * attn_params_ / tp_, gemm_rate_,
+  fl = &fl_attn;
+  const double proj = roof(2.0 * tok_r * attn_params_ / tp_, gemm_rate_,
                                attn_params_ / tp_ * w_bytes_ + tok_r * act_io, mem_rate_);
   double attended = kv_r, pairs = pairs_r;
   if (sparse_topk_ > 0) {
@@ -155,14 +164,16 @@ StepTime PerfModel::step_time(const BatchShape& b) const {
   }
   const double core_flops = attended * q * decode_flops_per_pair_ + pairs * prefill_flops_per_pair_;
   const double core_bytes = (attended + pre_r) * kv_read_bytes_per_token_layer_;
-  const double attn_layer = proj + roofline(core_flops, attn_rate_, core_bytes, mem_rate_);
+  const double attn_layer = proj + roof(core_flops, attn_rate_, core_bytes, mem_rate_);
 
   // Dense FFN layers; in MoE layers the shared experts and the router.
-  const double dense_layer = roofline(2.0 * tok_r * dense_ffn_params_ / tp_, gemm_rate_,
+  fl = &fl_dense;
+  const double dense_layer = roof(2.0 * tok_r * dense_ffn_params_ / tp_, gemm_rate_,
                                       dense_ffn_params_ / tp_ * w_bytes_ + tok_r * act_io, mem_rate_);
   const double shared_p = shared_params_ / tp_ + router_params_;
+  fl = &fl_shared;
   const double shared_layer =
-      moe_layers_ > 0 ? roofline(2.0 * tok_r * shared_p, gemm_rate_, shared_p * w_bytes_ + tok_r * act_io, mem_rate_)
+      moe_layers_ > 0 ? roof(2.0 * tok_r * shared_p, gemm_rate_, shared_p * w_bytes_ + tok_r * act_io, mem_rate_)
                       : 0;
 
   // Routed experts on the busiest chip: its share of every token's top-k choices, and
@@ -173,7 +184,8 @@ StepTime PerfModel::step_time(const BatchShape& b) const {
     const double busiest = routed_tokens_on_busiest_chip(tok_chip, imbalance_, balanced_, chips_);
     const double p_active = 1.0 - std::pow(1.0 - top_k_ / routed_experts_, tok_inst);
     const double active_experts = experts_per_chip_ * p_active;
-    expert_layer = roofline(2.0 * busiest * expert_params_, gemm_rate_,
+    fl = &fl_expert;
+    expert_layer = roof(2.0 * busiest * expert_params_, gemm_rate_,
                             active_experts * expert_params_ * w_bytes_ + busiest * act_io, mem_rate_);
     // Dispatch + combine: the busier of what this chip sends (its tokens' copies) and
     // what it receives (its routed tokens), over the scale-up links and the NIC at once.
@@ -186,13 +198,16 @@ StepTime PerfModel::step_time(const BatchShape& b) const {
   const double tp_comm_layer =
       tp_ > 1 ? 2.0 * 2.0 * (tp_ - 1) / tp_ * tok_r * hidden_ * 2.0 / scale_up_rate_ : 0;
 
-  const double head = roofline(2.0 * logits_r * head_params_ / tp_, gemm_rate_, head_params_ / tp_ * w_bytes_, mem_rate_);
+  fl = &fl_head;
+  const double head = roof(2.0 * logits_r * head_params_ / tp_, gemm_rate_, head_params_ / tp_ * w_bytes_, mem_rate_);
 
   t.attention = layers_ * attn_layer * layer_scale_;
   t.ffn = (dense_layers_ * dense_layer + moe_layers_ * shared_layer) * layer_scale_ + head;
   t.experts = moe_layers_ * expert_layer * layer_scale_;
   t.comm = (moe_layers_ * comm_layer + layers_ * tp_comm_layer) * layer_scale_;
   t.overhead = layers_ * layer_overhead_ * layer_scale_ + step_overhead_;
+  t.flops_limited = (layers_ * fl_attn + dense_layers_ * fl_dense + moe_layers_ * (fl_shared + fl_expert)) *
+                        layer_scale_ + fl_head;
   const double c = t.compute(), m = t.comm;
   const double body = overlap_ ? std::max(c, m) + std::min(c, m) / 2 : c + m;
   t.total = body + t.overhead;

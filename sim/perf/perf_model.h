@@ -47,6 +47,8 @@ struct StepTime {
   double experts = 0;       // routed experts
   double comm = 0;          // dispatch + combine
   double overhead = 0;      // fixed per-layer and per-step costs
+  // The part of compute() whose roofline was set by FLOPs (the rest by HBM bytes).
+  double flops_limited = 0;
   double compute() const { return attention + ffn + experts; }
 };
 
@@ -63,12 +65,6 @@ class PerfModel {
   const MemoryPlan& memory() const { return memory_; }
 
  private:
-  // Roofline of one part: max(flops / compute rate, bytes / memory rate).
-  static double roofline(double flops, double flop_rate, double bytes, double byte_rate) {
-    const double a = flops / flop_rate, b = bytes / byte_rate;
-    return a > b ? a : b;
-  }
-
   MemoryPlan memory_;
   int chips_ = 1, dp_ = 1, tp_ = 1, layers_ = 1, moe_layers_ = 0, dense_layers_ = 0;
   double layer_scale_ = 1;         // (layers + MTP draft layers) / layers
