@@ -105,6 +105,12 @@ TEST_CASE("errors in referenced files and overrides name that file and key", "[c
   r = shell(bin() + " run " + data("lone.yaml") + " --set platform.chip.hbm_bandwidth=3");
   CHECK(r.code == 2);
   CHECK(r.output.find("tiny-platform.yaml (--set platform.chip.hbm_bandwidth=3): chip.hbm_bandwidth: expected a bandwidth") != std::string::npos);
+  // Ownership pricing without a facility section cannot bill electricity.
+  r = shell(bin() + " run " + data("lone.yaml") +
+            " --set 'platform.cost={ownership: {capex_per_chip: $20000, lifetime: 4 y, electricity_price: $0.08/kWh}}'");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("cost.ownership.electricity_price: ownership pricing needs the platform's facility section") !=
+        std::string::npos);
   // A missing scenario file.
   r = shell(bin() + " run " + dir + "/nope.yaml");
   CHECK(r.code == 2);

@@ -119,4 +119,18 @@ TEST_CASE("chip energy comes from SimGrid's energy plugin: busy power while step
   const double busy = t["simulated_seconds"].get<double>() - 10;
   CHECK(t["cost"]["energy_kwh"].get<double>() * 3.6e6 == Approx(4 * (500 * busy + 100 * 10)).margin(slack));
   CHECK(t["cost"]["mean_chip_watts"].get<double>() < 200);
+  CHECK(r["cost"]["energy_scope"] == "chips only (no facility section)");
+}
+
+TEST_CASE("facility energy adds each chip's share of the rack overhead, times the PUE", "[serving][energy]") {
+  // 400 W of rack overhead shared by 4 chips and a PUE of 1.5: (500 + 100) x 1.5 = 900 W
+  // per busy chip at the wall, while the chips themselves still draw 500 W.
+  Scenario sc = test::load_one(data("lone.yaml"),
+                               {{"platform.facility", "{chips_per_rack: 4, rack_overhead_power: 400 W, pue: 1.5}"}});
+  const nlohmann::json r = test::run(sc);
+  const double e2e = r["latency_s"]["e2e"]["p50"].get<double>();
+  CHECK(r["cost"]["chip_energy_kwh"].get<double>() * 3.6e6 == Approx(4 * 500 * e2e).margin(2));
+  CHECK(r["cost"]["energy_kwh"].get<double>() * 3.6e6 == Approx(4 * 900 * e2e).margin(2 * 1.5));
+  CHECK(r["cost"]["energy_scope"] == "facility");
+  CHECK(r["cost"]["utilisation"].get<double>() == Approx(1.0));
 }

@@ -50,6 +50,11 @@ TEST_CASE("ownership cost: capex repaid as an annuity plus electricity, worked b
   c.cost_of_capital = 0.10;
   CHECK(c.capex_per_chip_second() * 3600 == Approx(0.791734).epsilon(1e-5));
   CHECK(c.per_chip_second(600) * 3600 == Approx(0.791734 + 0.0624).epsilon(1e-5));
+  // A rack overhead of 12.8 kW shared by the 64 chips adds 200 W per chip before the PUE:
+  // (600 + 200) W x 1.3 x $0.08/kWh = $0.0832/h.
+  c.rack_overhead_power = 12800;
+  CHECK(c.facility_watts(600) == Approx(1040));
+  CHECK(c.per_chip_second(600) * 3600 == Approx(0.791734 + 0.0832).epsilon(1e-5));
   // Rental ignores power.
   Cost r;
   r.rental_per_chip_second = 8.5 / 3600;

@@ -59,7 +59,7 @@ double Cost::capex_per_chip_second() const {
 
 double Cost::per_chip_second(double watts) const {
   if (rental) return rental_per_chip_second;
-  return capex_per_chip_second() + watts * pue * electricity_price;
+  return capex_per_chip_second() + facility_watts(watts) * electricity_price;
 }
 
 // Reads the efficiencies and overheads of a stack (or of its prior).
@@ -150,6 +150,15 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
     r.fail("stack", "hbm_reserved (" + format_bytes(p.stack.hbm_reserved) +
                         ") leaves no HBM for weights and KV cache (must be below chip.hbm_capacity)");
 
+  if (r.has("facility")) {
+    MapReader f = r.child("facility");
+    p.cost.has_facility = true;
+    p.cost.chips_per_rack = static_cast<int>(f.integer("chips_per_rack", 1, 1 << 20));
+    p.cost.rack_overhead_power = f.quantity("rack_overhead_power", Dimension::Power, 0);
+    p.cost.pue = f.quantity("pue", Dimension::Number, 1, 5);
+    f.finish();
+  }
+
   MapReader co = r.child("cost");
   const bool has_rental = co.has("rental_per_chip_hour"), has_own = co.has("ownership");
   if (has_rental == has_own) co.fail("rental_per_chip_hour", "give exactly one of rental_per_chip_hour or ownership");
@@ -161,12 +170,12 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
     MapReader o = co.child("ownership");
     p.cost.capex_per_chip = o.quantity("capex_per_chip", Dimension::Money, 0);
     p.cost.capex_per_rack = o.quantity_or("capex_per_rack", Dimension::Money, 0, 0);
-    p.cost.chips_per_rack =
-        static_cast<int>(o.integer_or("chips_per_rack", p.scale_up.chips_per_domain, 1, 1 << 20));
     p.cost.cost_of_capital = o.quantity_or("cost_of_capital", Dimension::Number, 0, 0, 1);
     p.cost.lifetime = o.quantity("lifetime", Dimension::Time, 1);
     p.cost.electricity_price = o.quantity("electricity_price", Dimension::EnergyPrice, 0);
-    p.cost.pue = o.quantity("pue", Dimension::Number, 1, 5);
+    if (!p.cost.has_facility)
+      o.fail("electricity_price", "ownership pricing needs the platform's facility section "
+                                  "(chips_per_rack, rack_overhead_power, pue) for its electricity bill");
     o.finish();
   }
   co.finish();

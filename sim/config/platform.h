@@ -68,16 +68,24 @@ struct Cost {
   double rental_per_chip_second = 0;  // $/s
   double capex_per_chip = 0;          // $
   double capex_per_rack = 0;          // $ for a rack's share not in the chips (CPUs, switches, chassis)
-  int chips_per_rack = 1;
   double cost_of_capital = 0;         // annual rate: the capex is paid back as an annuity
   double lifetime = 0;                // s
   double electricity_price = 0;       // $/J
-  double pue = 1;
+  // Facility (the platform's `facility` section; without one, only the chips count):
+  bool has_facility = false;
+  int chips_per_rack = 1;
+  double rack_overhead_power = 0;     // W per rack not in the chips: CPUs, NICs, switches
+  double pue = 1;                     // facility power / IT power (cooling, conversion)
+
+  // Facility power per chip drawing `chip_watts`: its share of the rack overhead, x PUE.
+  double facility_watts(double chip_watts) const {
+    return (chip_watts + rack_overhead_power / chips_per_rack) * pue;
+  }
 
   // Capex per chip-second: (chip + its share of the rack) repaid over the lifetime at the
   // cost of capital (straight-line when it is 0).
   double capex_per_chip_second() const;
-  // $/s for one chip drawing `watts` on average (facility power = watts x PUE).
+  // $/s for one chip drawing `watts` on average (electricity at facility_watts).
   double per_chip_second(double watts) const;
 };
 

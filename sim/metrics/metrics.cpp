@@ -141,7 +141,8 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   // did (idle time follows the same split), a prefill pool's goes to input tokens and a
   // decode pool's to output tokens.
   InstanceTotals all;
-  double kv_capacity = 0, total_usd = 0, input_usd = 0, energy_j = 0, chip_seconds = 0;
+  double kv_capacity = 0, total_usd = 0, input_usd = 0, energy_j = 0, chip_energy_j = 0, chip_seconds = 0,
+         busy_chip_seconds = 0;
   int64_t kv_per_instance = 0;
   json pools = json::array();
   for (auto& p : run.pools) {
@@ -166,8 +167,10 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
                                                        : 0.5;
     total_usd += usd;
     input_usd += usd * prefill_share;
-    energy_j += watts * pool_chips * span;
+    chip_energy_j += watts * pool_chips * span;
+    energy_j += ps.platform.cost.facility_watts(watts) * pool_chips * span;
     chip_seconds += pool_chips * span;
+    busy_chip_seconds += busy * pool_chips * span;
     pools.push_back({{"role", ps.role},
                      {"platform", ps.platform.name},
                      {"chips", ps.serving.chips},
@@ -197,7 +200,8 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   j["engine"] = {{"steps", all.steps},
                  {"busy_fraction", all.busy_time / (instances * span)},
                  {"mean_decode_batch_per_instance", all.steps > 0 ? all.batch_seq_steps / all.steps : 0}};
-  const double avg_watts = energy_j / (chip_seconds > 0 ? chip_seconds : 1);
+  const double avg_watts = chip_energy_j / (chip_seconds > 0 ? chip_seconds : 1);
+  const double tokens = double(input_tokens_ + output_tokens_);
   j["cost"] = {{"chip_hours", chip_seconds / 3600},
                {"usd_per_chip_hour", total_usd / (chip_seconds > 0 ? chip_seconds : 1) * 3600},
                {"usd_per_hour", total_usd / span * 3600},
@@ -205,10 +209,16 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
                {"prefill_share", total_usd > 0 ? input_usd / total_usd : 0},
                {"usd_per_m_input", input_tokens_ > 0 ? input_usd / input_tokens_ * 1e6 : 0},
                {"usd_per_m_output", output_tokens_ > 0 ? (total_usd - input_usd) / output_tokens_ * 1e6 : 0},
+               // The share of paid chip time spent stepping.
+               {"utilisation", chip_seconds > 0 ? busy_chip_seconds / chip_seconds : 0},
                {"mean_chip_watts", avg_watts},
+               {"chip_energy_kwh", chip_energy_j / 3.6e6},
+               // Facility energy: the chips, their share of each rack's overhead, x PUE.
                {"energy_kwh", energy_j / 3.6e6},
                {"joules_per_output_token", output_tokens_ > 0 ? energy_j / output_tokens_ : 0},
-               {"joules_per_token", input_tokens_ + output_tokens_ > 0 ? energy_j / double(input_tokens_ + output_tokens_) : 0},
+               {"joules_per_token", tokens > 0 ? energy_j / tokens : 0},
+               {"chip_joules_per_token", tokens > 0 ? chip_energy_j / tokens : 0},
+               {"energy_scope", sc.platform.cost.has_facility ? "facility" : "chips only (no facility section)"},
                {"pricing", sc.platform.cost.rental ? "rental" : "ownership"}};
   return j;
 }

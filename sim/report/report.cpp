@@ -113,8 +113,13 @@ std::vector<Row> rows() {
          return std::to_string(at(j, {"failures", "chip_failures"}).get<long long>()) + " / " +
                 std::to_string(at(j, {"failures", "retried_requests"}).get<long long>());
        }},
-      {"busy fraction", [](const json& j) { return fmt("%.0f%%", 100 * num(j, {"engine", "busy_fraction"})); }},
+      {"utilisation (busy chip time)", [](const json& j) { return fmt("%.0f%%", 100 * num(j, {"cost", "utilisation"})); }},
+      {"energy kWh / J per output token",
+       [](const json& j) {
+         return fmt("%.1f", num(j, {"cost", "energy_kwh"})) + " / " + fmt("%.0f", num(j, {"cost", "joules_per_output_token"}));
+       }},
       {"chip-hours", [](const json& j) { return fmt("%.2f", num(j, {"cost", "chip_hours"})); }},
+      {"$ per hour", [](const json& j) { return fmt("%.2f", num(j, {"cost", "usd_per_hour"})); }},
       {"$ per chip-hour", [](const json& j) { return fmt("%.2f", num(j, {"cost", "usd_per_chip_hour"})); }},
       {"$ per M input tokens", [](const json& j) { return fmt("%.3f", num(j, {"cost", "usd_per_m_input"})); }},
       {"$ per M output tokens", [](const json& j) { return fmt("%.3f", num(j, {"cost", "usd_per_m_output"})); }},
