@@ -134,3 +134,17 @@ TEST_CASE("facility energy adds each chip's share of the rack overhead, times th
   CHECK(r["cost"]["energy_scope"] == "facility");
   CHECK(r["cost"]["utilisation"].get<double>() == Approx(1.0));
 }
+
+TEST_CASE("simulation.latency_cdf adds every percentile, consistent with p50/p99", "[serving][metrics]") {
+  Scenario sc = test::load_one(data("lone.yaml"), {{"workload.requests", "40"}, {"simulation.latency_cdf", "true"}});
+  const nlohmann::json r = test::run(sc);
+  for (const char* m : {"ttft", "tpot", "e2e"}) {
+    const auto& l = r["latency_s"][m];
+    REQUIRE(l["cdf"].size() == 101);
+    CHECK(l["cdf"][50].get<double>() == l["p50"].get<double>());
+    CHECK(l["cdf"][99].get<double>() == l["p99"].get<double>());
+    for (size_t i = 1; i < 101; ++i) CHECK(l["cdf"][i].get<double>() >= l["cdf"][i - 1].get<double>());
+  }
+  const nlohmann::json off = test::run(test::load_one(data("lone.yaml")));
+  CHECK_FALSE(off["latency_s"]["ttft"].contains("cdf"));
+}

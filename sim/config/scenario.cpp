@@ -193,6 +193,7 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   if (r.has("simulation")) {
     MapReader sim = r.child("simulation");
     sc.horizon = sim.quantity_or("horizon", Dimension::Time, 0, 0);
+    sc.latency_cdf = sim.boolean_or("latency_cdf", false);
     sim.finish();
   }
   r.finish();

@@ -84,6 +84,7 @@ struct Scenario {
   std::vector<PoolSpec> pools;
   Failures failures;
   double horizon = 0;  // stop simulating at this time (0 = run until every request is done)
+  bool latency_cdf = false;  // also report TTFT/TPOT/E2E at every percentile 0..100
   // A hash (16 hex digits) of the scenario as resolved: its tree after overrides and the
   // platform, stack, model and workload files it uses. Equal inputs, equal fingerprint.
   std::string fingerprint;

@@ -7,7 +7,7 @@
 
 namespace stacksim {
 
-Percentiles percentiles(std::vector<double>& v) {
+Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
   Percentiles p;
   p.count = static_cast<int64_t>(v.size());
   if (v.empty()) return p;
@@ -24,6 +24,8 @@ Percentiles percentiles(std::vector<double>& v) {
   p.p50 = at(0.50);
   p.p90 = at(0.90);
   p.p99 = at(0.99);
+  if (with_cdf)
+    for (int q = 0; q <= 100; ++q) p.cdf.push_back(at(q / 100.0));
   return p;
 }
 
@@ -80,7 +82,9 @@ int64_t MetricsCollector::rejected_count() const {
 }
 
 static nlohmann::json pct_json(const Percentiles& p) {
-  return {{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"count", p.count}};
+  nlohmann::json j = {{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"count", p.count}};
+  if (!p.cdf.empty()) j["cdf"] = p.cdf;
+  return j;
 }
 
 nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
@@ -132,9 +136,9 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
                  {"met_deadline", met},
                  {"deadline_s", sc.workload.deadline}};
   }
-  j["latency_s"] = {{"ttft", pct_json(percentiles(ttft_))},
-                    {"tpot", pct_json(percentiles(tpot_))},
-                    {"e2e", pct_json(percentiles(e2e_))}};
+  j["latency_s"] = {{"ttft", pct_json(percentiles(ttft_, sc.latency_cdf))},
+                    {"tpot", pct_json(percentiles(tpot_, sc.latency_cdf))},
+                    {"e2e", pct_json(percentiles(e2e_, sc.latency_cdf))}};
 
   // Per pool: KV, busy time, power and cost. Every chip is paid for the whole window;
   // a colocated pool's bill is split between prefill and decode by the work each step

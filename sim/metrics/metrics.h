@@ -17,9 +17,10 @@ namespace stacksim {
 struct Percentiles {
   double mean = 0, p50 = 0, p90 = 0, p99 = 0;
   int64_t count = 0;
+  std::vector<double> cdf;  // percentiles 0, 1, ..., 100 when asked for
 };
 // Linear interpolation between closest ranks (as numpy's default). Reorders `v`.
-Percentiles percentiles(std::vector<double>& v);
+Percentiles percentiles(std::vector<double>& v, bool with_cdf = false);
 
 // Totals an instance accumulates over the run (summed over instances by the simulation).
 struct InstanceTotals {
