@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Test of analysis/report.py (run by CTest): its arithmetic on cases worked by hand, then
+a full regeneration into a temporary directory, checking that every claim of the seed
+article appears with a verdict and that every plot is drawn and embedded.
+
+    python3 tests/check_report.py STACKSIM
+"""
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print(f"FAILED: {what}", file=sys.stderr)
+
+
+def load_report_module():
+    spec = importlib.util.spec_from_file_location("report", os.path.join(ROOT, "analysis", "report.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def arithmetic(report):
+    # A $360/h pool serving 100,000 input and 1,000 output tokens/s: input at $0.28/M brings
+    # in $0.028/s of the $0.1/s bill; the other $0.072/s over 1,000 tokens/s is $72 per M.
+    s = {"cost": {"usd_per_hour": 360.0},
+         "throughput": {"input_tokens_per_s": 100000.0, "output_tokens_per_s": 1000.0}}
+    check(abs(report.breakeven_output_price(s, 0.28) - 72.0) < 1e-9, "break-even output price, worked by hand")
+    # A 50% gap halves every efficiency and doubles the overheads of the reference stack.
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write("gemm_efficiency: 0.6\nattention_efficiency: 0.4\nmemory_efficiency: 0.8\n"
+                "scale_up_efficiency: 0.7\nscale_out_efficiency: 0.5\nlayer_overhead: 20 us\n"
+                "step_overhead: 2 ms\n")
+    sets = report.stack_overrides_for_gap(f.name, 0.5)
+    os.unlink(f.name)
+    check(sets["platform.stack.gemm_efficiency"] == "0.3", f"gap: gemm 0.6 -> 0.3, got {sets}")
+    check(sets["platform.stack.scale_out_efficiency"] == "0.25", "gap: scale-out 0.5 -> 0.25")
+    check(sets["platform.stack.layer_overhead"] == "40 us", "gap: layer overhead 20 us -> 40 us")
+    check(sets["platform.stack.step_overhead"] == "4 ms", "gap: step overhead 2 ms -> 4 ms")
+    # The SLO test: p99 TTFT and p50 TPOT against the limits.
+    run = {"requests": {"completed": 10}, "latency_s": {"ttft": {"p99": 9.0}, "tpot": {"p50": 0.04}}}
+    check(report.meets(run, {"ttft_p99": 10, "tpot_p50": 0.05}), "SLO met")
+    check(not report.meets(run, {"ttft_p99": 8, "tpot_p50": 0.05}), "SLO missed on TTFT")
+
+
+# Each claim the issue lists, as the report's verdict table must name it.
+CLAIMS = {
+    "runs more like a 37B model": r"37B model",
+    "break-even against $0.28": r"\$0\.28 per M input",
+    "price ratios 27x / 50x / $10,000 vs $270,000": r"27x.*50x.*\$270,000",
+    "30-50% Ascend efficiency gap vs Rubin": r"30-50%.*Vera Rubin",
+    "Rubin NVL72 3.6 exaflops": r"3\.6 exaflops",
+    "1M-token context": r"1M-token context",
+}
+VERDICT = re.compile(r"\*\*(holds only if|does not hold|holds)\*\*")
+
+
+def regenerate(stacksim):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "report")
+        proc = subprocess.run([sys.executable, os.path.join(ROOT, "analysis", "report.py"), "--stacksim", stacksim,
+                               "--out", out, "--jobs", "2"], capture_output=True, text=True)
+        check(proc.returncode == 0, f"report.py exit {proc.returncode}: {proc.stderr[-2000:]}")
+        if proc.returncode != 0:
+            return
+        check(os.listdir(tmp) == ["report"], f"nothing but the report is left behind: {os.listdir(tmp)}")
+        with open(os.path.join(out, "claims.md")) as f:
+            text = f.read()
+        table = text[text.index("## Verdicts"):text.index("## Claim 1")]
+        rows = [line for line in table.splitlines() if re.match(r"\| \d+ \|", line)]
+        check(len(rows) == len(CLAIMS), f"{len(rows)} verdict rows, expected {len(CLAIMS)}")
+        for name, pattern in CLAIMS.items():
+            hit = [r for r in rows if re.search(pattern, r)]
+            check(len(hit) == 1, f"claim '{name}' has one row in the verdict table")
+            if hit:
+                check(VERDICT.search(hit[0]) is not None, f"claim '{name}' has a verdict: {hit[0][-120:]}")
+        check(text.count("**Verdict:**") == len(CLAIMS), "every claim section ends in a verdict")
+        check("nan" not in text.lower().split(), "no NaN in the report")
+        check("./build/stacksim run scenarios/article/37b-claim.yaml" in text, "the commands are listed")
+        with open(os.path.join(out, "index.md")) as f:
+            page = f.read()
+        for png in ("pareto.png", "latency-cdf.png", "cost-by-stack.png", "tornado.png"):
+            path = os.path.join(out, png)
+            check(os.path.exists(path) and os.path.getsize(path) > 10000, f"{png} drawn")
+            check(f"]({png})" in page, f"{png} embedded in index.md")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    report = load_report_module()
+    arithmetic(report)
+    regenerate(os.path.abspath(sys.argv[1]))
+    if failures:
+        print(f"{len(failures)} check(s) failed", file=sys.stderr)
+        sys.exit(1)
+    print("report checks passed")
+
+
+if __name__ == "__main__":
+    main()
