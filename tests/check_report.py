@@ -14,6 +14,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # importing analysis/report.py leaves no __pycache__ behind
 failures = []
 
 
