@@ -105,7 +105,9 @@ int cmd_run(const std::vector<std::string>& args) {
   po::options_description opts("Options of `stacksim run [SCENARIO.yaml]`");
   opts.add_options()("output,o", po::value<std::string>(), "write the summaries as JSON to FILE (written atomically)")(
       "jobs,j", po::value<int>()->default_value(1), "simulations to run at once (one process each)")(
-      "quiet,q", "do not print the table");
+      "quiet,q", "do not print the table")(
+      "stats", po::value<std::string>(),
+      "write each simulation's wall seconds, peak RSS and SimGrid activities as JSON to FILE (for bench/)");
   if (int code = parse_scenario_command(args, opts, &cmd); code >= 0) return code;
   const po::variables_map& vm = cmd.vm;
   const std::string& path = cmd.path;
@@ -140,6 +142,26 @@ int cmd_run(const std::vector<std::string>& args) {
     wall.push_back(results[i].wall_seconds);
   }
   if (!vm.count("quiet")) print_table(std::cout, summaries, wall);
+  if (vm.count("stats")) {
+    // Measurements of this machine, kept apart from the (deterministic) summaries.
+    nlohmann::json stats = nlohmann::json::array();
+    for (size_t i = 0; i < summaries.size(); ++i) {
+      const auto& s = summaries[i];
+      stats.push_back({{"scenario", s["scenario"]},
+                       {"requests", s["requests"]["completed"].get<int64_t>() + s["requests"]["rejected"].get<int64_t>()},
+                       {"simulated_seconds", s["simulated_seconds"]},
+                       {"chips", s["layout"]["chips"]},
+                       {"simgrid_activities", s["engine"]["simgrid_activities"]},
+                       {"wall_seconds", results[i].wall_seconds},
+                       {"peak_rss_mb", results[i].peak_rss_mb}});
+    }
+    try {
+      write_file_atomic(vm["stats"].as<std::string>(), stats.dump(2) + "\n");
+    } catch (const std::exception& e) {
+      std::cerr << "stacksim: error: " << e.what() << "\n";
+      return 2;
+    }
+  }
   if (vm.count("output")) {
     nlohmann::json doc = {{"stacksim_version", kVersion}, {"scenario_file", path}, {"scenarios", summaries}};
     try {

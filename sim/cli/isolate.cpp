@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,9 +62,11 @@ Running launch(size_t index, const std::function<std::string()>& task) {
 ChildResult finish(Running& r) {
   ::close(r.fd);
   int status = 0;
-  waitpid(r.pid, &status, 0);
+  rusage usage{};
+  wait4(r.pid, &status, 0, &usage);
   ChildResult res;
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
+  res.peak_rss_mb = double(usage.ru_maxrss) / 1024;  // kB on Linux
   if (!r.buffer.empty() && r.buffer[0] == 'O' && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     res.ok = true;
     res.output = r.buffer.substr(1);

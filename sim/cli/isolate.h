@@ -14,6 +14,7 @@ struct ChildResult {
   std::string output;   // what the task returned (on success)
   std::string error;    // the failure, one line (on failure)
   double wall_seconds = 0;
+  double peak_rss_mb = 0;  // the child's maximum resident set size
 };
 
 // Runs each task in its own child process, at most `jobs` at a time.

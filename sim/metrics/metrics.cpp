@@ -31,6 +31,7 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
 
 void InstanceTotals::add(const InstanceTotals& o) {
   steps += o.steps;
+  waits += o.waits;
   busy_time += o.busy_time;
   prefill_time += o.prefill_time;
   decode_time += o.decode_time;
@@ -201,7 +202,10 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
                    {"instance_failures", all.failures},
                    {"retried_requests", run.retried},
                    {"lost_chip_hours", run.lost_chip_seconds / 3600}};
+  // SimGrid activities the run created: a sleep per instance step, a wait per idle spell,
+  // and the source's, the transfer workers' (a flow each) and the failure injector's.
   j["engine"] = {{"steps", all.steps},
+                 {"simgrid_activities", all.steps + all.waits + run.control_activities},
                  {"busy_fraction", all.busy_time / (instances * span)},
                  {"mean_decode_batch_per_instance", all.steps > 0 ? all.batch_seq_steps / all.steps : 0}};
   const double avg_watts = chip_energy_j / (chip_seconds > 0 ? chip_seconds : 1);

@@ -25,6 +25,7 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf = false);
 // Totals an instance accumulates over the run (summed over instances by the simulation).
 struct InstanceTotals {
   int64_t steps = 0;
+  int64_t waits = 0;             // times the instance went idle (a wait on its condition)
   double busy_time = 0;          // s spent in steps
   double prefill_time = 0;       // share of busy time attributed to prefill work
   double decode_time = 0;        // share attributed to decode work
@@ -59,6 +60,7 @@ struct RunStats {
   int64_t chip_failures = 0;
   double lost_chip_seconds = 0;     // chip-seconds of instances down (a failed chip takes its instance)
   std::vector<double> kv_transfer;  // disaggregated: seconds from prefill end to KV at the decode instance
+  int64_t control_activities = 0;   // SimGrid activities of the source, transfer workers and failures
 };
 
 class MetricsCollector {

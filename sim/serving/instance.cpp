@@ -319,6 +319,7 @@ void Instance::run() {
     if (down_ || (prefilling_.empty() && n_decoding_ == 0)) {
       set_busy(false);
       idle_ = true;
+      ++totals_.waits;
       wake_->wait(lock);
       idle_ = false;
       // Let every other actor due at this instant run first, so that requests arriving

@@ -60,6 +60,7 @@ class Simulation : public InstanceListener {
     }
     wake_ = sg4::ConditionVariable::create();
     mutex_ = sg4::Mutex::create();
+    transfer_jobs_ = sg4::Semaphore::create(0);
     sg4::Actor::create("source", hosts_.controller, [this] { source(); });
     if (sc_.failures.mtbf_per_chip > 0)
       sg4::Actor::create("failures", hosts_.controller, [this] { inject_failures(); })->daemonize();
@@ -85,6 +86,7 @@ class Simulation : public InstanceListener {
     pools_.clear();
     wake_ = nullptr;
     mutex_ = nullptr;
+    transfer_jobs_ = nullptr;
     return summary;
   }
 
@@ -106,29 +108,54 @@ class Simulation : public InstanceListener {
     sg4::Host* src_host = chip_of(src, from.index(), r.id);
     sg4::Host* dst_host = to == Router::kNone ? nullptr : chip_of(dst, static_cast<int>(to), r.id);
     const double bytes = double(r.prompt_tokens) * src.spec->model.kv_bytes_per_token();
-    sg4::Actor::create("kv-" + std::to_string(r.id), hosts_.controller, [=] {
+    // Hand the flow to an idle transfer worker, or start one: workers live on, so actors
+    // are created only up to the peak number of transfers in flight, not per request.
+    transfers_.push_back({req, source, epoch, src_host, dst_host, bytes, now});
+    transfer_jobs_->release();
+    if (idle_workers_ < static_cast<int64_t>(transfers_.size()))
+      sg4::Actor::create("kv-transfer", hosts_.controller, [this] { transfer_worker(); })->daemonize();
+  }
+
+ private:
+  struct Transfer {
+    Request* req;
+    Instance* source;
+    uint64_t epoch;
+    sg4::Host* src_host;
+    sg4::Host* dst_host;  // null: no decode instance is up
+    double bytes;
+    double start;
+  };
+
+  void transfer_worker() {
+    while (true) {
+      ++idle_workers_;
+      run_.control_activities += 2;  // the acquire and the flow
+      transfer_jobs_->acquire();
+      --idle_workers_;
+      const Transfer job = transfers_.front();
+      transfers_.pop_front();
       bool lost = false;
-      if (dst_host && bytes > 0) {
+      if (job.dst_host && job.bytes > 0) {
         try {
-          sg4::Comm::sendto(src_host, dst_host, bytes);
+          sg4::Comm::sendto(job.src_host, job.dst_host, job.bytes);
         } catch (const simgrid::Exception&) {
           lost = true;  // a chip on the way failed
         }
       }
       const double t = sg4::Engine::get_clock();
-      if (source->epoch() != epoch) lost = true;  // the prefill instance failed meanwhile
-      else source->release_transferred(req);
+      if (job.source->epoch() != job.epoch) lost = true;  // the prefill instance failed meanwhile
+      else job.source->release_transferred(job.req);
       if (lost) {
-        restart(req);
-        return;
+        restart(job.req);
+        continue;
       }
-      run_.kv_transfer.push_back(t - now);
-      if (req->first_token < 0) req->first_token = t;
-      route(pools_[1], req);
-    });
+      run_.kv_transfer.push_back(t - job.start);
+      if (job.req->first_token < 0) job.req->first_token = t;
+      route(pools_[1], job.req);
+    }
   }
 
- private:
   struct Pool {
     const PoolSpec* spec = nullptr;
     std::unique_ptr<PerfModel> perf;
@@ -169,13 +196,15 @@ class Simulation : public InstanceListener {
   void finished_one(const RequestSpec& spec, double now) {
     --outstanding_;
     gen_->on_complete(spec, now);
-    wake_->notify_all();
+    // The source waits for completions only when they can ready a request, or at the end.
+    if (draining_ || reacts_) wake_->notify_all();
   }
 
   bool past_horizon(double t) const { return sc_.horizon > 0 && t > sc_.horizon; }
 
   // Waits for a completion (or the horizon). Returns false at the horizon.
   bool wait_for_progress(std::unique_lock<sg4::Mutex>& lock) {
+    ++run_.control_activities;
     if (sc_.horizon > 0) return wake_->wait_until(lock, sc_.horizon) == std::cv_status::no_timeout;
     wake_->wait(lock);
     return true;
@@ -194,6 +223,7 @@ class Simulation : public InstanceListener {
         if (at > now) {
           // Wait for that arrival, or for a completion that readies an earlier request
           // (the next turn of a session): then look again.
+          ++run_.control_activities;
           wake_->wait_until(lock, at);
           continue;
         }
@@ -204,13 +234,17 @@ class Simulation : public InstanceListener {
       if (gen_->next(&spec)) {  // a generator that cannot tell ahead
         if (past_horizon(spec.arrival)) break;
         const double now = sg4::Engine::get_clock();
-        if (spec.arrival > now) sg4::this_actor::sleep_for(spec.arrival - now);
+        if (spec.arrival > now) {
+          ++run_.control_activities;
+          sg4::this_actor::sleep_for(spec.arrival - now);
+        }
         submit(spec);
         continue;
       }
       if (gen_->exhausted()) break;
       if (!wait_for_progress(lock)) break;  // closed loop: the next request follows a completion
     }
+    draining_ = true;
     while (outstanding_ > 0)
       if (!wait_for_progress(lock)) break;
     end_time_ = sg4::Engine::get_clock();
@@ -257,6 +291,7 @@ class Simulation : public InstanceListener {
       const Event e = events.top();
       events.pop();
       const double now = sg4::Engine::get_clock();
+      ++run_.control_activities;
       if (e.time > now) sg4::this_actor::sleep_for(e.time - now);
       const double t = sg4::Engine::get_clock();
       // Which pool and instance the chip belongs to.
@@ -296,8 +331,13 @@ class Simulation : public InstanceListener {
   RunStats run_;
   sg4::ConditionVariablePtr wake_;
   sg4::MutexPtr mutex_;
+  std::deque<Transfer> transfers_;  // KV transfers not yet taken by a worker
+  sg4::SemaphorePtr transfer_jobs_;
+  int64_t idle_workers_ = 0;        // transfer workers waiting for a job
   int64_t outstanding_ = 0;
   double end_time_ = 0;
+  const bool reacts_ = gen_->reacts_to_completions();
+  bool draining_ = false;  // the source has submitted everything and waits for the rest
   const bool batch_jobs_ = sc_.workload.deadline > 0;  // requests are grouped in jobs (session = job id)
 };
 

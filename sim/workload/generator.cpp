@@ -247,6 +247,7 @@ class BatchGenerator : public Generator {
     return true;
   }
   bool exhausted() const override { return pending_.empty(); }
+  bool reacts_to_completions() const override { return false; }
 
  private:
   // Draws the next arrival and its requests, unless the count or the duration is reached.
@@ -410,6 +411,7 @@ class TraceGenerator : public Generator {
     return true;
   }
   bool exhausted() const override { return i_ >= rows_.size(); }
+  bool reacts_to_completions() const override { return false; }
 
  private:
   std::vector<RequestSpec> rows_;
@@ -456,6 +458,9 @@ class MixGenerator : public Generator {
   }
   void on_complete(const RequestSpec& r, double now) override {
     if (r.stream >= 0 && size_t(r.stream) < parts_.size()) parts_[size_t(r.stream)]->on_complete(r, now);
+  }
+  bool reacts_to_completions() const override {
+    return std::any_of(parts_.begin(), parts_.end(), [](const auto& p) { return p->reacts_to_completions(); });
   }
 
  private:

@@ -74,6 +74,9 @@ class Generator {
   // time `now`, which may make the next one ready (the next turn of its session, the
   // next of its user) at `now` or later.
   virtual void on_complete(const RequestSpec& r, double now) {}
+  // False for open-loop generators, whose arrivals never depend on completions (the
+  // simulation then need not wake its source at each completion).
+  virtual bool reacts_to_completions() const { return true; }
 };
 
 // REQUIRES: a validated Workload. Trace files are read here; a bad trace throws ConfigError.
