@@ -60,3 +60,46 @@ TEST_CASE("ownership cost: capex repaid as an annuity plus electricity, worked b
   r.rental_per_chip_second = 8.5 / 3600;
   CHECK(r.per_chip_second(2300) * 3600 == Approx(8.5));
 }
+
+#include <cmath>
+
+#include "metrics/metrics.h"
+#include "workload/generator.h"
+
+TEST_CASE("Samples: exact up to the limit, within 0.5% past it, in bounded memory", "[metrics]") {
+  // Below the limit: the same as percentiles() over every value.
+  Samples small(100);
+  std::vector<double> v;
+  for (int i = 1; i <= 100; ++i) {
+    small.add(i * 0.01);
+    v.push_back(i * 0.01);
+  }
+  const Percentiles exact = percentiles(v);
+  const Percentiles got = small.percentiles();
+  CHECK_FALSE(small.approximate());
+  CHECK(got.p50 == exact.p50);
+  CHECK(got.p99 == exact.p99);
+  // Past it: 200,000 lognormal latencies (median 1 s, wide spread) and some zeros.
+  Samples big(1000);
+  Rng rng(7);
+  std::vector<double> all;
+  for (int i = 0; i < 200000; ++i) {
+    const double u1 = 1 - rng.uniform(), u2 = rng.uniform();
+    const double z = std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+    const double x = i % 1000 == 0 ? 0.0 : std::exp(1.5 * z);
+    big.add(x);
+    all.push_back(x);
+  }
+  CHECK(big.approximate());
+  CHECK(big.count() == 200000);
+  const Percentiles want = percentiles(all, true);
+  const Percentiles have = big.percentiles(true);
+  CHECK(have.mean == Approx(want.mean).epsilon(1e-12));
+  const double bound = std::sqrt(Samples::kRatio) - 1;  // 0.4988%
+  for (size_t q = 1; q < 100; ++q) {
+    INFO("percentile " << q);
+    CHECK(std::abs(have.cdf[q] / want.cdf[q] - 1) <= bound + 1e-9);
+  }
+  CHECK(have.cdf[0] == 0.0);
+  CHECK(std::abs(have.p99 / want.p99 - 1) <= bound + 1e-9);
+}

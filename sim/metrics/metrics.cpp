@@ -29,6 +29,54 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
   return p;
 }
 
+void Samples::add(double x) {
+  ++n_;
+  sum_ += x;
+  if (!folded_) {
+    exact_.push_back(x);
+    if (exact_.size() <= limit_) return;
+    folded_ = true;
+    for (double v : exact_) fold(v);
+    std::vector<double>().swap(exact_);
+    return;
+  }
+  fold(x);
+}
+
+void Samples::fold(double x) {
+  const int64_t key = x > 0 ? static_cast<int64_t>(std::floor(std::log(x) / std::log(kRatio))) : kZero;
+  ++buckets_[key];
+}
+
+double Samples::at_rank(int64_t rank) const {
+  int64_t seen = 0;
+  for (const auto& [key, count] : buckets_) {
+    seen += count;
+    if (rank < seen) return key == kZero ? 0.0 : std::pow(kRatio, double(key) + 0.5);
+  }
+  return buckets_.empty() ? 0.0 : std::pow(kRatio, double(buckets_.rbegin()->first) + 0.5);
+}
+
+Percentiles Samples::percentiles(bool with_cdf) {
+  if (!folded_) return stacksim::percentiles(exact_, with_cdf);
+  Percentiles p;
+  p.count = n_;
+  p.mean = sum_ / double(n_);
+  auto at = [&](double q) {
+    const double pos = q * double(n_ - 1);
+    const int64_t lo = static_cast<int64_t>(std::floor(pos));
+    const int64_t hi = std::min(lo + 1, n_ - 1);
+    const double a = at_rank(lo), b = at_rank(hi);
+    return a + (b - a) * (pos - double(lo));
+  };
+  p.p50 = at(0.50);
+  p.p90 = at(0.90);
+  p.p99 = at(0.99);
+  if (with_cdf)
+    for (int q = 0; q <= 100; ++q) p.cdf.push_back(at(q / 100.0));
+  return p;
+}
+
 void InstanceTotals::add(const InstanceTotals& o) {
   steps += o.steps;
   waits += o.waits;
@@ -66,12 +114,12 @@ void MetricsCollector::completed(double arrival, double first_token, double fini
   input_tokens_ += input;
   output_tokens_ += output;
   const double ttft = first_token - arrival;
-  ttft_.push_back(ttft);
-  e2e_.push_back(finish - arrival);
+  ttft_.add(ttft);
+  e2e_.add(finish - arrival);
   double tpot = 0;
   if (output > 1) {
     tpot = (finish - first_token) / double(output - 1);
-    tpot_.push_back(tpot);
+    tpot_.add(tpot);
   }
   if ((slo.ttft <= 0 || ttft <= slo.ttft) && (slo.tpot <= 0 || tpot <= slo.tpot)) ++good_;
 }
@@ -82,8 +130,10 @@ int64_t MetricsCollector::rejected_count() const {
   return n;
 }
 
-static nlohmann::json pct_json(const Percentiles& p) {
+static nlohmann::json pct_json(const Percentiles& p, bool approximate) {
   nlohmann::json j = {{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"count", p.count}};
+  // Past Samples' exact limit: each percentile within 0.5% (logarithmic buckets).
+  if (approximate) j["approximate_within"] = std::sqrt(Samples::kRatio) - 1;
   if (!p.cdf.empty()) j["cdf"] = p.cdf;
   return j;
 }
@@ -137,9 +187,9 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
                  {"met_deadline", met},
                  {"deadline_s", sc.workload.deadline}};
   }
-  j["latency_s"] = {{"ttft", pct_json(percentiles(ttft_, sc.latency_cdf))},
-                    {"tpot", pct_json(percentiles(tpot_, sc.latency_cdf))},
-                    {"e2e", pct_json(percentiles(e2e_, sc.latency_cdf))}};
+  j["latency_s"] = {{"ttft", pct_json(ttft_.percentiles(sc.latency_cdf), ttft_.approximate())},
+                    {"tpot", pct_json(tpot_.percentiles(sc.latency_cdf), tpot_.approximate())},
+                    {"e2e", pct_json(e2e_.percentiles(sc.latency_cdf), e2e_.approximate())}};
 
   // Per pool: KV, busy time, power and cost. Every chip is paid for the whole window;
   // a colocated pool's bill is split between prefill and decode by the work each step
@@ -197,7 +247,7 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   j["preemption"] = {{"count", all.preemptions},
                      {"recomputed_tokens", all.recomputed_tokens},
                      {"swapped_tokens", all.swapped_tokens}};
-  j["kv_transfer_s"] = pct_json(percentiles(run.kv_transfer));
+  j["kv_transfer_s"] = pct_json(run.kv_transfer.percentiles(), run.kv_transfer.approximate());
   j["failures"] = {{"chip_failures", run.chip_failures},
                    {"instance_failures", all.failures},
                    {"retried_requests", run.retried},

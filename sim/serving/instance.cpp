@@ -120,7 +120,10 @@ void Instance::join_decode(Request* r) {
   sum_join_ += step_;
   ++n_decoding_;
   decoding_.push({r->finish_step, r->id, r->epoch, r});
-  decode_order_.push_back(r);
+  if (decode_order_.size() >= 2 * static_cast<size_t>(n_decoding_) + 64)
+    decode_order_.erase(std::remove_if(decode_order_.begin(), decode_order_.end(), [](const auto& e) { return !live(e); }),
+                        decode_order_.end());
+  decode_order_.emplace_back(r, r->epoch);
 }
 
 void Instance::leave_decode(Request* r) {
@@ -151,9 +154,9 @@ void Instance::make_room_for_step() {
 bool Instance::preempt_newest() {
   Request* r = nullptr;
   while (!decode_order_.empty() && !r) {
-    Request* c = decode_order_.back();
+    const auto e = decode_order_.back();
     decode_order_.pop_back();
-    if (!c->done) r = c;  // entries leave this list when preempted, so a live one is decoding
+    if (live(e)) r = e.first;  // a live entry is decoding
   }
   if (!r) return false;
   const int64_t produced =
@@ -266,7 +269,7 @@ void Instance::finish_step(const std::vector<Chunk>& chunks, double now) {
     complete(e.r, now);
   }
   // Finished requests at the back of the start order are of no further use there.
-  while (!decode_order_.empty() && decode_order_.back()->done) decode_order_.pop_back();
+  while (!decode_order_.empty() && !live(decode_order_.back())) decode_order_.pop_back();
 }
 
 std::vector<Request*> Instance::fail() {

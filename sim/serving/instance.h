@@ -124,7 +124,12 @@ class Instance {
   std::deque<Request*> waiting_;
   std::deque<Request*> prefilling_;
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, ByFinish> decoding_;
-  std::vector<Request*> decode_order_;  // decoding requests by start (newest last; may hold finished ones)
+  // Decoding requests by start (newest last), with the epoch they joined at: an entry
+  // whose request is done or whose epoch moved on (preempted, or its slot reused by a
+  // later request) is stale. Stale entries are dropped from the back and, when they
+  // outnumber the live ones, compacted away, so the list stays O(decoding sequences).
+  std::vector<std::pair<Request*, uint32_t>> decode_order_;
+  static bool live(const std::pair<Request*, uint32_t>& e) { return !e.first->done && e.first->epoch == e.second; }
   int64_t n_decoding_ = 0;
   // Aggregates that make decode KV O(1): context of sequence i at step s is
   // ctx_i + a * (s - join_i), so the sum is sum_ctx + a * (n * s - sum_join).

@@ -93,7 +93,7 @@ class Simulation : public InstanceListener {
   void on_complete(Request& r, double now) override {
     metrics_.completed(r.spec.arrival, r.first_token, now, r.spec.input_tokens, r.spec.output_tokens,
                        sc_.workload.slo_of(r.spec.stream), batch_jobs_ ? r.spec.session : -1);
-    finished_one(r.spec, now);
+    finished_one(r, now);
   }
 
   // Disaggregated: the prompt is done; move its KV to a decode instance as a network
@@ -150,7 +150,7 @@ class Simulation : public InstanceListener {
         restart(job.req);
         continue;
       }
-      run_.kv_transfer.push_back(t - job.start);
+      run_.kv_transfer.add(t - job.start);
       if (job.req->first_token < 0) job.req->first_token = t;
       route(pools_[1], job.req);
     }
@@ -193,9 +193,12 @@ class Simulation : public InstanceListener {
     route(pools_[0], r);
   }
 
-  void finished_one(const RequestSpec& spec, double now) {
+  // r completed or was rejected: its slot is reused by a later request (memory stays
+  // O(requests in flight); stale pointers to it are recognised by its epoch).
+  void finished_one(Request& r, double now) {
     --outstanding_;
-    gen_->on_complete(spec, now);
+    gen_->on_complete(r.spec, now);
+    free_.push_back(&r);
     // The source waits for completions only when they can ready a request, or at the end.
     if (draining_ || reacts_) wake_->notify_all();
   }
@@ -252,8 +255,18 @@ class Simulation : public InstanceListener {
   }
 
   void submit(const RequestSpec& spec) {
-    Request& r = requests_.emplace_back();
-    r.id = static_cast<int64_t>(requests_.size()) - 1;
+    Request* slot;
+    if (free_.empty()) {
+      slot = &requests_.emplace_back();
+    } else {
+      slot = free_.back();
+      free_.pop_back();
+      const uint32_t epoch = slot->epoch + 1;  // void whatever still points at its last use
+      *slot = Request();
+      slot->epoch = epoch;
+    }
+    Request& r = *slot;
+    r.id = next_id_++;
     r.spec = spec;
     r.prompt_tokens = spec.input_tokens;
     metrics_.generated(batch_jobs_ ? spec.session : -1, spec.arrival);
@@ -267,7 +280,7 @@ class Simulation : public InstanceListener {
     }
     if (reason) {
       metrics_.rejected(reason);
-      finished_one(r.spec, sg4::Engine::get_clock());
+      finished_one(r, sg4::Engine::get_clock());
       return;
     }
     route(pools_[0], &r);
@@ -326,7 +339,9 @@ class Simulation : public InstanceListener {
   std::unique_ptr<Generator> gen_;
   ClusterHosts hosts_;
   std::vector<Pool> pools_;  // [0]: colocated or prefill; [1]: decode
-  std::deque<Request> requests_;
+  std::deque<Request> requests_;  // slots; a finished request's slot goes to free_
+  std::vector<Request*> free_;
+  int64_t next_id_ = 0;
   MetricsCollector metrics_;
   RunStats run_;
   sg4::ConditionVariablePtr wake_;
