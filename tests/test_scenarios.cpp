@@ -41,3 +41,27 @@ TEST_CASE("every example scenario runs and accounts for every request", "[scenar
     }
   }
 }
+
+TEST_CASE("the bench scenarios load, and a slice of each runs with every request accounted for", "[scenarios]") {
+  // bench/run times them in full; here only 2,000 requests each, with --stats.
+  for (const char* f : {"bench/large.yaml", "bench/scaling.yaml"}) {
+    INFO(f);
+    char dir[] = "/tmp/stacksim-bench-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string stats = std::string(dir) + "/stats.json", out = std::string(dir) + "/out.json";
+    const auto r = shell(std::string(STACKSIM_BIN) + " run " + repo(f) + " -q --set workload.requests=2000 --stats " +
+                         stats + " -o " + out);
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    const nlohmann::json st = nlohmann::json::parse(std::ifstream(stats));
+    const nlohmann::json doc = nlohmann::json::parse(std::ifstream(out));
+    REQUIRE(st.size() == 1);
+    CHECK(st[0]["requests"] == 2000);
+    CHECK(st[0]["simgrid_activities"] == doc["scenarios"][0]["engine"]["simgrid_activities"]);
+    CHECK(st[0]["simgrid_activities"].get<int64_t>() > 2000);  // at least a flow and a step per request
+    CHECK(st[0]["peak_rss_mb"].get<double>() > 1);
+    CHECK(doc["scenarios"][0]["requests"]["completed"] == 2000);
+    CHECK_FALSE(doc.dump().find("wall") != std::string::npos);  // measurements stay out of the summary
+    std::system(("rm -rf " + std::string(dir)).c_str());
+  }
+}
