@@ -7,6 +7,28 @@
 
 namespace stacksim {
 
+namespace {
+
+// Fills p50/p90/p99 (and the CDF) of n sorted values, the i-th smallest being value(i),
+// interpolating linearly between closest ranks (as numpy's default).
+template <typename Value>
+void fill_percentiles(Percentiles* p, int64_t n, Value value, bool with_cdf) {
+  auto at = [&](double q) {
+    const double pos = q * double(n - 1);
+    const int64_t lo = static_cast<int64_t>(std::floor(pos));
+    const int64_t hi = std::min(lo + 1, n - 1);
+    const double a = value(lo), b = value(hi);
+    return a + (b - a) * (pos - double(lo));
+  };
+  p->p50 = at(0.50);
+  p->p90 = at(0.90);
+  p->p99 = at(0.99);
+  if (with_cdf)
+    for (int q = 0; q <= 100; ++q) p->cdf.push_back(at(q / 100.0));
+}
+
+}  // namespace
+
 Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
   Percentiles p;
   p.count = static_cast<int64_t>(v.size());
@@ -15,17 +37,7 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
   double sum = 0;
   for (double x : v) sum += x;
   p.mean = sum / v.size();
-  auto at = [&](double q) {
-    const double pos = q * (v.size() - 1);
-    const size_t lo = static_cast<size_t>(std::floor(pos));
-    const size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-  };
-  p.p50 = at(0.50);
-  p.p90 = at(0.90);
-  p.p99 = at(0.99);
-  if (with_cdf)
-    for (int q = 0; q <= 100; ++q) p.cdf.push_back(at(q / 100.0));
+  fill_percentiles(&p, p.count, [&](int64_t i) { return v[size_t(i)]; }, with_cdf);
   return p;
 }
 
@@ -62,18 +74,7 @@ Percentiles Samples::percentiles(bool with_cdf) {
   Percentiles p;
   p.count = n_;
   p.mean = sum_ / double(n_);
-  auto at = [&](double q) {
-    const double pos = q * double(n_ - 1);
-    const int64_t lo = static_cast<int64_t>(std::floor(pos));
-    const int64_t hi = std::min(lo + 1, n_ - 1);
-    const double a = at_rank(lo), b = at_rank(hi);
-    return a + (b - a) * (pos - double(lo));
-  };
-  p.p50 = at(0.50);
-  p.p90 = at(0.90);
-  p.p99 = at(0.99);
-  if (with_cdf)
-    for (int q = 0; q <= 100; ++q) p.cdf.push_back(at(q / 100.0));
+  fill_percentiles(&p, n_, [this](int64_t rank) { return at_rank(rank); }, with_cdf);
   return p;
 }
 
