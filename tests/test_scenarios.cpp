@@ -65,3 +65,23 @@ TEST_CASE("the bench scenarios load, and a slice of each runs with every request
     std::system(("rm -rf " + std::string(dir)).c_str());
   }
 }
+
+TEST_CASE("memory stays O(requests in flight): 8x the requests, nearly the same peak RSS", "[scenarios][memory]") {
+  // One rack at the same rate for 10,500 and for 84,000 requests: request slots are
+  // reused, so only the latency samples (24 bytes a request) grow. Keeping every request
+  // (~200 bytes each) would add ~15 MB.
+  char dir[] = "/tmp/stacksim-mem-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  auto peak = [&](int requests) {
+    const std::string stats = std::string(dir) + "/stats.json";
+    const auto r = shell(std::string(STACKSIM_BIN) + " run " + repo("bench/scaling.yaml") +
+                         " -q --set workload.requests=" + std::to_string(requests) + " --stats " + stats);
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    return nlohmann::json::parse(std::ifstream(stats))[0]["peak_rss_mb"].get<double>();
+  };
+  const double small = peak(10500), large = peak(84000);
+  INFO("peak RSS " << small << " MB and " << large << " MB");
+  CHECK(large < small + 6);
+  std::system(("rm -rf " + std::string(dir)).c_str());
+}
