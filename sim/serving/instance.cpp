@@ -37,6 +37,7 @@ void Instance::start(sg4::Host* host, std::vector<sg4::Host*> chips) {
 void Instance::enqueue(Request* r) {
   waiting_.push_back(r);
   outstanding_tokens_ += r->spec.input_tokens + r->spec.output_tokens;
+  publish_load();
   ++in_flight_;
   if (idle_) wake_->notify_one();
 }
@@ -209,6 +210,7 @@ void Instance::complete(Request* r, double now) {
   drop_kv(r);
   r->done = true;
   outstanding_tokens_ -= r->spec.input_tokens + r->spec.output_tokens;
+  publish_load();
   --in_flight_;
   listener_->on_complete(*r, now);
 }
@@ -216,6 +218,7 @@ void Instance::complete(Request* r, double now) {
 void Instance::release_transferred(Request* r) {
   drop_kv(r);
   outstanding_tokens_ -= r->spec.input_tokens + r->spec.output_tokens;
+  publish_load();
   --in_flight_;
 }
 
@@ -295,6 +298,7 @@ std::vector<Request*> Instance::fail() {
   outstanding_tokens_ = 0;
   in_flight_ = 0;
   down_ = true;
+  publish_load();
   ++epoch_;
   ++totals_.failures;
   return dropped;
@@ -309,6 +313,7 @@ void Instance::set_busy(bool busy) {
 
 void Instance::repair() {
   down_ = false;
+  publish_load();
   if (idle_) wake_->notify_one();
 }
 

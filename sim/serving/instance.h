@@ -73,6 +73,14 @@ class Instance {
   int64_t cached_prefix_tokens(const Request& r) const;
   // Prompt and output tokens of the requests assigned here and not yet finished.
   int64_t outstanding_tokens() const { return outstanding_tokens_; }
+  // Where to mirror the load that routers read: outstanding_tokens(), or kDownLoad while
+  // down. A pool keeps its instances' slots side by side, so a least-loaded pick scans
+  // one contiguous array instead of every instance object.
+  static constexpr int64_t kDownLoad = INT64_MAX;
+  void set_load_slot(int64_t* slot) {
+    load_slot_ = slot;
+    publish_load();
+  }
   int64_t in_flight() const { return in_flight_; }
   const InstanceTotals& totals() const { return totals_; }
 
@@ -139,6 +147,10 @@ class Instance {
   int64_t step_ = 0;
   double pending_load_ = 0;       // s of KV loads/stores to charge to the next step
   int64_t outstanding_tokens_ = 0;
+  int64_t* load_slot_ = nullptr;
+  void publish_load() {
+    if (load_slot_) *load_slot_ = down_ ? kDownLoad : outstanding_tokens_;
+  }
   int64_t in_flight_ = 0;
   InstanceTotals totals_;
 

@@ -41,9 +41,20 @@ size_t best_of(const std::vector<Instance*>& instances, Score score) {
 
 class LeastLoaded : public Router {
  public:
+  explicit LeastLoaded(const std::vector<int64_t>* loads) : loads_(loads) {}
   size_t pick(const Request&, const std::vector<Instance*>& instances) override {
-    return best_of(instances, [](const Instance&) { return int64_t(0); });
+    if (!loads_) return best_of(instances, [](const Instance&) { return int64_t(0); });
+    // The same choice as best_of with equal scores (the fewest outstanding tokens, ties
+    // to the lowest index), over the mirrored loads.
+    const int64_t* l = loads_->data();
+    size_t best = 0;
+    for (size_t i = 1; i < loads_->size(); ++i)
+      if (l[i] < l[best]) best = i;
+    return loads_->empty() || l[best] == Instance::kDownLoad ? kNone : best;
   }
+
+ private:
+  const std::vector<int64_t>* loads_;
 };
 
 class PrefixAware : public Router {
@@ -55,9 +66,9 @@ class PrefixAware : public Router {
 
 }  // namespace
 
-std::unique_ptr<Router> make_router(const std::string& type) {
+std::unique_ptr<Router> make_router(const std::string& type, const std::vector<int64_t>* loads) {
   if (type == "round_robin") return std::make_unique<RoundRobin>();
-  if (type == "least_loaded") return std::make_unique<LeastLoaded>();
+  if (type == "least_loaded") return std::make_unique<LeastLoaded>(loads);
   if (type == "prefix_aware") return std::make_unique<PrefixAware>();
   throw std::invalid_argument("unknown router type " + type);  // the loader validated it
 }

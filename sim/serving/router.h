@@ -3,6 +3,7 @@
 // index. Instances that are down (a chip failed) are never chosen.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ class Router {
 
 // "round_robin"; "least_loaded" (fewest outstanding tokens; ties to the lowest index);
 // "prefix_aware" (the longest cached prefix of the prompt, then least loaded).
-std::unique_ptr<Router> make_router(const std::string& type);
+// `loads`, when given, mirrors the instances' loads (Instance::set_load_slot, one slot per
+// instance in the same order) for the least-loaded policy to scan.
+std::unique_ptr<Router> make_router(const std::string& type, const std::vector<int64_t>* loads = nullptr);
 
 }  // namespace stacksim

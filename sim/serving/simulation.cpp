@@ -40,16 +40,20 @@ class Simulation : public InstanceListener {
     hosts_ = build_platform(engine, groups);
 
     int first_chip = 0;
+    // Reserved: routers and instances keep pointers into their Pool (its loads).
+    pools_.reserve(sc_.pools.size());
     for (const PoolSpec& spec : sc_.pools) {
       Pool& pool = pools_.emplace_back();
       pool.spec = &spec;
       pool.perf = std::make_unique<PerfModel>(spec.model, spec.platform, spec.serving);
-      pool.router = make_router(spec.serving.router);
+      pool.loads.assign(spec.serving.instances(), 0);
+      pool.router = make_router(spec.serving.router, &pool.loads);
       pool.first_chip = first_chip;
       for (int i = 0; i < spec.serving.instances(); ++i) {
         pool.owned.push_back(std::make_unique<Instance>(i, role_of(spec.role), *pool.perf, spec.serving, this,
                                                         sc_.workload.block_tokens));
         pool.instances.push_back(pool.owned.back().get());
+        pool.instances.back()->set_load_slot(&pool.loads[i]);
         const auto first = hosts_.chips.begin() + first_chip + i * spec.serving.chips_per_instance;
         pool.instances.back()->start(hosts_.controller,
                                      std::vector<sg4::Host*>(first, first + spec.serving.chips_per_instance));
@@ -161,6 +165,7 @@ class Simulation : public InstanceListener {
     std::unique_ptr<PerfModel> perf;
     std::vector<std::unique_ptr<Instance>> owned;
     std::vector<Instance*> instances;
+    std::vector<int64_t> loads;      // per instance, mirrored by the instances (the routers read it)
     std::unique_ptr<Router> router;
     int first_chip = 0;              // index of its first chip in hosts_.chips
     std::vector<int> down_chips;     // per instance: chips currently failed
