@@ -71,7 +71,7 @@ TEST_CASE("malformed scenarios give one error line naming file, line and key; ex
        ":9:12: simulation.horizon: expected a duration"},
       {"missing field", scenario("serving:\n  chips: 4\n"), ":6:3: serving.chips_per_instance: missing required key"},
       {"negative number", scenario("serving:\n  chips: -4\n  chips_per_instance: 4\n"),
-       ":6:10: serving.chips: expected a whole number at least 0, found -4"},
+       ":6:10: serving.chips: expected a whole number at least 1, found -4"},
       {"not a number", scenario("serving:\n  chips: many\n  chips_per_instance: 4\n"),
        ":6:10: serving.chips: expected a whole number"},
       {"bad choice", scenario(ok_serving + "  router: {type: random}\n"), ":8:18: serving.router.type: expected one of"},

@@ -607,7 +607,7 @@ streams:
   - workload: coding-sessions.yaml
   - workload: {name: d, type: stream, arrival: {type: poisson, rate: -3/s}, requests: 5,
                input_tokens: {distribution: fixed, value: 1}, output_tokens: {distribution: fixed, value: 1}}
-)") == file + ":6:70: streams[1].workload.arrival.rate: value -3/s is out of range (must be at least 1e-09)");
+)") == file + ":6:70: streams[1].workload.arrival.rate: value -3/s is out of range (must be above 0)");
   CHECK(workload_error("name: m\ntype: mix\nstreams: []\n") ==
         file + ":3:10: streams: expected a non-empty list of {workload, weight}");
   CHECK(workload_error("name: m\ntype: mix\nstreams:\n  - workload: mix.yaml\n") ==

@@ -125,6 +125,13 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cerr << "stacksim: error: " << e.what() << "\n";
     return 2;
   }
+  try {
+    for (const char* o : {"output", "stats"})
+      if (vm.count(o)) check_writable(vm[o].as<std::string>());
+  } catch (const std::exception& e) {
+    std::cerr << "stacksim: error: " << e.what() << "\n";
+    return 2;
+  }
 
   std::vector<std::function<std::string()>> tasks;
   for (size_t i = 0; i < scenarios.size(); ++i)

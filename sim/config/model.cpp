@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <fstream>
+#include <sstream>
+#include <utility>
 
 namespace stacksim {
 
@@ -51,7 +54,6 @@ static void check_model(const Model& m, MapReader& r) {
 Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
   Model m;
   MapReader r(root, origin, "");
-  const std::string& file = origin.file;
   m.name = r.str("name");
   m.description = r.str_or("description", "");
   m.source = r.str_or("source", "");
@@ -113,77 +115,147 @@ Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
 
 namespace {
 
-// Reads a positive integer field of a config.json, or throws naming the key.
-int json_int(const nlohmann::json& j, const std::string& path, const std::string& key, int def = -1) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    if (def >= 0) return def;
-    throw ConfigError(path, 0, 0, key, "missing required key in Hugging Face config");
+// A Hugging Face config.json, read strictly: every error names the file, the line and
+// column of the key (nlohmann::json keeps no positions, so the key is found in the text).
+class HfConfig {
+ public:
+  explicit HfConfig(std::string path) : path_(std::move(path)) {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) throw ConfigError(path_, 0, 0, "", "cannot open file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text_ = ss.str();
+    try {
+      j_ = nlohmann::json::parse(text_);
+    } catch (const nlohmann::json::parse_error& e) {
+      const auto [line, col] = line_col(e.byte > 0 ? e.byte - 1 : 0);
+      std::string what = e.what();
+      const size_t colon = what.find(": ", what.find("parse error"));
+      throw ConfigError(path_, line, col, "", "JSON syntax error: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+    }
+    if (!j_.is_object()) throw ConfigError(path_, 1, 1, "", "expected a JSON object");
+    // Multimodal configs (Llama 4) keep the language model under text_config.
+    auto tc = j_.find("text_config");
+    if (tc != j_.end() && tc->is_object()) {
+      prefix_ = "text_config.";
+      from_ = key_offset("text_config", 0);
+      j_ = nlohmann::json(*tc);
+    }
   }
-  if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > (1LL << 30))
-    throw ConfigError(path, 0, 0, key, "expected a non-negative whole number, found " + it->dump());
-  return it->get<int>();
-}
+
+  bool has(const std::string& key) const {
+    auto it = j_.find(key);
+    return it != j_.end() && !it->is_null();
+  }
+
+  // A whole number in [min, 2^30], or `def` when absent and def >= 0.
+  int integer(const std::string& key, int def = -1, int min = 0) const {
+    if (!has(key)) {
+      if (def >= 0) return def;
+      throw ConfigError(path_, 1, 1, prefix_ + key, "missing required key");
+    }
+    const nlohmann::json& v = j_.at(key);
+    if (!v.is_number_integer() || v.get<long long>() < min || v.get<long long>() > (1LL << 30))
+      fail(key, "expected a whole number from " + std::to_string(min) + " to 2^30, found " + v.dump());
+    return v.get<int>();
+  }
+
+  bool boolean(const std::string& key, bool def) const {
+    if (!has(key)) return def;
+    if (!j_.at(key).is_boolean()) fail(key, "expected true or false, found " + j_.at(key).dump());
+    return j_.at(key).get<bool>();
+  }
+
+  // Throws located at `key` (at the start of the file when key is empty or not found).
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    const size_t at = key.empty() ? std::string::npos : key_offset(key, from_);
+    if (at == std::string::npos) throw ConfigError(path_, 1, 1, key.empty() ? "" : prefix_ + key, what);
+    const auto [line, col] = line_col(at);
+    throw ConfigError(path_, line, col, prefix_ + key, what);
+  }
+
+ private:
+  // The offset of `"key"` followed by a colon, searching from `from`.
+  size_t key_offset(const std::string& key, size_t from) const {
+    const std::string quoted = "\"" + key + "\"";
+    for (size_t at = text_.find(quoted, from); at != std::string::npos; at = text_.find(quoted, at + 1)) {
+      size_t k = at + quoted.size();
+      while (k < text_.size() && std::isspace(static_cast<unsigned char>(text_[k]))) ++k;
+      if (k < text_.size() && text_[k] == ':') return at;
+    }
+    return std::string::npos;
+  }
+  std::pair<int, int> line_col(size_t offset) const {
+    int line = 1, col = 1;
+    for (size_t i = 0; i < offset && i < text_.size(); ++i) {
+      if (text_[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    return {line, col};
+  }
+
+  std::string path_;
+  std::string text_;
+  nlohmann::json j_;
+  std::string prefix_;
+  size_t from_ = 0;
+};
 
 }  // namespace
 
 Model model_from_hf_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path, 0, 0, "", "cannot open file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(path, 0, 0, "", std::string("JSON syntax error: ") + e.what());
-  }
-  if (!j.is_object()) throw ConfigError(path, 0, 0, "", "expected a JSON object");
-  if (j.contains("text_config") && j["text_config"].is_object()) j = j["text_config"];
-
+  const HfConfig j(path);
   Model m;
   m.source = path;
   const size_t slash = path.find_last_of('/');
   m.name = path.substr(slash == std::string::npos ? 0 : slash + 1);
   if (m.name.size() > 12 && m.name.substr(m.name.size() - 12) == "_config.json") m.name.resize(m.name.size() - 12);
-  m.layers = json_int(j, path, "num_hidden_layers");
-  m.hidden_size = json_int(j, path, "hidden_size");
-  m.vocab_size = json_int(j, path, "vocab_size");
-  m.max_context = json_int(j, path, "max_position_embeddings");
-  m.tied_embeddings = j.value("tie_word_embeddings", false);
-  m.attention.heads = json_int(j, path, "num_attention_heads");
-  if (j.contains("kv_lora_rank") && !j["kv_lora_rank"].is_null()) {
+  m.layers = j.integer("num_hidden_layers", -1, 1);
+  m.hidden_size = j.integer("hidden_size", -1, 1);
+  m.vocab_size = j.integer("vocab_size", -1, 1);
+  m.max_context = j.integer("max_position_embeddings", -1, 1);
+  m.tied_embeddings = j.boolean("tie_word_embeddings", false);
+  m.attention.heads = j.integer("num_attention_heads", -1, 1);
+  if (j.has("kv_lora_rank")) {
     m.attention.type = AttentionType::MLA;
-    m.attention.q_lora_rank = json_int(j, path, "q_lora_rank", 0);
-    m.attention.kv_lora_rank = json_int(j, path, "kv_lora_rank");
-    m.attention.qk_nope_head_dim = json_int(j, path, "qk_nope_head_dim");
-    m.attention.qk_rope_head_dim = json_int(j, path, "qk_rope_head_dim");
-    m.attention.v_head_dim = json_int(j, path, "v_head_dim");
+    m.attention.q_lora_rank = j.integer("q_lora_rank", 0);
+    m.attention.kv_lora_rank = j.integer("kv_lora_rank", -1, 1);
+    m.attention.qk_nope_head_dim = j.integer("qk_nope_head_dim");
+    m.attention.qk_rope_head_dim = j.integer("qk_rope_head_dim");
+    m.attention.v_head_dim = j.integer("v_head_dim", -1, 1);
   } else {
     m.attention.type = AttentionType::GQA;
-    m.attention.kv_heads = json_int(j, path, "num_key_value_heads", m.attention.heads);
-    m.attention.head_dim =
-        json_int(j, path, "head_dim", m.attention.heads > 0 ? m.hidden_size / m.attention.heads : 0);
-    if (m.attention.kv_heads == 0 || m.attention.heads % m.attention.kv_heads != 0)
-      throw ConfigError(path, 0, 0, "num_key_value_heads", "must divide num_attention_heads");
+    m.attention.kv_heads = j.integer("num_key_value_heads", m.attention.heads, 1);
+    m.attention.head_dim = j.integer("head_dim", m.hidden_size / m.attention.heads, 1);
+    if (m.attention.heads % m.attention.kv_heads != 0)
+      j.fail("num_key_value_heads", "must divide num_attention_heads (" + std::to_string(m.attention.heads) + ")");
   }
   // Experts: DeepSeek/Kimi (n_routed_experts), Qwen3 (num_experts), gpt-oss (num_local_experts).
   int experts = 0;
+  std::string experts_key;
   for (const char* k : {"n_routed_experts", "num_experts", "num_local_experts"})
-    if (j.contains(k) && !j[k].is_null()) experts = json_int(j, path, k);
+    if (j.has(k)) experts = j.integer(experts_key = k);
   if (experts > 0) {
     m.routed_experts = experts;
-    m.top_k = j.contains("num_experts_per_tok") ? json_int(j, path, "num_experts_per_tok")
-                                                : json_int(j, path, "experts_per_token");
-    m.shared_experts = json_int(j, path, "n_shared_experts", 0);
-    m.expert_intermediate = j.contains("moe_intermediate_size") ? json_int(j, path, "moe_intermediate_size")
-                                                                : json_int(j, path, "intermediate_size");
-    m.dense_layers = json_int(j, path, "first_k_dense_replace", 0);
-    m.dense_intermediate = m.dense_layers > 0 ? json_int(j, path, "intermediate_size") : 0;
+    const std::string top_k_key = j.has("num_experts_per_tok") ? "num_experts_per_tok" : "experts_per_token";
+    m.top_k = j.integer(top_k_key, -1, 1);
+    if (m.top_k > m.routed_experts)
+      j.fail(top_k_key, "exceeds " + experts_key + " (" + std::to_string(m.routed_experts) + ")");
+    m.shared_experts = j.integer("n_shared_experts", 0);
+    m.expert_intermediate =
+        j.integer(j.has("moe_intermediate_size") ? "moe_intermediate_size" : "intermediate_size", -1, 1);
+    m.dense_layers = j.integer("first_k_dense_replace", 0);
+    if (m.dense_layers > m.layers)
+      j.fail("first_k_dense_replace", "exceeds num_hidden_layers (" + std::to_string(m.layers) + ")");
+    m.dense_intermediate = m.dense_layers > 0 ? j.integer("intermediate_size", -1, 1) : 0;
   } else {
     m.dense_layers = m.layers;
-    m.dense_intermediate = json_int(j, path, "intermediate_size");
+    m.dense_intermediate = j.integer("intermediate_size", -1, 1);
   }
-  if (m.layers == 0 || m.hidden_size == 0 || m.attention.heads == 0)
-    throw ConfigError(path, 0, 0, "num_hidden_layers", "layers, hidden_size and heads must be positive");
   // Hugging Face configs state the checkpoint dtype, not the serving precision: serve in BF16
   // unless the scenario says otherwise (serving.precision overrides).
   m.weights = m.activations = m.kv_cache = Precision::BF16;

@@ -129,6 +129,9 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
 
   MapReader cl = r.child("cluster");
   p.cluster_chips = static_cast<int>(cl.integer("chips", 1, 1 << 24));
+  if (p.cluster_chips > p.scale_up.chips_per_domain && p.cluster_chips % p.scale_up.chips_per_domain != 0)
+    cl.fail("chips", "expected a whole number of scale-up domains (scale_up.chips_per_domain = " +
+                         std::to_string(p.scale_up.chips_per_domain) + "), found " + std::to_string(p.cluster_chips));
   cl.finish();
 
   // The stack: a file shared by every platform of that software stack (so that its

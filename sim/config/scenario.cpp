@@ -48,7 +48,7 @@ struct Part {
 // file) or an inline mapping; `overrides` reaching into it ("platform.chip...") apply.
 Part load_part(MapReader& r, const std::string& key, const std::vector<Override>& overrides) {
   YAML::Node n = r.node(key);
-  Part out{YAML::Node(), Origin(r.file())};
+  Part out{YAML::Node(), Origin(r.file()), {}};
   if (n.IsMap()) {
     out.tree = n;
   } else if (n.IsScalar()) {
@@ -81,8 +81,8 @@ Part load_part(MapReader& r, const std::string& key, const std::vector<Override>
 
 Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   Serving v;
-  v.chips = static_cast<int>(s.integer_or("chips", 0, 0, 1 << 24));
-  if (v.chips == 0) v.chips = platform.cluster_chips;
+  // Absent: the platform's whole cluster.
+  v.chips = static_cast<int>(s.integer_or("chips", platform.cluster_chips, 1, 1 << 24));
   v.chips_per_instance = static_cast<int>(s.integer("chips_per_instance", 1, 1 << 20));
   v.attention_tp = static_cast<int>(s.integer_or("attention_tp", 1, 1, 1 << 10));
   v.max_seqs_per_chip = static_cast<int>(s.integer_or("max_seqs_per_chip", v.max_seqs_per_chip, 1, 1 << 20));
@@ -205,18 +205,22 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   // Consistency across files: the weights must leave room for a KV cache.
   for (const PoolSpec& pool : sc.pools) {
     const std::string where = sc.disaggregated() ? "serving." + pool.role : "serving";
+    const YAML::Node serving_node = root["serving"];
+    auto fail = [&](const std::string& what) {
+      fail_at(sc.disaggregated() ? serving_node[pool.role] : serving_node, origin, where, what);
+    };
     MemoryPlan mem = memory_plan(pool.model, pool.platform, pool.serving);
     if (mem.kv_bytes_per_chip <= 0) {
-      r.fail("serving", where + ": the model does not fit: weights need " + format_bytes(mem.weights_per_chip) +
+      fail("the model does not fit: weights need " + format_bytes(mem.weights_per_chip) +
                             " per chip, HBM " + format_bytes(pool.platform.chip.hbm_capacity) + " minus " +
                             format_bytes(pool.platform.stack.hbm_reserved) +
                             " reserved leaves no KV cache; use more chips_per_instance");
     }
     if (pool.model.routed_experts > 0 &&
         (pool.model.routed_experts + pool.serving.redundant_experts) < pool.serving.chips_per_instance)
-      r.fail("serving", where + ": more chips per instance than experts (+ redundant): some chips would hold no expert");
+      fail("more chips per instance than experts (+ redundant): some chips would hold no expert");
     if (pool.serving.prefix_cache.enabled && pool.role == "decode")
-      r.fail("serving", where + ": prefix caching belongs to the prefill pool");
+      fail("prefix caching belongs to the prefill pool");
   }
   return sc;
 }
@@ -281,6 +285,8 @@ std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<
       MapReader vr(list[i], path, where);
       Variant v;
       v.name = vr.str("name");
+      for (const Variant& earlier : variants)
+        if (earlier.name == v.name) vr.fail("name", "duplicate variant name \"" + v.name + "\"");
       if (vr.has("set")) {
         YAML::Node sets = vr.node("set");
         if (!sets.IsMap()) fail_at(sets, path, where + ".set", "expected a mapping of key: value overrides");

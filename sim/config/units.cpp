@@ -83,6 +83,22 @@ bool parse_money_prefix(const std::string& s, double* value, std::string* rest) 
 
 }  // namespace
 
+const char* si_unit(Dimension d) {
+  switch (d) {
+    case Dimension::Number: return "";
+    case Dimension::Bytes: return "B";
+    case Dimension::Bandwidth: return "B/s";
+    case Dimension::Flops: return "FLOPS";
+    case Dimension::Time: return "s";
+    case Dimension::Power: return "W";
+    case Dimension::Money: return "$";
+    case Dimension::MoneyPerTime: return "$/s";
+    case Dimension::EnergyPrice: return "$/J";
+    case Dimension::Rate: return "/s";
+  }
+  return "";
+}
+
 const char* dimension_name(Dimension d) {
   switch (d) {
     case Dimension::Number: return "a number";

@@ -22,6 +22,8 @@ enum class Dimension {
 };
 
 const char* dimension_name(Dimension d);
+// The SI unit values of dimension d are kept in ("s", "B/s", "$/s"; "" for numbers).
+const char* si_unit(Dimension d);
 
 // Parses `text` as a quantity of dimension `d`, returning the SI value, or nullopt
 // with `why` filled in when the text is not such a quantity.

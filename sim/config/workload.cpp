@@ -77,8 +77,9 @@ Arrival read_arrival(MapReader a) {
 
 // How an open-loop workload stops: after `key` arrivals and/or after `duration`.
 void read_count_or_duration(MapReader& r, const std::string& key, int64_t max, int64_t* count, double* duration) {
-  *count = r.integer_or(key, 0, 0, max);
-  *duration = r.quantity_or("duration", Dimension::Time, 0, 0);
+  // Absent means unbounded by that measure (0 internally); given, each must be positive.
+  *count = r.has(key) ? r.integer(key, 1, max) : 0;
+  *duration = r.has("duration") ? r.quantity("duration", Dimension::Time, 1e-9) : 0;
   if (*count == 0 && *duration == 0) r.fail(key, "give " + key + " or duration (or both)");
 }
 

@@ -1,5 +1,6 @@
 #include "config/yaml_reader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <cmath>
@@ -35,8 +36,15 @@ YAML::Node load_yaml_file(const std::string& path) {
 MapReader::MapReader(const YAML::Node& node, const Origin& origin, std::string path)
     : node_(node), origin_(origin), path_(std::move(path)) {
   if (!node_.IsMap()) fail_at(node_, origin_, path_.empty() ? "(document)" : path_, "expected a mapping of keys");
+  // yaml-cpp keeps both copies of a repeated key and node[key] returns the first: a
+  // second value would be silently ignored.
+  std::map<std::string, YAML::Mark> seen;
   for (const auto& kv : node_) {
     if (!kv.first.IsScalar()) fail_at(kv.first, origin_, path_, "keys must be plain names");
+    const auto [it, fresh] = seen.emplace(kv.first.Scalar(), kv.first.Mark());
+    if (!fresh)
+      fail_at(kv.first, origin_, path_of(kv.first.Scalar()),
+              "duplicate key (first given on line " + std::to_string(it->second.line + 1) + ")");
   }
 }
 
@@ -49,9 +57,30 @@ void MapReader::fail(const std::string& key, const std::string& what) const {
   fail_at(n ? n : node_, origin_, path_of(key), what);
 }
 
+// Edit distance (insertions, deletions, substitutions, adjacent swaps), for typo hints.
+static size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
 YAML::Node MapReader::get(const std::string& key) {
   YAML::Node n = node_[key];
-  if (!n) fail_at(node_, origin_, path_of(key), "missing required key");
+  if (!n) {
+    // A key of this mapping that is one or two edits away is probably this one, misspelt.
+    for (const auto& kv : node_) {
+      const std::string& k = kv.first.Scalar();
+      if (k.size() > 3 && edit_distance(k, key) <= 2)
+        fail_at(kv.first, origin_, path_of(k), "unknown key (did you mean " + key + "?)");
+    }
+    fail_at(node_, origin_, path_of(key), "missing required key");
+  }
   read_.insert(key);
   return n;
 }
@@ -103,9 +132,17 @@ double MapReader::quantity(const std::string& key, Dimension d, double min, doub
   if (!v) fail_at(n, origin_, path_of(key), why);
   if (*v < min || *v > max) {
     std::ostringstream os;
+    // Bounds are in SI units; a tiny positive minimum only means "above zero".
+    auto bound = [d](double b) {
+      std::ostringstream o;
+      if (d == Dimension::Money) o << "$";
+      o << b;
+      if (d != Dimension::Number && d != Dimension::Money) o << (d == Dimension::Rate ? "" : " ") << si_unit(d);
+      return o.str();
+    };
     os << "value " << s << " is out of range (";
-    if (*v < min) os << "must be at least " << min;
-    else os << "must be at most " << max;
+    if (*v < min) os << (min > 0 && min <= 1e-9 ? std::string("must be above 0") : "must be at least " + bound(min));
+    else os << "must be at most " << bound(max);
     os << ")";
     fail_at(n, origin_, path_of(key), os.str());
   }

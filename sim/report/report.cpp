@@ -1,5 +1,6 @@
 #include "report/report.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -162,22 +163,52 @@ void print_table(std::ostream& out, const std::vector<json>& summaries, const st
   }
 }
 
+namespace {
+
+std::string temp_name(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
+
+[[noreturn]] void cannot_write(const std::string& path, int err) {
+  throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+void check_writable(const std::string& path) {
+  const std::string tmp = temp_name(path);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) cannot_write(path, errno);
+  ::close(fd);
+  ::unlink(tmp.c_str());
+}
+
 void write_file_atomic(const std::string& path, const std::string& contents) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-    f << contents;
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-    }
+  // POSIX calls rather than iostreams, so that a full disk (ENOSPC) or a quota (EDQUOT,
+  // EFBIG) is reported with its real cause, and fsync before the rename so that the name
+  // never points at a file whose blocks were not written.
+  const std::string tmp = temp_name(path);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) cannot_write(path, errno);
+  auto fail = [&](int err) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    cannot_write(path, err);
+  };
+  for (size_t done = 0; done < contents.size();) {
+    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(n < 0 ? errno : ENOSPC);
+    done += size_t(n);
+  }
+  if (::fsync(fd) != 0 && errno != EINVAL) fail(errno);  // EINVAL: a file that cannot sync
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    cannot_write(path, err);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write " + path + ": " + why);
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    cannot_write(path, err);
   }
 }
 
