@@ -148,3 +148,28 @@ TEST_CASE("simulation.latency_cdf adds every percentile, consistent with p50/p99
   const nlohmann::json off = test::run(test::load_one(data("lone.yaml")));
   CHECK_FALSE(off["latency_s"]["ttft"].contains("cdf"));
 }
+
+TEST_CASE("the end-of-run invariants hold for consistent counts and name the broken one otherwise",
+          "[serving][invariant]") {
+  EndCounts ok;
+  ok.generated = 10;
+  ok.completed = 6;
+  ok.rejected = 3;
+  ok.in_flight = 1;
+  ok.output_requested = ok.output_produced = 600;
+  CHECK_NOTHROW(check_end_invariants(ok));
+  EndCounts lost = ok;
+  lost.completed = 5;  // one request vanished
+  CHECK_THROWS_WITH(check_end_invariants(lost),
+                    "invariant violated: 10 requests generated, but 5 completed + 3 rejected + 1 in flight");
+  EndCounts twice = ok;
+  twice.completed = 7;  // one counted twice
+  CHECK_THROWS_AS(check_end_invariants(twice), std::logic_error);
+  EndCounts short_output = ok;
+  short_output.output_produced = 599;
+  CHECK_THROWS_WITH(check_end_invariants(short_output),
+                    "invariant violated: completed requests asked for 600 output tokens and got 599");
+  EndCounts overflow = ok;
+  overflow.kv_overflows = 2;
+  CHECK_THROWS_WITH(check_end_invariants(overflow), "invariant violated: 2 steps used more KV cache than capacity");
+}

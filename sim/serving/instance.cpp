@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 
 namespace sg4 = simgrid::s4u;
 
@@ -366,6 +368,12 @@ void Instance::run() {
     totals_.kv_token_seconds += (double(prefilled_tokens_) + shape.decode_kv_tokens) * duration;
     if (kv_capacity_ > 0) totals_.kv_peak_fraction = std::max(totals_.kv_peak_fraction, double(occ) / kv_capacity_);
     if (occ > kv_capacity_) totals_.kv_overflows++;
+#ifndef NDEBUG
+    // Debug builds check continuously what check_end_invariants checks at the end.
+    if (occ > kv_capacity_)
+      throw std::logic_error("invariant violated: instance " + std::to_string(index_) + " would hold " +
+                             std::to_string(occ) + " KV tokens, capacity " + std::to_string(kv_capacity_));
+#endif
 
     const uint64_t epoch = epoch_;
     set_busy(true);

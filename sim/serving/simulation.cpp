@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 #include <queue>
+#include <stdexcept>
 
 #include "metrics/metrics.h"
 #include "perf/perf_model.h"
@@ -72,6 +73,7 @@ class Simulation : public InstanceListener {
 
     run_.end_time = end_time_;
     run_.in_flight = outstanding_;
+    end_.in_flight = outstanding_;
     for (Pool& pool : pools_) {
       RunStats::Pool p;
       p.spec = pool.spec;
@@ -83,8 +85,10 @@ class Simulation : public InstanceListener {
         if (pool.down_chips[i] > 0)
           run_.lost_chip_seconds += (end_time_ - pool.down_since[i]) * pool.spec->serving.chips_per_instance;
       }
+      end_.kv_overflows += p.totals.kv_overflows;
       run_.pools.push_back(p);
     }
+    check_end_invariants(end_);
     nlohmann::json summary = metrics_.summarize(sc_, run_);
     // Release SimGrid objects while the engine still exists.
     pools_.clear();
@@ -95,6 +99,9 @@ class Simulation : public InstanceListener {
   }
 
   void on_complete(Request& r, double now) override {
+    ++end_.completed;
+    end_.output_requested += r.spec.output_tokens;
+    end_.output_produced += r.generated;
     metrics_.completed(r.spec.arrival, r.first_token, now, r.spec.input_tokens, r.spec.output_tokens,
                        sc_.workload.slo_of(r.spec.stream), batch_jobs_ ? r.spec.session : -1);
     finished_one(r, now);
@@ -275,6 +282,7 @@ class Simulation : public InstanceListener {
     r.spec = spec;
     r.prompt_tokens = spec.input_tokens;
     metrics_.generated(batch_jobs_ ? spec.session : -1, spec.arrival);
+    ++end_.generated;
     ++outstanding_;
     const int64_t need = spec.input_tokens + spec.output_tokens;
     const char* reason = nullptr;
@@ -285,6 +293,7 @@ class Simulation : public InstanceListener {
     }
     if (reason) {
       metrics_.rejected(reason);
+      ++end_.rejected;
       finished_one(r, sg4::Engine::get_clock());
       return;
     }
@@ -343,6 +352,7 @@ class Simulation : public InstanceListener {
   const Scenario& sc_;
   std::unique_ptr<Generator> gen_;
   ClusterHosts hosts_;
+  EndCounts end_;  // for check_end_invariants
   std::vector<Pool> pools_;  // [0]: colocated or prefill; [1]: decode
   std::deque<Request> requests_;  // slots; a finished request's slot goes to free_
   std::vector<Request*> free_;
@@ -366,6 +376,17 @@ class Simulation : public InstanceListener {
 nlohmann::json simulate(const Scenario& sc, std::unique_ptr<Generator> generator) {
   Simulation sim(sc, std::move(generator));
   return sim.run();
+}
+
+void check_end_invariants(const EndCounts& c) {
+  auto fail = [](const std::string& what) { throw std::logic_error("invariant violated: " + what); };
+  if (c.generated != c.completed + c.rejected + c.in_flight)
+    fail(std::to_string(c.generated) + " requests generated, but " + std::to_string(c.completed) + " completed + " +
+         std::to_string(c.rejected) + " rejected + " + std::to_string(c.in_flight) + " in flight");
+  if (c.output_produced != c.output_requested)
+    fail("completed requests asked for " + std::to_string(c.output_requested) + " output tokens and got " +
+         std::to_string(c.output_produced));
+  if (c.kv_overflows != 0) fail(std::to_string(c.kv_overflows) + " steps used more KV cache than capacity");
 }
 
 }  // namespace stacksim
