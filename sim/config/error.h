@@ -16,6 +16,7 @@ class ConfigError : public std::runtime_error {
 
   const std::string& file() const { return file_; }
   int line() const { return line_; }
+  int column() const { return column_; }
   const std::string& key() const { return key_; }
 
  private:
