@@ -132,6 +132,14 @@ class HfConfig {
       std::string what = e.what();
       const size_t colon = what.find(": ", what.find("parse error"));
       throw ConfigError(path_, line, col, "", "JSON syntax error: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+    } catch (const nlohmann::json::exception& e) {
+      // A number beyond double's range ("1e999"): out_of_range.406 names the literal.
+      const std::string what = e.what();
+      const size_t q = what.find('\'');
+      const std::string literal = q == std::string::npos ? "" : what.substr(q + 1, what.find('\'', q + 1) - q - 1);
+      const size_t at = literal.empty() ? std::string::npos : text_.find(literal);
+      const auto [line, col] = line_col(at == std::string::npos ? 0 : at);
+      throw ConfigError(path_, line, col, "", "JSON number out of range: " + (literal.empty() ? what : literal));
     }
     if (!j_.is_object()) throw ConfigError(path_, 1, 1, "", "expected a JSON object");
     // Multimodal configs (Llama 4) keep the language model under text_config.

@@ -97,7 +97,16 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
     v.routing.eplb = rt.boolean_or("eplb", false);
     rt.finish();
   }
-  v.redundant_experts = static_cast<int>(s.integer_or("redundant_experts", 0, 0, 1 << 20));
+  if (s.has("redundant_experts")) {
+    const YAML::Node n = s.node("redundant_experts");
+    const std::string text = n.IsScalar() ? n.Scalar() : "";
+    if (text == "auto")
+      v.redundant_experts_auto = true;
+    else if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+      s.fail("redundant_experts", "expected a whole number or auto, found \"" + text + "\"");
+    else
+      v.redundant_experts = static_cast<int>(s.integer("redundant_experts", 0, 1 << 20));
+  }
   v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
   v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct"}, v.dispatch);
   if (s.has("mtp")) {
@@ -216,9 +225,6 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
                             format_bytes(pool.platform.stack.hbm_reserved) +
                             " reserved leaves no KV cache; use more chips_per_instance");
     }
-    if (pool.model.routed_experts > 0 &&
-        (pool.model.routed_experts + pool.serving.redundant_experts) < pool.serving.chips_per_instance)
-      fail("more chips per instance than experts (+ redundant): some chips would hold no expert");
     if (pool.serving.prefix_cache.enabled && pool.role == "decode")
       fail("prefix caching belongs to the prefill pool");
   }
@@ -235,6 +241,19 @@ int Scenario::total_chips() const {
 
 Serving read_serving(MapReader& s, const Platform& platform, Model* model) {
   Serving v = serving_from_yaml(s, platform);
+  // Expert parallelism over the chips of an instance: every chip holds the same number
+  // of experts (routed + redundant replicas), as SGLang and DeepSeek's deployments require.
+  if (model->routed_experts > 0) {
+    const int n = v.chips_per_instance, e = model->routed_experts;
+    if (v.redundant_experts_auto) v.redundant_experts = (n - e % n) % n;
+    if ((e + v.redundant_experts) % n != 0) {
+      const int fix = v.redundant_experts + (n - (e + v.redundant_experts) % n);
+      s.fail(s.has("redundant_experts") ? "redundant_experts" : "chips_per_instance",
+             std::to_string(e) + " routed + " + std::to_string(v.redundant_experts) +
+                 " redundant experts do not divide evenly over the " + std::to_string(n) +
+                 " chips of an instance (redundant_experts: " + std::to_string(fix) + " or auto would)");
+    }
+  }
   if (s.has("precision")) {  // serving precision overrides the model file's
     MapReader p = s.child("precision");
     if (p.has("weights")) model->weights = read_precision(p, "weights");

@@ -28,6 +28,9 @@ struct Serving {
   bool two_batch_overlap = true;  // hide dispatch/combine behind computation
   Routing routing;                // expert popularity and placement (see perf/routing.h)
   int redundant_experts = 0;      // extra expert replicas per instance (used by EPLB)
+  // `redundant_experts: auto`: the fewest that make routed + redundant experts divide
+  // evenly over the chips of an instance (resolved by read_serving).
+  bool redundant_experts_auto = false;
   int node_limit = 0;             // a token's experts span at most this many scale-up domains (0 = any)
   // How dispatch crosses scale-up domains: "hierarchical" sends a token once per
   // destination domain and fans out over the scale-up links (DeepEP normal mode);

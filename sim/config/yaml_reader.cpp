@@ -76,7 +76,7 @@ YAML::Node MapReader::get(const std::string& key) {
     // A key of this mapping that is one or two edits away is probably this one, misspelt.
     for (const auto& kv : node_) {
       const std::string& k = kv.first.Scalar();
-      if (k.size() > 3 && edit_distance(k, key) <= 2)
+      if (k.size() > 3 && edit_distance(k, key) <= (key.size() >= 8 ? 2u : 1u))
         fail_at(kv.first, origin_, path_of(k), "unknown key (did you mean " + key + "?)");
     }
     fail_at(node_, origin_, path_of(key), "missing required key");

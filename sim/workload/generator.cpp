@@ -580,6 +580,14 @@ MooncakeRow parse_mooncake_line(const TraceLine& at) {
     const size_t msg = what.find(": ", col == std::string::npos ? 0 : col);
     throw ConfigError(at.path, at.number, int(e.byte), "",
                       "not valid JSON: " + (msg == std::string::npos ? what : what.substr(msg + 2)));
+  } catch (const nlohmann::json::exception& e) {
+    // A number beyond double's range ("1e999"): out_of_range.406 names the literal.
+    const std::string what = e.what();
+    const size_t q = what.find('\'');
+    const std::string literal = q == std::string::npos ? "" : what.substr(q + 1, what.find('\'', q + 1) - q - 1);
+    const size_t col = literal.empty() ? std::string::npos : at.text.find(literal);
+    throw ConfigError(at.path, at.number, col == std::string::npos ? 1 : int(col) + 1, "",
+                      "not valid JSON: number out of range: " + (literal.empty() ? what : literal));
   }
   if (!row.is_object()) throw ConfigError(at.path, at.number, 1, "", "expected a JSON object");
   static const std::set<std::string> known = {"timestamp", "input_length", "output_length", "hash_ids"};

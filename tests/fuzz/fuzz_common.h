@@ -1,0 +1,49 @@
+// Shared by the libFuzzer harnesses: each writes its input to a file (the loaders read
+// files, as stacksim does) in a private directory, and treats ConfigError as the correct
+// answer to bad input. Any other exception escaping a loader is a bug: abort, so that
+// libFuzzer records the input.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <string>
+
+#include "config/error.h"
+
+namespace stacksim::fuzz {
+
+// A directory of this process's own, created once.
+inline const std::string& work_dir() {
+  static const std::string dir = [] {
+    char tmpl[] = "/tmp/stacksim-fuzz-XXXXXX";
+    const char* d = mkdtemp(tmpl);
+    if (!d) std::abort();
+    return std::string(d);
+  }();
+  return dir;
+}
+
+inline std::string write_input(const std::string& name, const uint8_t* data, size_t size) {
+  const std::string path = work_dir() + "/" + name;
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data), long(size));
+  return path;
+}
+
+// Runs `f`; bad input must end in ConfigError, nothing else.
+template <typename F>
+void expect_clean(F&& f) {
+  try {
+    f();
+  } catch (const ConfigError&) {
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stacksim fuzz: an exception other than ConfigError escaped: %s\n", e.what());
+    std::abort();
+  }
+}
+
+}  // namespace stacksim::fuzz
