@@ -115,31 +115,40 @@ TEST_CASE("a sweep killed with kill -9 midway and rerun has every scenario exact
 }
 
 TEST_CASE("a sweep database survives repeated kills at arbitrary moments", "[sweep][crash]") {
-  // Eight kill -9s of the whole process group (the sweep and its simulation children)
-  // after delays from a fixed pseudo-random sequence of 0.3 to 1.5 s: after each, the
-  // database passes SQLite's integrity check and holds each finished scenario once.
+  // Eight kill -9s of the whole process group (the sweep and its simulation children),
+  // each once the database holds a pseudo-random number of further results (5 to 29 more,
+  // whatever the machine's speed) plus 0 to 99 ms, so that kills land while results are
+  // being written: after each, the database passes SQLite's integrity check and holds each
+  // finished scenario once, and nothing finished before is lost.
   const std::string dir = temp_dir(), db = dir + "/r.db", script = dir + "/kill.sh";
   // bash, for `kill -- -PGID` (dash's kill takes no process group).
   std::ofstream(script) << "setsid " << bin() << " sweep " << kSweep << " --jobs 2 --db " << db
-                        << " >/dev/null 2>&1 & pid=$!\nsleep $1\nkill -9 -- -$pid 2>/dev/null\nwait $pid 2>/dev/null\nexit 0\n";
+                        << " >/dev/null 2>&1 & pid=$!\n"
+                           "for i in $(seq 6000); do\n"
+                           "  n=$(sqlite3 " << db << " 'select count(*) from results' 2>/dev/null || true)\n"
+                           "  [ \"${n:-0}\" -ge \"$1\" ] && break\n"
+                           "  kill -0 $pid 2>/dev/null || break\n"
+                           "  sleep 0.02\n"
+                           "done\n"
+                           "sleep $2\nkill -9 -- -$pid 2>/dev/null\nwait $pid 2>/dev/null\nexit 0\n";
   uint64_t x = 0x2545F4914F6CDD1DULL;
   int partial = 0, last = 0;
   for (int round = 0; round < 8; ++round) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    const double delay = 0.3 + double(x % 1200) / 1000.0;
-    INFO("round " << round << ", killed after " << delay << " s");
-    const auto killed = shell("bash " + script + " " + std::to_string(delay));
-    CHECK(killed.output == "");
-    if (access(db.c_str(), F_OK) != 0) continue;  // killed before it created the database
+    const int target = last + 5 + int(x % 25);
+    const double extra = double((x >> 8) % 100) / 1000.0;
+    INFO("round " << round << ": killed at " << target << " results + " << extra << " s");
+    shell("bash " + script + " " + std::to_string(target) + " " + std::to_string(extra));
+    REQUIRE(access(db.c_str(), F_OK) == 0);
     const auto check = shell("sqlite3 " + db + " 'PRAGMA integrity_check'");
     CHECK(check.output == "ok\n");
     const auto rows = count_rows(db);
     CHECK(rows.first == rows.second);
-    CHECK(rows.first >= last);  // nothing finished is lost
+    CHECK(rows.first >= target);  // nothing finished is lost
     last = std::max(last, rows.first);
-    partial += rows.first > 0 && rows.first < 200;
+    partial += rows.first < 200;
   }
-  CHECK(partial >= 3);  // the kills landed mid-sweep
+  CHECK(partial == 8);  // every kill landed mid-sweep
   REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + db).code == 0);
   CHECK(count_rows(db) == std::make_pair(200, 200));
   REQUIRE(shell(bin() + " export " + db + " --csv " + dir + "/r.csv").code == 0);
