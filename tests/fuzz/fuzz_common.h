@@ -14,6 +14,7 @@
 #include <string>
 
 #include "config/error.h"
+#include "workload/generator.h"
 
 namespace stacksim::fuzz {
 
@@ -44,6 +45,20 @@ void expect_clean(F&& f) {
     std::fprintf(stderr, "stacksim fuzz: an exception other than ConfigError escaped: %s\n", e.what());
     std::abort();
   }
+}
+
+// A trace reader (read_azure_trace, read_mooncake_trace) on the input written as `name`:
+// bad input ends in ConfigError; what it accepts has positive lengths, arrivals in order.
+template <typename Read>
+void check_trace(const std::string& name, const uint8_t* data, size_t size, Read read) {
+  const std::string path = write_input(name, data, size);
+  expect_clean([&] {
+    double last = 0;
+    for (const RequestSpec& r : read(path, 1.0, 0)) {
+      if (r.input_tokens < 1 || r.output_tokens < 1 || !(r.arrival >= last)) std::abort();
+      last = r.arrival;
+    }
+  });
 }
 
 }  // namespace stacksim::fuzz
