@@ -57,6 +57,17 @@ std::string sweep_csv(const std::string& dir, const std::string& name, const std
   return read(csv);
 }
 
+// Reruns an interrupted sweep to the end: every scenario once, and the finished ones kept
+// their results (a rerun of everything agrees with a clean run).
+void resume_and_compare(const std::string& dir, const std::string& db) {
+  REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + db).code == 0);
+  CHECK(count_rows(db) == std::make_pair(200, 200));
+  REQUIRE(shell(bin() + " export " + db + " --csv " + dir + "/resumed.csv").code == 0);
+  REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + dir + "/clean.db").code == 0);
+  REQUIRE(shell(bin() + " export " + dir + "/clean.db --csv " + dir + "/clean.csv").code == 0);
+  CHECK(read(dir + "/resumed.csv") == read(dir + "/clean.csv"));
+}
+
 }  // namespace
 
 TEST_CASE("a 200-scenario sweep gives the same results with --jobs 1, --jobs 2, shards and mpirun", "[sweep]") {
@@ -105,13 +116,7 @@ TEST_CASE("a sweep killed with kill -9 midway and rerun has every scenario exact
   CHECK(partial.first >= 30);
   CHECK(partial.first < 200);
   CHECK(partial.first == partial.second);
-  REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + db).code == 0);
-  CHECK(count_rows(db) == std::make_pair(200, 200));
-  // The finished scenarios kept their results: a rerun of everything agrees with a clean run.
-  REQUIRE(shell(bin() + " export " + db + " --csv " + dir + "/k.csv").code == 0);
-  REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + dir + "/clean.db").code == 0);
-  REQUIRE(shell(bin() + " export " + dir + "/clean.db --csv " + dir + "/clean.csv").code == 0);
-  CHECK(read(dir + "/k.csv") == read(dir + "/clean.csv"));
+  resume_and_compare(dir, db);
 }
 
 TEST_CASE("a sweep database survives repeated kills at arbitrary moments", "[sweep][crash]") {
@@ -149,12 +154,7 @@ TEST_CASE("a sweep database survives repeated kills at arbitrary moments", "[swe
     partial += rows.first < 200;
   }
   CHECK(partial == 8);  // every kill landed mid-sweep
-  REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + db).code == 0);
-  CHECK(count_rows(db) == std::make_pair(200, 200));
-  REQUIRE(shell(bin() + " export " + db + " --csv " + dir + "/r.csv").code == 0);
-  REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + dir + "/clean.db").code == 0);
-  REQUIRE(shell(bin() + " export " + dir + "/clean.db --csv " + dir + "/clean.csv").code == 0);
-  CHECK(read(dir + "/r.csv") == read(dir + "/clean.csv"));
+  resume_and_compare(dir, db);
 }
 
 TEST_CASE("stacksim plan finds the cheapest configuration per platform", "[sweep][plan]") {
