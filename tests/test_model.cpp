@@ -6,7 +6,7 @@
 using namespace stacksim;
 using stacksim::test::repo;
 
-static const std::string kHf = std::string(STACKSIM_DATA_DIR) + "/../shared/data/hf-configs/";
+static const std::string kHf = std::string(STACKSIM_DATA_DIR) + "/data/hf-configs/";
 
 TEST_CASE("DeepSeek-V3 parameter counts match the published 671B / 37B within 2%", "[model]") {
   for (const Model& m : {load_model(repo("models/deepseek-v3.yaml")),

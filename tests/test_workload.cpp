@@ -17,7 +17,7 @@
 
 using namespace stacksim;
 
-static const std::string kTraces = std::string(STACKSIM_DATA_DIR) + "/../shared/data/traces/";
+static const std::string kTraces = std::string(STACKSIM_DATA_DIR) + "/data/traces/";
 
 // A workload from YAML text, as if read from `file` (relative paths resolve against it).
 static Workload parse_workload(const std::string& yaml, const std::string& file = test::repo("workloads/test.yaml")) {
@@ -598,7 +598,7 @@ name: bad
 type: mix
 streams:
   - workload: coding-sessions.yaml
-  - workload: {name: t, type: mooncake_trace, path: ../../shared/data/traces/synthetic_trace.jsonl}
+  - workload: {name: t, type: mooncake_trace, path: ../data/traces/synthetic_trace.jsonl}
 )") == "");  // block sizes agree (both 512)
   CHECK(workload_error(R"(
 name: bad
