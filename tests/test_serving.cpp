@@ -2,6 +2,8 @@
 
 #include "helpers.h"
 #include "perf/perf_model.h"
+#include "serving/router.h"
+#include <map>
 
 using namespace stacksim;
 using stacksim::test::data;
@@ -172,4 +174,19 @@ TEST_CASE("the end-of-run invariants hold for consistent counts and name the bro
   EndCounts overflow = ok;
   overflow.kv_overflows = 2;
   CHECK_THROWS_WITH(check_end_invariants(overflow), "invariant violated: 2 steps used more KV cache than capacity");
+}
+
+TEST_CASE("every registered router serves a bursty load end to end, and the choice matters", "[serving][router]") {
+  std::map<std::string, std::string> ttft;
+  for (const std::string& type : routers().names()) {
+    INFO(type);
+    Scenario sc = test::load_one(data("busy.yaml"), {{"serving.router.type", type}, {"workload.requests", "600"}});
+    const nlohmann::json r = test::run(sc);
+    CHECK(r["layout"]["router"] == type);
+    CHECK(r["requests"]["in_flight"] == 0);
+    CHECK(r["requests"]["completed"].get<int64_t>() + r["requests"]["rejected"].get<int64_t>() == 600);
+    ttft[type] = r["latency_s"]["ttft"].dump();
+  }
+  // Join-the-shortest-queue sees the queues a round robin ignores.
+  CHECK(ttft["shortest_queue"] != ttft["round_robin"]);
 }

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "perf/perf_model.h"
+#include "serving/variants.h"
 
 namespace stacksim {
 
@@ -117,9 +118,10 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   }
   if (s.has("router")) {
     MapReader rt = s.child("router");
-    v.router = rt.choice("type", {"round_robin", "least_loaded", "prefix_aware"});
+    v.router = rt.choice("type", router_names());
     rt.finish();
   }
+  v.batch_policy = s.choice_or("batch_policy", batch_policy_names(), v.batch_policy);
   v.kv_allocation = s.choice_or("kv_allocation", {"reserve", "on_demand"}, v.kv_allocation);
   v.preemption = s.choice_or("preemption", {"recompute", "swap"}, v.preemption);
   if (v.preemption == "swap")

@@ -38,7 +38,9 @@ struct Serving {
   std::string dispatch = "hierarchical";
   int mtp_draft_tokens = 0;       // multi-token prediction: draft tokens per step
   double mtp_acceptance = 0;      // probability each draft token is accepted
-  std::string router = "round_robin";  // round_robin | least_loaded | prefix_aware
+  std::string router = "round_robin";  // a name of routers() (serving/router.h)
+  // Admission, chunking and preemption: a name of batch_policies() (serving/batch_policy.h).
+  std::string batch_policy = "fcfs_chunked";
 
   // KV memory: "reserve" holds a request's whole KV (prompt + output) from admission, so
   // nothing is ever preempted; "on_demand" allocates as tokens are produced and preempts

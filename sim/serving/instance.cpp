@@ -11,7 +11,7 @@ namespace sg4 = simgrid::s4u;
 namespace stacksim {
 
 Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& serving, InstanceListener* listener,
-                   int64_t block_tokens)
+                   int64_t block_tokens, int64_t* load_slot)
     : index_(index),
       role_(role),
       perf_(perf),
@@ -22,12 +22,18 @@ Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& s
       step_token_budget_(int64_t(serving.token_budget_per_chip) * serving.dp_ranks()),
       chunk_limit_(serving.token_budget_per_chip),
       on_demand_(serving.kv_allocation == "on_demand"),
+      swap_(serving.preemption == "swap"),
       caching_(serving.prefix_cache.enabled && role != Role::Decode),
+      budget_{step_token_budget_, chunk_limit_, double(serving.mtp_draft_tokens)},
+      policy_(batch_policies().make(serving.batch_policy)),
       cache_(block_tokens,
              serving.prefix_cache.tier2_capacity_per_chip > 0 && perf.memory().kv_bytes_per_token > 0
                  ? static_cast<int64_t>(serving.prefix_cache.tier2_capacity_per_chip * serving.chips_per_instance /
                                         perf.memory().kv_bytes_per_token)
-                 : 0) {}
+                 : 0),
+      load_slot_(load_slot) {
+  publish_load();
+}
 
 void Instance::start(sg4::Host* host, std::vector<sg4::Host*> chips) {
   chips_ = std::move(chips);
@@ -64,54 +70,48 @@ bool Instance::make_room(int64_t tokens) {
   return occupancy(step_) + tokens <= kv_capacity_;
 }
 
-void Instance::admit() {
-  // First come, first served: a request that does not fit blocks those behind it, so
-  // long prompts are not starved by short ones.
-  while (!waiting_.empty()) {
-    Request* r = waiting_.front();
-    if (int64_t(prefilling_.size()) + n_decoding_ >= max_seqs_) break;
-    const int64_t remaining = r->spec.output_tokens - r->generated;
-    if (role_ == Role::Decode || r->swapped) {
-      // The context is here (transferred, or swapped out): it resumes decoding.
-      const int64_t ctx = r->spec.input_tokens + r->generated;
-      const int64_t need = on_demand_ ? ctx : ctx + remaining;
-      if (!make_room(need)) break;
-      waiting_.pop_front();
-      r->kv_static = need;
-      kv_static_ += need;
-      if (r->swapped) {
-        pending_load_ += double(ctx) * kv_bytes_per_token_chip() / serving_.swap_bandwidth_per_chip;
-        r->swapped = false;
-      }
-      join_decode(r);
-      continue;
-    }
-    // A prompt: reuse the longest cached prefix (at least one token is computed, for the
-    // logits), and reserve the rest.
-    int64_t hit_blocks = 0, tier2_blocks = 0;
-    const int64_t B = cache_.block_tokens();
-    if (caching_ && !r->spec.blocks.empty()) {
-      const auto m = cache_.match(r->spec.blocks, static_cast<size_t>((r->prompt_tokens - 1) / B));
-      hit_blocks = m.hbm_blocks + m.tier2_blocks;
-      tier2_blocks = m.tier2_blocks;
-    }
-    const int64_t hit = hit_blocks * B;
-    const int64_t need = (r->prompt_tokens - hit) + (on_demand_ || role_ == Role::Prefill ? 0 : remaining);
-    if (!make_room(need + tier2_blocks * B)) break;
-    waiting_.pop_front();
-    if (hit_blocks > 0) cache_.pin(r->spec.blocks, 0, static_cast<size_t>(hit_blocks));
-    r->pinned_blocks = hit_blocks;
-    r->prefilled = hit;
+bool Instance::try_admit(Request* r) {
+  if (int64_t(prefilling_.size()) + n_decoding_ >= max_seqs_) return false;
+  const int64_t remaining = r->spec.output_tokens - r->generated;
+  if (role_ == Role::Decode || r->swapped) {
+    // The context is here (transferred, or swapped out): it resumes decoding.
+    const int64_t ctx = r->spec.input_tokens + r->generated;
+    const int64_t need = on_demand_ ? ctx : ctx + remaining;
+    if (!make_room(need)) return false;
     r->kv_static = need;
     kv_static_ += need;
-    prefilled_tokens_ += hit;
-    if (tier2_blocks > 0 && serving_.prefix_cache.tier2_bandwidth_per_chip > 0)
-      pending_load_ += double(tier2_blocks * B) * kv_bytes_per_token_chip() / serving_.prefix_cache.tier2_bandwidth_per_chip;
-    totals_.prompt_tokens += r->prompt_tokens;
-    totals_.prefix_hit_tokens += hit;
-    totals_.tier2_hit_tokens += tier2_blocks * B;
-    prefilling_.push_back(r);
+    if (r->swapped) {
+      pending_load_ += double(ctx) * kv_bytes_per_token_chip() / serving_.swap_bandwidth_per_chip;
+      r->swapped = false;
+    }
+    join_decode(r);
+    return true;
   }
+  // A prompt: reuse the longest cached prefix (at least one token is computed, for the
+  // logits), and reserve the rest.
+  int64_t hit_blocks = 0, tier2_blocks = 0;
+  const int64_t B = cache_.block_tokens();
+  if (caching_ && !r->spec.blocks.empty()) {
+    const auto m = cache_.match(r->spec.blocks, static_cast<size_t>((r->prompt_tokens - 1) / B));
+    hit_blocks = m.hbm_blocks + m.tier2_blocks;
+    tier2_blocks = m.tier2_blocks;
+  }
+  const int64_t hit = hit_blocks * B;
+  const int64_t need = (r->prompt_tokens - hit) + (on_demand_ || role_ == Role::Prefill ? 0 : remaining);
+  if (!make_room(need + tier2_blocks * B)) return false;
+  if (hit_blocks > 0) cache_.pin(r->spec.blocks, 0, static_cast<size_t>(hit_blocks));
+  r->pinned_blocks = hit_blocks;
+  r->prefilled = hit;
+  r->kv_static = need;
+  kv_static_ += need;
+  prefilled_tokens_ += hit;
+  if (tier2_blocks > 0 && serving_.prefix_cache.tier2_bandwidth_per_chip > 0)
+    pending_load_ += double(tier2_blocks * B) * kv_bytes_per_token_chip() / serving_.prefix_cache.tier2_bandwidth_per_chip;
+  totals_.prompt_tokens += r->prompt_tokens;
+  totals_.prefix_hit_tokens += hit;
+  totals_.tier2_hit_tokens += tier2_blocks * B;
+  prefilling_.push_back(r);
+  return true;
 }
 
 void Instance::join_decode(Request* r) {
@@ -123,10 +123,7 @@ void Instance::join_decode(Request* r) {
   sum_join_ += step_;
   ++n_decoding_;
   decoding_.push({r->finish_step, r->id, r->epoch, r});
-  if (decode_order_.size() >= 2 * static_cast<size_t>(n_decoding_) + 64)
-    decode_order_.erase(std::remove_if(decode_order_.begin(), decode_order_.end(), [](const auto& e) { return !live(e); }),
-                        decode_order_.end());
-  decode_order_.emplace_back(r, r->epoch);
+  decode_order_.push(r, n_decoding_);
 }
 
 void Instance::leave_decode(Request* r) {
@@ -150,17 +147,12 @@ void Instance::make_room_for_step() {
       cache_.evict(occupancy(step_ + 1) - kv_capacity_);
       continue;
     }
-    if (!preempt_newest()) break;
+    if (!preempt()) break;
   }
 }
 
-bool Instance::preempt_newest() {
-  Request* r = nullptr;
-  while (!decode_order_.empty() && !r) {
-    const auto e = decode_order_.back();
-    decode_order_.pop_back();
-    if (live(e)) r = e.first;  // a live entry is decoding
-  }
+bool Instance::preempt() {
+  Request* r = policy_->preemption_victim(decode_order_);
   if (!r) return false;
   const int64_t produced =
       static_cast<int64_t>(std::floor(perf_.tokens_per_step() * double(step_ - r->join_step) + 1e-9));
@@ -169,7 +161,7 @@ bool Instance::preempt_newest() {
   ++r->epoch;  // its heap entry is void
   drop_kv(r);
   ++totals_.preemptions;
-  if (serving_.preemption == "swap") {
+  if (swap_) {
     r->swapped = true;
     const int64_t ctx = r->spec.input_tokens + r->generated;
     pending_load_ += double(ctx) * kv_bytes_per_token_chip() / serving_.swap_bandwidth_per_chip;
@@ -179,7 +171,7 @@ bool Instance::preempt_newest() {
     r->prefilled = 0;
     totals_.recomputed_tokens += r->prompt_tokens;
   }
-  waiting_.push_front(r);
+  policy_->requeue(waiting_, r);
   return true;
 }
 
@@ -187,20 +179,7 @@ BatchShape Instance::plan_step(std::vector<Chunk>* chunks) const {
   BatchShape b;
   b.decode_seqs = n_decoding_;
   b.decode_kv_tokens = decode_kv_tokens();
-  // Decoding tokens take their share of the step's token budget first.
-  int64_t budget = step_token_budget_ - static_cast<int64_t>(std::ceil(b.decode_seqs * (1.0 + serving_.mtp_draft_tokens)));
-  for (Request* r : prefilling_) {
-    if (budget <= 0) break;
-    const int64_t left = r->prompt_tokens - r->prefilled;
-    const int64_t c = std::min({left, budget, chunk_limit_});
-    chunks->push_back({r, c});
-    budget -= c;
-    b.prefill_tokens += c;
-    // Causal attention: the chunk's tokens see the prompt before them and each other.
-    b.prefill_attn_pairs += double(c) * double(r->prefilled) + double(c) * double(c + 1) / 2;
-    b.max_chunk = std::max(b.max_chunk, c);
-    if (c == left) ++b.prefill_seqs_done;
-  }
+  policy_->plan(prefilling_, budget_, chunks, &b);
   return b;
 }
 
@@ -273,8 +252,7 @@ void Instance::finish_step(const std::vector<Chunk>& chunks, double now) {
     e.r->generated = e.r->spec.output_tokens;
     complete(e.r, now);
   }
-  // Finished requests at the back of the start order are of no further use there.
-  while (!decode_order_.empty() && !live(decode_order_.back())) decode_order_.pop_back();
+  decode_order_.trim();
 }
 
 std::vector<Request*> Instance::fail() {
@@ -319,13 +297,47 @@ void Instance::repair() {
   if (idle_) wake_->notify_one();
 }
 
+// Attributes a step to prefill and decode work by what each would cost alone.
+double Instance::prefill_share(const BatchShape& shape) const {
+  if (shape.decode_seqs == 0) return 1.0;
+  if (shape.prefill_tokens == 0) return 0.0;
+  BatchShape p = shape, d = shape;
+  p.decode_seqs = 0;
+  p.decode_kv_tokens = 0;
+  d.prefill_tokens = 0;
+  d.prefill_attn_pairs = 0;
+  d.prefill_seqs_done = 0;
+  d.max_chunk = 0;
+  const double tp = perf_.step_time(p).total, td = perf_.step_time(d).total;
+  return tp / (tp + td);
+}
+
+void Instance::account_step(const BatchShape& shape, double duration) {
+  const double share = prefill_share(shape);
+  const int64_t occ = occupancy(step_ + 1);
+  totals_.steps++;
+  totals_.busy_time += duration;
+  totals_.prefill_time += duration * share;
+  totals_.decode_time += duration * (1 - share);
+  totals_.batch_seq_steps += double(shape.decode_seqs);
+  totals_.kv_token_seconds += (double(prefilled_tokens_) + shape.decode_kv_tokens) * duration;
+  if (kv_capacity_ > 0) totals_.kv_peak_fraction = std::max(totals_.kv_peak_fraction, double(occ) / kv_capacity_);
+  if (occ > kv_capacity_) totals_.kv_overflows++;
+#ifndef NDEBUG
+  // Debug builds check continuously what check_end_invariants checks at the end.
+  if (occ > kv_capacity_)
+    throw std::logic_error("invariant violated: instance " + std::to_string(index_) + " would hold " +
+                           std::to_string(occ) + " KV tokens, capacity " + std::to_string(kv_capacity_));
+#endif
+}
+
 void Instance::run() {
   std::vector<Chunk> chunks;
   // Only this actor takes this mutex: it is held for the whole run so that checking
   // for work and going to sleep cannot be separated by a yield (a lost wake-up).
   std::unique_lock<sg4::Mutex> lock(*mutex_);
   while (true) {
-    if (!down_) admit();
+    if (!down_) policy_->admit(waiting_, *this);
     if (down_ || (prefilling_.empty() && n_decoding_ == 0)) {
       set_busy(false);
       idle_ = true;
@@ -343,37 +355,10 @@ void Instance::run() {
     const BatchShape shape = plan_step(&chunks);
     const StepTime t = perf_.step_time(shape);
 
-    // Attribute the step to prefill and decode work by what each would cost alone.
-    double prefill_share = shape.decode_seqs == 0 ? 1.0 : 0.0;
-    if (shape.decode_seqs > 0 && shape.prefill_tokens > 0) {
-      BatchShape p = shape, d = shape;
-      p.decode_seqs = 0;
-      p.decode_kv_tokens = 0;
-      d.prefill_tokens = 0;
-      d.prefill_attn_pairs = 0;
-      d.prefill_seqs_done = 0;
-      d.max_chunk = 0;
-      const double tp = perf_.step_time(p).total, td = perf_.step_time(d).total;
-      prefill_share = tp / (tp + td);
-    }
     // KV loads and stores (second-tier hits, swaps) are not overlapped with the step.
     const double duration = t.total + pending_load_;
     pending_load_ = 0;
-    const int64_t occ = occupancy(step_ + 1);
-    totals_.steps++;
-    totals_.busy_time += duration;
-    totals_.prefill_time += duration * prefill_share;
-    totals_.decode_time += duration * (1 - prefill_share);
-    totals_.batch_seq_steps += double(shape.decode_seqs);
-    totals_.kv_token_seconds += (double(prefilled_tokens_) + shape.decode_kv_tokens) * duration;
-    if (kv_capacity_ > 0) totals_.kv_peak_fraction = std::max(totals_.kv_peak_fraction, double(occ) / kv_capacity_);
-    if (occ > kv_capacity_) totals_.kv_overflows++;
-#ifndef NDEBUG
-    // Debug builds check continuously what check_end_invariants checks at the end.
-    if (occ > kv_capacity_)
-      throw std::logic_error("invariant violated: instance " + std::to_string(index_) + " would hold " +
-                             std::to_string(occ) + " KV tokens, capacity " + std::to_string(kv_capacity_));
-#endif
+    account_step(shape, duration);
 
     const uint64_t epoch = epoch_;
     set_busy(true);

@@ -7,10 +7,11 @@
 //
 // Each loop iteration is one step: admit waiting requests while KV memory and the
 // sequence limit allow (reusing cached prefix blocks), make room for the step's KV
-// growth (on-demand allocation: evict cached blocks, then preempt the newest sequences),
-// take the decoding sequences plus prompt chunks up to the token budget (chunked
-// prefill), ask the performance model for the step time, sleep for it, then retire what
-// finished. Decoding progress is implicit (every decoding sequence gains
+// growth (on-demand allocation: evict cached blocks, then preempt sequences), take the
+// decoding sequences plus prompt chunks up to the token budget, ask the performance
+// model for the step time, sleep for it, then retire what finished. Which requests are
+// admitted, chunked and preempted is the BatchPolicy's choice (serving/batch_policy.h);
+// the instance keeps the mechanism. Decoding progress is implicit (every decoding sequence gains
 // tokens_per_step tokens each step), so a step costs O(1) plus the requests that start,
 // finish or are preempted in it, whatever the batch size.
 //
@@ -27,6 +28,9 @@
 
 #include "metrics/metrics.h"
 #include "perf/perf_model.h"
+#include "serving/batch_policy.h"
+#include "serving/decode_order.h"
+#include "serving/pool_view.h"
 #include "serving/prefix_cache.h"
 #include "serving/request.h"
 
@@ -42,12 +46,14 @@ class InstanceListener {
   virtual void on_prefilled(Request& r, Instance& from, double now) = 0;
 };
 
-class Instance {
+class Instance : private Admission {
  public:
   enum class Role { Colocated, Prefill, Decode };
 
+  // `load_slot` is where the instance mirrors its load for routers (PoolView::loads()):
+  // outstanding_tokens(), or PoolView::kDown while it is down.
   Instance(int index, Role role, const PerfModel& perf, const Serving& serving, InstanceListener* listener,
-           int64_t block_tokens);
+           int64_t block_tokens, int64_t* load_slot);
 
   // Starts the instance's actor on `host` (a daemon: it ends with the simulation);
   // `chips` are its chip hosts, whose power state it sets: busy while it steps.
@@ -73,22 +79,12 @@ class Instance {
   int64_t cached_prefix_tokens(const Request& r) const;
   // Prompt and output tokens of the requests assigned here and not yet finished.
   int64_t outstanding_tokens() const { return outstanding_tokens_; }
-  // Where to mirror the load that routers read: outstanding_tokens(), or kDownLoad while
-  // down. A pool keeps its instances' slots side by side, so a least-loaded pick scans
-  // one contiguous array instead of every instance object.
-  static constexpr int64_t kDownLoad = INT64_MAX;
-  void set_load_slot(int64_t* slot) {
-    load_slot_ = slot;
-    publish_load();
-  }
+  // Requests assigned here and not yet admitted to the batch.
+  int64_t waiting_requests() const { return static_cast<int64_t>(waiting_.size()); }
   int64_t in_flight() const { return in_flight_; }
   const InstanceTotals& totals() const { return totals_; }
 
  private:
-  struct Chunk {
-    Request* r;
-    int64_t tokens;
-  };
   struct HeapEntry {
     int64_t finish_step;
     int64_t id;
@@ -102,13 +98,15 @@ class Instance {
   };
 
   void run();
-  void admit();
+  bool try_admit(Request* r) override;  // Admission, for the policy
   bool make_room(int64_t tokens);  // evicts cached blocks until `tokens` more fit
   void make_room_for_step();       // on-demand: room for the next step's growth
-  bool preempt_newest();  // false when no sequence is decoding
+  bool preempt();  // the policy's victim; false when no sequence is decoding
   void join_decode(Request* r);
   void leave_decode(Request* r);
   BatchShape plan_step(std::vector<Chunk>* chunks) const;
+  double prefill_share(const BatchShape& shape) const;
+  void account_step(const BatchShape& shape, double duration);
   void finish_step(const std::vector<Chunk>& chunks, double now);
   void complete(Request* r, double now);
   void drop_kv(Request* r);
@@ -126,18 +124,16 @@ class Instance {
   const int64_t step_token_budget_;  // tokens per step over the whole instance
   const int64_t chunk_limit_;        // tokens per step of one sequence (one rank's budget)
   const bool on_demand_;
+  const bool swap_;  // preempted sequences swap their KV out (else they recompute)
   const bool caching_;
+  const StepBudget budget_;
+  const std::unique_ptr<BatchPolicy> policy_;
   PrefixCache cache_;
 
   std::deque<Request*> waiting_;
   std::deque<Request*> prefilling_;
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, ByFinish> decoding_;
-  // Decoding requests by start (newest last), with the epoch they joined at: an entry
-  // whose request is done or whose epoch moved on (preempted, or its slot reused by a
-  // later request) is stale. Stale entries are dropped from the back and, when they
-  // outnumber the live ones, compacted away, so the list stays O(decoding sequences).
-  std::vector<std::pair<Request*, uint32_t>> decode_order_;
-  static bool live(const std::pair<Request*, uint32_t>& e) { return !e.first->done && e.first->epoch == e.second; }
+  DecodeOrder decode_order_;  // the decoding requests by start, for preemption
   int64_t n_decoding_ = 0;
   // Aggregates that make decode KV O(1): context of sequence i at step s is
   // ctx_i + a * (s - join_i), so the sum is sum_ctx + a * (n * s - sum_join).
@@ -147,10 +143,8 @@ class Instance {
   int64_t step_ = 0;
   double pending_load_ = 0;       // s of KV loads/stores to charge to the next step
   int64_t outstanding_tokens_ = 0;
-  int64_t* load_slot_ = nullptr;
-  void publish_load() {
-    if (load_slot_) *load_slot_ = down_ ? kDownLoad : outstanding_tokens_;
-  }
+  int64_t* const load_slot_;
+  void publish_load() { *load_slot_ = down_ ? PoolView::kDown : outstanding_tokens_; }
   int64_t in_flight_ = 0;
   InstanceTotals totals_;
 

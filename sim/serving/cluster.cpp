@@ -1,0 +1,98 @@
+#include "serving/cluster.h"
+
+#include <simgrid/plugins/energy.h>
+
+namespace sg4 = simgrid::s4u;
+
+namespace stacksim {
+
+void Cluster::start(ClusterHosts h) {
+  hosts = std::move(h);
+  int first_chip = 0;
+  for (const PoolSpec& spec : sc.pools) {
+    pools.push_back(std::make_unique<Pool>(spec, first_chip, this, sc.workload.block_tokens));
+    Pool& pool = *pools.back();
+    for (size_t i = 0; i < pool.instances.size(); ++i) {
+      const auto first = hosts.chips.begin() + first_chip + static_cast<std::ptrdiff_t>(i) * spec.serving.chips_per_instance;
+      pool.instances[i]->start(hosts.controller, std::vector<sg4::Host*>(first, first + spec.serving.chips_per_instance));
+    }
+    first_chip += spec.serving.chips;
+  }
+  wake_ = sg4::ConditionVariable::create();
+  mutex_ = sg4::Mutex::create();
+  transfers_ = std::make_unique<KvTransfers>(
+      hosts.controller, &run,
+      [this](Request* r, double t) {
+        if (r->first_token < 0) r->first_token = t;
+        pools[1]->route(r);
+      },
+      [this](Request* r) { restart(r); });
+  sg4::Actor::create("source", hosts.controller, [this] { source(); });
+  if (sc.failures.mtbf_per_chip > 0)
+    sg4::Actor::create("failures", hosts.controller, [this] { inject_failures(*this); })->daemonize();
+}
+
+void Cluster::finish() {
+  run.end_time = end_time_;
+  run.in_flight = outstanding_;
+  end.in_flight = outstanding_;
+  for (const auto& pool : pools) {
+    RunStats::Pool p;
+    p.spec = pool->spec;
+    p.kv_tokens_per_instance = pool->perf->memory().kv_tokens_per_instance;
+    for (int c = 0; c < pool->spec->serving.chips; ++c)
+      p.energy_joules += sg_host_get_consumed_energy(hosts.chips[size_t(pool->first_chip + c)]);
+    for (size_t i = 0; i < pool->instances.size(); ++i) {
+      p.totals.add(pool->instances[i]->totals());
+      if (pool->down_chips[i] > 0)
+        run.lost_chip_seconds += (end_time_ - pool->down_since[i]) * pool->spec->serving.chips_per_instance;
+    }
+    end.kv_overflows += p.totals.kv_overflows;
+    run.pools.push_back(p);
+  }
+  // Release SimGrid objects while the engine still exists.
+  pools.clear();
+  transfers_->close();
+  wake_ = nullptr;
+  mutex_ = nullptr;
+}
+
+void Cluster::on_complete(Request& r, double now) {
+  ++end.completed;
+  end.output_requested += r.spec.output_tokens;
+  end.output_produced += r.generated;
+  metrics.completed(r.spec.arrival, r.first_token, now, r.spec.input_tokens, r.spec.output_tokens,
+                    sc.workload.slo_of(r.spec.stream), batch_jobs_ ? r.spec.session : -1);
+  finished_one(r, now);
+}
+
+void Cluster::on_prefilled(Request& r, Instance& from, double now) {
+  Pool& src = *pools[0];
+  Pool& dst = *pools[1];
+  const size_t to = dst.router->pick(r, dst);
+  sg4::Host* src_host = src.chip_of(hosts.chips, size_t(from.index()), r.id);
+  sg4::Host* dst_host = to == Router::kNone ? nullptr : dst.chip_of(hosts.chips, to, r.id);
+  const double bytes = double(r.prompt_tokens) * src.spec->model.kv_bytes_per_token();
+  transfers_->start(&r, &from, src_host, dst_host, bytes, now);
+}
+
+void Cluster::restart(Request* r) {
+  ++r->retries;
+  ++run.retried;
+  ++r->epoch;
+  r->prompt_tokens = r->spec.input_tokens;
+  r->prefilled = r->generated = r->kv_static = r->pinned_blocks = 0;
+  r->swapped = false;
+  r->load_time = 0;
+  pools[0]->route(r);
+}
+
+void Cluster::finished_one(Request& r, double now) {
+  --outstanding_;
+  gen->on_complete(r.spec, now);
+  free_.push_back(&r);
+  // The source waits for completions only when they can ready a request, or at the end.
+  if (draining_ || reacts_) wake_->notify_all();
+}
+
+}  // namespace stacksim

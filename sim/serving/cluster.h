@@ -1,0 +1,77 @@
+// Cluster: the state the serving actors share during one simulation — the pools, the
+// request slots, the source's synchronisation and the run's counters — and the moves a
+// request makes between them (route, restart, finish). Internal to serving/: simulate()
+// (simulation.cpp) builds it and runs its actors: the source (source.cpp), the instances,
+// the KV transfer workers (kv_transfer.h) and the failure injector (failures.cpp).
+#pragma once
+
+#include <simgrid/s4u.hpp>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "config/scenario.h"
+#include "metrics/metrics.h"
+#include "platform/build.h"
+#include "serving/kv_transfer.h"
+#include "serving/pool.h"
+#include "serving/simulation.h"
+#include "workload/generator.h"
+
+namespace stacksim {
+
+class Cluster : public InstanceListener {
+ public:
+  Cluster(const Scenario& sc, std::unique_ptr<Generator> gen) : sc(sc), gen(std::move(gen)) {}
+
+  // Creates the pools and starts their instances on `hosts`, then the source and
+  // (when chips fail) the failure injector.
+  void start(ClusterHosts hosts);
+  // After the engine ran: the run's statistics (energy read from the chips).
+  void finish();
+
+  void on_complete(Request& r, double now) override;
+  void on_prefilled(Request& r, Instance& from, double now) override;
+
+  // A request lost its progress to a chip failure: it starts again from its prompt.
+  void restart(Request* r);
+
+  // The source actor (source.cpp): submits the generator's requests at their arrival
+  // times, then waits for the last to finish (or the horizon).
+  void source();
+
+  const Scenario& sc;
+  std::unique_ptr<Generator> gen;
+  ClusterHosts hosts;
+  std::vector<std::unique_ptr<Pool>> pools;  // [0]: colocated or prefill; [1]: decode
+  MetricsCollector metrics;
+  RunStats run;
+  EndCounts end;  // for check_end_invariants
+
+ private:
+  void submit(const RequestSpec& spec);
+  // r completed or was rejected: its slot is reused by a later request (memory stays
+  // O(requests in flight); stale pointers to it are recognised by its epoch).
+  void finished_one(Request& r, double now);
+  bool past_horizon(double t) const { return sc.horizon > 0 && t > sc.horizon; }
+  bool wait_for_progress(std::unique_lock<simgrid::s4u::Mutex>& lock);
+
+  std::deque<Request> requests_;  // slots; a finished request's slot goes to free_
+  std::vector<Request*> free_;
+  int64_t next_id_ = 0;
+  std::unique_ptr<KvTransfers> transfers_;
+  simgrid::s4u::ConditionVariablePtr wake_;
+  simgrid::s4u::MutexPtr mutex_;
+  int64_t outstanding_ = 0;
+  double end_time_ = 0;
+  const bool reacts_ = gen->reacts_to_completions();
+  bool draining_ = false;  // the source has submitted everything and waits for the rest
+  const bool batch_jobs_ = sc.workload.deadline > 0;  // requests are grouped in jobs (session = job id)
+};
+
+// The failure injector actor (failures.cpp).
+void inject_failures(Cluster& c);
+
+}  // namespace stacksim

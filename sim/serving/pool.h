@@ -1,0 +1,49 @@
+// Pool: the instances of one role on one platform (serving.pools), their router, and
+// what the router sees of them (PoolView over the instances' mirrored loads).
+#pragma once
+
+#include <simgrid/s4u.hpp>
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "config/scenario.h"
+#include "perf/perf_model.h"
+#include "serving/instance.h"
+#include "serving/router.h"
+
+namespace stacksim {
+
+class Pool : public PoolView {
+ public:
+  // Creates the pool's instances (not yet started). `first_chip`: its first chip's index
+  // in the cluster's placement order.
+  Pool(const PoolSpec& spec, int first_chip, InstanceListener* listener, int64_t block_tokens);
+
+  size_t size() const override { return instances.size(); }
+  const int64_t* loads() const override { return load_mirror_.data(); }
+  int64_t waiting_requests(size_t i) const override { return instances[i]->waiting_requests(); }
+  int64_t cached_prefix_tokens(size_t i, const Request& r) const override {
+    return instances[i]->cached_prefix_tokens(r);
+  }
+
+  // The chip holding request `id`'s KV in instance `i` (its data-parallel rank).
+  simgrid::s4u::Host* chip_of(const std::vector<simgrid::s4u::Host*>& chips, size_t i, int64_t id) const;
+  // Hands r to the instance the router picks, or keeps it pending while all are down.
+  void route(Request* r);
+
+  const PoolSpec* spec;
+  std::unique_ptr<PerfModel> perf;
+  std::vector<std::unique_ptr<Instance>> instances;
+  std::unique_ptr<Router> router;
+  int first_chip;
+  std::vector<int> down_chips;     // per instance: chips currently failed
+  std::vector<double> down_since;  // per instance: when it went down
+  std::deque<Request*> pending;    // requests waiting for an instance to come back up
+
+ private:
+  std::vector<int64_t> load_mirror_;  // one slot per instance, written by the instances
+};
+
+}  // namespace stacksim

@@ -1,0 +1,91 @@
+// The source actor: pulls requests from the generator at their arrival times, rejects
+// those that can never fit, routes the rest to the first pool.
+#include "serving/cluster.h"
+
+namespace sg4 = simgrid::s4u;
+
+namespace stacksim {
+
+bool Cluster::wait_for_progress(std::unique_lock<sg4::Mutex>& lock) {
+  ++run.control_activities;
+  if (sc.horizon > 0) return wake_->wait_until(lock, sc.horizon) == std::cv_status::no_timeout;
+  wake_->wait(lock);
+  return true;
+}
+
+void Cluster::source() {
+  // Held for the whole run (only this actor takes it), so that a completion cannot
+  // slip in between checking for work and waiting.
+  std::unique_lock<sg4::Mutex> lock(*mutex_);
+  RequestSpec spec;
+  while (true) {
+    double at;
+    if (gen->peek(&at)) {
+      if (past_horizon(at)) break;
+      const double now = sg4::Engine::get_clock();
+      if (at > now) {
+        // Wait for that arrival, or for a completion that readies an earlier request
+        // (the next turn of a session): then look again.
+        ++run.control_activities;
+        wake_->wait_until(lock, at);
+        continue;
+      }
+      gen->next(&spec);
+      submit(spec);
+      continue;
+    }
+    if (gen->next(&spec)) {  // a generator that cannot tell ahead
+      if (past_horizon(spec.arrival)) break;
+      const double now = sg4::Engine::get_clock();
+      if (spec.arrival > now) {
+        ++run.control_activities;
+        sg4::this_actor::sleep_for(spec.arrival - now);
+      }
+      submit(spec);
+      continue;
+    }
+    if (gen->exhausted()) break;
+    if (!wait_for_progress(lock)) break;  // closed loop: the next request follows a completion
+  }
+  draining_ = true;
+  while (outstanding_ > 0)
+    if (!wait_for_progress(lock)) break;
+  end_time_ = sg4::Engine::get_clock();
+  if (sc.horizon > 0 && outstanding_ > 0) end_time_ = sc.horizon;
+}
+
+void Cluster::submit(const RequestSpec& spec) {
+  Request* slot;
+  if (free_.empty()) {
+    slot = &requests_.emplace_back();
+  } else {
+    slot = free_.back();
+    free_.pop_back();
+    const uint32_t epoch = slot->epoch + 1;  // void whatever still points at its last use
+    *slot = Request();
+    slot->epoch = epoch;
+  }
+  Request& r = *slot;
+  r.id = next_id_++;
+  r.spec = spec;
+  r.prompt_tokens = spec.input_tokens;
+  metrics.generated(batch_jobs_ ? spec.session : -1, spec.arrival);
+  ++end.generated;
+  ++outstanding_;
+  const int64_t need = spec.input_tokens + spec.output_tokens;
+  const char* reason = nullptr;
+  if (need > sc.model.max_context) reason = "exceeds_model_context";
+  for (const auto& p : pools) {
+    const int64_t held = p->spec->role == "prefill" ? spec.input_tokens : need;
+    if (!reason && held > p->perf->memory().kv_tokens_per_rank) reason = "exceeds_kv_capacity";
+  }
+  if (reason) {
+    metrics.rejected(reason);
+    ++end.rejected;
+    finished_one(r, sg4::Engine::get_clock());
+    return;
+  }
+  pools[0]->route(&r);
+}
+
+}  // namespace stacksim
