@@ -405,6 +405,7 @@ def claim_gap(study, base, rubin_best, gap_runs):
 
 def claim_exaflops(study, rubin_37b_row):
     info = study.r.info(study.rubin)[0]
+    info = info["pools"][0] if "pools" in info else info  # disaggregated: one entry per pool, same platform
     p = info["platform"]
     peaks = p["peak_flops_per_chip"]
     chips = 72

@@ -72,7 +72,7 @@ TEST_CASE("a repeated prompt hits the prefix cache and skips its prefill", "[dep
   Scenario on = test::load_one(data("lone.yaml"), {{"serving.prefix_cache", "{enabled: true}"}});
   Scenario off = test::load_one(data("lone.yaml"));
   const nlohmann::json a = test::run_specs(on, specs), b = test::run_specs(off, specs);
-  const PerfModel pm(on.model, on.platform, on.serving);
+  const PerfModel pm(on.pools[0].model, on.pools[0].platform, on.pools[0].serving);
   // The second prompt reuses 3 blocks (at least one token is computed, for the logits):
   // only its last 512 tokens are prefilled, attending to the 1536 cached ones.
   CHECK(a["prefix_cache"]["saved_prefill_tokens"] == 1536);
@@ -111,7 +111,7 @@ TEST_CASE("evicted blocks come back from the second tier at its bandwidth", "[de
        {"serving.chips_per_instance", "1"},
        {"platform.stack.hbm_reserved", "3650 MB"},
        {"serving.prefix_cache", "{enabled: true, tier2: {capacity_per_chip: 1 GB, bandwidth_per_chip: 1 GB/s}}"}});
-  const PerfModel pm(sc.model, sc.platform, sc.serving);
+  const PerfModel pm(sc.pools[0].model, sc.pools[0].platform, sc.pools[0].serving);
   REQUIRE(pm.memory().kv_tokens_per_instance > 2050);
   REQUIRE(pm.memory().kv_tokens_per_instance < 2 * 2048);
   const nlohmann::json r = test::run_specs(sc, specs);

@@ -38,8 +38,8 @@ BatchShape prefill(int64_t tokens) {
 
 TEST_CASE("memory-bound decode time grows with KV length and with batch", "[perf]") {
   Scenario sc = v3_on("vera-rubin-nvl72");
-  PerfModel pm(sc.model, sc.platform, sc.serving);
-  const double dp = sc.serving.dp_ranks();
+  PerfModel pm(sc.pools[0].model, sc.pools[0].platform, sc.pools[0].serving);
+  const double dp = sc.pools[0].serving.dp_ranks();
   double prev = 0;
   for (double kv : {1000.0, 4000.0, 16000.0, 64000.0}) {
     const double t = pm.step_time(decode(int64_t(64 * dp), kv)).total;
@@ -61,7 +61,7 @@ TEST_CASE("memory-bound decode time grows with KV length and with batch", "[perf
 
 TEST_CASE("compute-bound prefill grows with tokens, attention quadratically", "[perf]") {
   Scenario sc = v3_on("vera-rubin-nvl72");
-  PerfModel pm(sc.model, sc.platform, sc.serving);
+  PerfModel pm(sc.pools[0].model, sc.pools[0].platform, sc.pools[0].serving);
   const StepTime t4 = pm.step_time(prefill(4096));
   const StepTime t8 = pm.step_time(prefill(8192));
   const StepTime t16 = pm.step_time(prefill(16384));
@@ -82,7 +82,7 @@ TEST_CASE("two-batch overlap never makes a step slower than its longest part, no
   for (const char* platform : {"vera-rubin-nvl72", "ascend-950pr"}) {
     Scenario on = v3_on(platform, {{"serving.two_batch_overlap", "true"}});
     Scenario off = v3_on(platform, {{"serving.two_batch_overlap", "false"}});
-    PerfModel pon(on.model, on.platform, on.serving), poff(off.model, off.platform, off.serving);
+    PerfModel pon(on.pools[0].model, on.pools[0].platform, on.pools[0].serving), poff(off.pools[0].model, off.pools[0].platform, off.pools[0].serving);
     for (const BatchShape& b : {decode(32 * 16, 4000), decode(32 * 256, 2000), prefill(8192), prefill(500)}) {
       const StepTime a = pon.step_time(b), n = poff.step_time(b);
       INFO(platform);
@@ -95,15 +95,15 @@ TEST_CASE("two-batch overlap never makes a step slower than its longest part, no
 
 TEST_CASE("MTP raises tokens per step by the expected amount", "[perf]") {
   Scenario none = v3_on("vera-rubin-nvl72");
-  CHECK(PerfModel(none.model, none.platform, none.serving).tokens_per_step() == 1.0);
+  CHECK(PerfModel(none.pools[0].model, none.pools[0].platform, none.pools[0].serving).tokens_per_step() == 1.0);
   Scenario one = v3_on("vera-rubin-nvl72", {{"serving.mtp", "{draft_tokens: 1, acceptance: 0.7}"}});
-  PerfModel p1(one.model, one.platform, one.serving);
+  PerfModel p1(one.pools[0].model, one.pools[0].platform, one.pools[0].serving);
   CHECK(p1.tokens_per_step() == Approx(1.7));
   Scenario two = v3_on("vera-rubin-nvl72", {{"serving.mtp", "{draft_tokens: 2, acceptance: 0.8}"}});
-  CHECK(PerfModel(two.model, two.platform, two.serving).tokens_per_step() == Approx(1 + 0.8 + 0.64));
+  CHECK(PerfModel(two.pools[0].model, two.pools[0].platform, two.pools[0].serving).tokens_per_step() == Approx(1 + 0.8 + 0.64));
   // Verifying drafts costs compute: a step with MTP is slower, but not by more than the
   // extra tokens it verifies.
-  PerfModel p0(none.model, none.platform, none.serving);
+  PerfModel p0(none.pools[0].model, none.pools[0].platform, none.pools[0].serving);
   const BatchShape b = decode(32 * 64, 4000);
   CHECK(p1.step_time(b).total > p0.step_time(b).total);
   CHECK(p1.step_time(b).total < 2.0 * p0.step_time(b).total);
@@ -111,9 +111,9 @@ TEST_CASE("MTP raises tokens per step by the expected amount", "[perf]") {
 
 TEST_CASE("KV capacity is HBM minus weights and reserve", "[perf]") {
   Scenario sc = test::load_one(data("lone.yaml"));
-  MemoryPlan mp = memory_plan(sc.model, sc.platform, sc.serving);
-  const double routed = sc.model.routed_expert_params() / 4;
-  CHECK(mp.weights_per_chip == Approx((sc.model.replicated_params() + routed) * 2));
+  MemoryPlan mp = memory_plan(sc.pools[0].model, sc.pools[0].platform, sc.pools[0].serving);
+  const double routed = sc.pools[0].model.routed_expert_params() / 4;
+  CHECK(mp.weights_per_chip == Approx((sc.pools[0].model.replicated_params() + routed) * 2));
   CHECK(mp.kv_bytes_per_chip == Approx(4e9 - 1e9 - mp.weights_per_chip));
   // GQA, 2 kv heads * 128 * 2 (K and V) * 4 layers * 2 bytes = 4096 bytes per token.
   CHECK(mp.kv_bytes_per_token == 4096);

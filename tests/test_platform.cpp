@@ -53,7 +53,7 @@ std::vector<double> run_transfers(const Platform& p, int chips, int src, int dst
 
 TEST_CASE("the platform has a host per chip and scale-up links at their bandwidth", "[platform]") {
   // tiny: 4 chips per domain, 100 GB/s scale-up (1 us), 400 Gb/s NIC (5 us).
-  const Platform p = test::load_one(test::data("lone.yaml")).platform;
+  const Platform p = test::load_one(test::data("lone.yaml")).pools[0].platform;
   const double gb = 1e9;
   // Inside a domain: the two chips' scale-up links (latency 0.5 us each).
   auto v = run_transfers(p, 8, 0, 1, gb);

@@ -11,7 +11,7 @@ using stacksim::test::data;
 TEST_CASE("a lone request's latency is its prefill time plus the decode step times", "[serving][analytic]") {
   Scenario sc = test::load_one(data("lone.yaml"));
   const nlohmann::json r = test::run(sc);
-  PerfModel pm(sc.model, sc.platform, sc.serving);
+  PerfModel pm(sc.pools[0].model, sc.pools[0].platform, sc.pools[0].serving);
   const int64_t in = 3000, out = 50;
 
   BatchShape p;
@@ -43,7 +43,7 @@ TEST_CASE("a lone request's latency is its prefill time plus the decode step tim
 TEST_CASE("a prompt longer than the token budget is prefilled in chunks", "[serving][analytic]") {
   Scenario sc = test::load_one(data("lone.yaml"), {{"serving.token_budget_per_chip", "1024"}});
   const nlohmann::json r = test::run(sc);
-  PerfModel pm(sc.model, sc.platform, sc.serving);
+  PerfModel pm(sc.pools[0].model, sc.pools[0].platform, sc.pools[0].serving);
   double ttft = 0;
   int64_t done = 0;
   for (int64_t c : {1024, 1024, 952}) {

@@ -151,15 +151,18 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   sc.name = r.str("name");
   sc.seed = static_cast<uint64_t>(r.integer_or("seed", 1, 0));
   const Part platform = load_part(r, "platform", overrides);
-  sc.platform = platform_from_yaml(platform.tree, platform.origin, platform.stack_overrides);
+  // The scenario's platform and model: each pool's unless it names its own platform or
+  // precision.
+  const Platform base_platform = platform_from_yaml(platform.tree, platform.origin, platform.stack_overrides);
   const Part model = load_part(r, "model", overrides);
-  sc.model = model.tree.IsScalar() ? load_model(model.origin.file) : model_from_yaml(model.tree, model.origin);
+  const Model base_model =
+      model.tree.IsScalar() ? load_model(model.origin.file) : model_from_yaml(model.tree, model.origin);
   const Part workload = load_part(r, "workload", overrides);
   sc.workload = workload_from_yaml(workload.tree, workload.origin);
   std::string resolved = YAML::Dump(root) + "\n---\n" + YAML::Dump(platform.tree) + "\n---\n" +
                          YAML::Dump(model.tree) + "\n---\n" + YAML::Dump(workload.tree);
   for (const auto& o : platform.stack_overrides) resolved += "\n" + o.first + "=" + o.second;
-  if (!sc.platform.stack_file.empty()) resolved += "\n---\n" + file_text(sc.platform.stack_file);
+  if (!base_platform.stack_file.empty()) resolved += "\n---\n" + file_text(base_platform.stack_file);
   if (model.tree.IsScalar()) resolved += "\n---\n" + file_text(model.origin.file);
   MapReader s = r.child("serving");
   if (s.has("prefill") || s.has("decode")) {
@@ -179,21 +182,12 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
       if (!own.IsMap()) fail_at(own, origin, "serving." + std::string(role), "expected a mapping of serving keys");
       for (const auto& kv : own) merged[kv.first.Scalar()] = kv.second;
       MapReader p(merged, origin, "serving." + std::string(role));
-      PoolSpec pool;
-      pool.role = role;
-      pool.model = sc.model;
-      pool.platform = sc.platform;
-      if (p.has("platform")) {
-        pool.platform = load_platform(p.file_at("platform"));
-      }
-      pool.serving = read_serving(p, pool.platform, &pool.model);
-      sc.pools.push_back(std::move(pool));
+      const Platform own_platform = p.has("platform") ? load_platform(p.file_at("platform")) : base_platform;
+      sc.pools.push_back(read_pool(p, role, own_platform, base_model));
     }
     s.finish();
-    sc.serving = sc.pools[0].serving;
   } else {
-    sc.serving = read_serving(s, sc.platform, &sc.model);
-    sc.pools.push_back({"colocated", sc.platform, sc.model, sc.serving});
+    sc.pools.push_back(read_pool(s, "colocated", base_platform, base_model));
   }
   if (r.has("failures")) {
     MapReader f = r.child("failures");
@@ -210,7 +204,7 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   r.finish();
 
   for (const PoolSpec& pool : sc.pools)
-    if (pool.platform.file != sc.platform.file) resolved += "\n---\n" + file_text(pool.platform.file);
+    if (pool.platform.file != base_platform.file) resolved += "\n---\n" + file_text(pool.platform.file);
   sc.fingerprint = fingerprint_of(resolved);
 
   // Consistency across files: the weights must leave room for a KV cache.
@@ -241,8 +235,10 @@ int Scenario::total_chips() const {
   return n;
 }
 
-Serving read_serving(MapReader& s, const Platform& platform, Model* model) {
-  Serving v = serving_from_yaml(s, platform);
+PoolSpec read_pool(MapReader& s, const std::string& role, const Platform& platform, const Model& base) {
+  PoolSpec pool{role, platform, base, serving_from_yaml(s, platform)};
+  Serving& v = pool.serving;
+  Model* model = &pool.model;
   // Expert parallelism over the chips of an instance: every chip holds the same number
   // of experts (routed + redundant replicas), as SGLang and DeepSeek's deployments require.
   if (model->routed_experts > 0) {
@@ -264,7 +260,7 @@ Serving read_serving(MapReader& s, const Platform& platform, Model* model) {
     p.finish();
   }
   s.finish();
-  return v;
+  return pool;
 }
 
 Override parse_override(const std::string& text) {

@@ -29,7 +29,7 @@ struct Serving {
   Routing routing;                // expert popularity and placement (see perf/routing.h)
   int redundant_experts = 0;      // extra expert replicas per instance (used by EPLB)
   // `redundant_experts: auto`: the fewest that make routed + redundant experts divide
-  // evenly over the chips of an instance (resolved by read_serving).
+  // evenly over the chips of an instance (resolved by read_pool).
   bool redundant_experts_auto = false;
   int node_limit = 0;             // a token's experts span at most this many scale-up domains (0 = any)
   // How dispatch crosses scale-up domains: "hierarchical" sends a token once per
@@ -81,11 +81,9 @@ struct Scenario {
   std::string name;
   std::string file;
   uint64_t seed = 1;
-  Platform platform;  // the colocated pool's (and the default for disaggregated pools)
-  Model model;
   Workload workload;
-  Serving serving;    // the colocated pool's
-  // One pool when colocated; a prefill and a decode pool when disaggregated.
+  // One pool when colocated; a prefill and a decode pool when disaggregated. Each holds
+  // its platform, the model at its precision and its serving keys.
   std::vector<PoolSpec> pools;
   Failures failures;
   double horizon = 0;  // stop simulating at this time (0 = run until every request is done)
@@ -105,9 +103,10 @@ Override parse_override(const std::string& text);
 // the variant's overrides and then `overrides` applied. Throws ConfigError.
 std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& overrides);
 
-// Reads a `serving:` mapping for `platform`; its optional `precision:` overrides the
-// model's. `chips` defaults to the platform's cluster size.
-Serving read_serving(MapReader& s, const Platform& platform, Model* model);
+// Reads a `serving:` mapping into a pool of `role` on `platform`: the pool's model is
+// `model` with the mapping's optional `precision:` applied. `chips` defaults to the
+// platform's cluster size.
+PoolSpec read_pool(MapReader& s, const std::string& role, const Platform& platform, const Model& model);
 
 // The directory holding the shipped platforms/, models/, workloads/ and scenarios/.
 std::string data_dir();

@@ -150,15 +150,15 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   json j;
   j["scenario"] = sc.name;
   j["platform"] = sc.disaggregated() ? run.pools[0].spec->platform.name + " + " + run.pools[1].spec->platform.name
-                                     : sc.platform.name;
-  j["model"] = sc.model.name;
+                                     : sc.pools[0].platform.name;
+  j["model"] = sc.pools[0].model.name;
   j["workload"] = sc.workload.name;
   j["seed"] = sc.seed;
   j["layout"] = {{"chips", int(chips)},
                  {"instances", instances},
-                 {"chips_per_instance", sc.disaggregated() ? 0 : sc.serving.chips_per_instance},
+                 {"chips_per_instance", sc.disaggregated() ? 0 : sc.pools[0].serving.chips_per_instance},
                  {"disaggregated", sc.disaggregated()},
-                 {"router", sc.serving.router}};
+                 {"router", sc.pools[0].serving.router}};
 
   json rej = json::object();
   for (const auto& [k, v] : rejected_) rej[k] = v;
@@ -277,8 +277,8 @@ nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
                {"joules_per_output_token", output_tokens_ > 0 ? energy_j / output_tokens_ : 0},
                {"joules_per_token", tokens > 0 ? energy_j / tokens : 0},
                {"chip_joules_per_token", tokens > 0 ? chip_energy_j / tokens : 0},
-               {"energy_scope", sc.platform.cost.has_facility ? "facility" : "chips only (no facility section)"},
-               {"pricing", sc.platform.cost.rental ? "rental" : "ownership"}};
+               {"energy_scope", sc.pools[0].platform.cost.has_facility ? "facility" : "chips only (no facility section)"},
+               {"pricing", sc.pools[0].platform.cost.rental ? "rental" : "ownership"}};
   return j;
 }
 

@@ -74,7 +74,7 @@ void Cluster::submit(const RequestSpec& spec) {
   ++outstanding_;
   const int64_t need = spec.input_tokens + spec.output_tokens;
   const char* reason = nullptr;
-  if (need > sc.model.max_context) reason = "exceeds_model_context";
+  if (need > sc.pools[0].model.max_context) reason = "exceeds_model_context";
   for (const auto& p : pools) {
     const int64_t held = p->spec->role == "prefill" ? spec.input_tokens : need;
     if (!reason && held > p->perf->memory().kv_tokens_per_rank) reason = "exceeds_kv_capacity";

@@ -45,7 +45,9 @@ ValidationCase load_case(const std::string& path) {
   c.platform = load_platform(r.file_at("platform"));
   c.model = load_model(r.file_at("model"));
   MapReader s = r.child("serving");
-  c.serving = read_serving(s, c.platform, &c.model);
+  const PoolSpec pool = read_pool(s, "colocated", c.platform, c.model);
+  c.model = pool.model;
+  c.serving = pool.serving;
   MapReader p = r.child("pool");
   c.pool.phase = p.choice("phase", {"prefill", "decode"});
   if (c.pool.phase == "prefill") {

@@ -1,0 +1,171 @@
+#include "report/info.h"
+
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <string>
+
+#include "config/units.h"
+#include "perf/perf_model.h"
+
+namespace stacksim {
+
+namespace {
+
+nlohmann::json step_json(const std::string& label, const StepTime& t, double tokens_per_chip) {
+  return {{"label", label},
+          {"total_s", t.total},
+          {"attention_s", t.attention},
+          {"ffn_s", t.ffn},
+          {"experts_s", t.experts},
+          {"dispatch_combine_s", t.comm},
+          {"overhead_s", t.overhead},
+          {"flops_limited_s", t.flops_limited},
+          {"tokens_per_s_per_chip", tokens_per_chip / t.total}};
+}
+
+// One pool's model, platform, serving, memory and step times.
+nlohmann::json describe_pool(const PoolSpec& pool) {
+  const Model& m = pool.model;
+  const Platform& p = pool.platform;
+  const Serving& s = pool.serving;
+  const PerfModel pm(m, p, s);
+  const MemoryPlan& mem = pm.memory();
+  nlohmann::json peaks = nlohmann::json::object();
+  for (const auto& [prec, f] : p.chip.flops) peaks[precision_name(prec)] = f;
+  const double weight_bytes = m.total_params() * precision_bytes(m.weights);
+  const double usable = p.chip.hbm_capacity - p.stack.hbm_reserved;
+  nlohmann::json j = {
+      {"model",
+       {{"name", m.name},
+        {"total_params", m.total_params()},
+        {"active_params", m.active_params()},
+        {"routed_experts", m.routed_experts},
+        {"weights", precision_name(m.weights)},
+        {"weight_bytes", weight_bytes},
+        {"kv_cache", precision_name(m.kv_cache)},
+        {"kv_bytes_per_token", m.kv_bytes_per_token()},
+        {"max_context", m.max_context}}},
+      {"platform",
+       {{"name", p.name},
+        {"chip", p.chip.name},
+        {"stack", p.stack.name},
+        {"peak_flops_per_chip", peaks},
+        {"activation_peak_flops_per_chip", p.chip.peak(m.activations)},
+        {"activations", precision_name(m.activations)},
+        {"hbm_bytes", p.chip.hbm_capacity},
+        {"hbm_bytes_per_s", p.chip.hbm_bandwidth},
+        {"scale_up_chips", p.scale_up.chips_per_domain},
+        {"scale_up_bytes_per_s", p.scale_up.bandwidth_per_chip},
+        {"nic_bytes_per_s", p.scale_out.nic_bandwidth_per_chip},
+        {"cluster_chips", p.cluster_chips}}},
+      {"serving",
+       {{"chips", s.chips},
+        {"instances", s.instances()},
+        {"chips_per_instance", s.chips_per_instance},
+        {"dp_ranks", s.dp_ranks()},
+        {"attention_tp", s.attention_tp}}},
+      {"memory",
+       {{"weights_per_chip", mem.weights_per_chip},
+        {"reserved_per_chip", p.stack.hbm_reserved},
+        {"kv_bytes_per_chip", mem.kv_bytes_per_chip},
+        {"kv_tokens_per_rank", mem.kv_tokens_per_rank},
+        {"kv_tokens_per_instance", mem.kv_tokens_per_instance},
+        // The fewest chips whose usable HBM holds one copy of the weights, KV aside.
+        {"min_chips_for_weights", usable > 0 ? std::ceil(weight_bytes / usable) : 0.0}}}};
+  nlohmann::json steps = nlohmann::json::array();
+  const double ctx = 4096, dp = s.dp_ranks(), tp = s.attention_tp;
+  for (int b : std::set<int>{1, 16, 64, s.max_seqs_per_chip}) {
+    BatchShape d;
+    d.decode_seqs = static_cast<int64_t>(b * dp);
+    d.decode_kv_tokens = double(d.decode_seqs) * ctx;
+    nlohmann::json st = step_json("decode " + std::to_string(b) + " seq/rank, 4k context", pm.step_time(d),
+                                  b * pm.tokens_per_step() / tp);
+    st["kind"] = "decode";
+    st["seqs_per_rank"] = b;
+    steps.push_back(st);
+  }
+  BatchShape pf;
+  const int64_t chunk = s.token_budget_per_chip;
+  pf.prefill_tokens = static_cast<int64_t>(chunk * dp);
+  pf.max_chunk = chunk;
+  pf.prefill_attn_pairs = double(pf.prefill_tokens) * double(chunk + 1) / 2;
+  pf.prefill_seqs_done = static_cast<int64_t>(dp);
+  nlohmann::json st = step_json("prefill " + std::to_string(chunk) + "-token prompts", pm.step_time(pf), double(chunk) / tp);
+  st["kind"] = "prefill";
+  st["tokens_per_rank"] = chunk;
+  steps.push_back(st);
+  j["steps"] = steps;
+  return j;
+}
+
+void print_pool(const nlohmann::json& j) {
+  const auto& m = j["model"];
+  const auto& p = j["platform"];
+  const auto& s = j["serving"];
+  const auto& mem = j["memory"];
+  std::printf("model %s: %.1fB total, %.2fB active parameters; weights %s (%s); KV %.1f KB per token (%s)\n",
+              m["name"].get<std::string>().c_str(), m["total_params"].get<double>() / 1e9,
+              m["active_params"].get<double>() / 1e9, format_bytes(m["weight_bytes"].get<double>()).c_str(),
+              m["weights"].get<std::string>().c_str(), m["kv_bytes_per_token"].get<double>() / 1e3,
+              m["kv_cache"].get<std::string>().c_str());
+  std::printf("platform %s: %s, %.0f TFLOPS %s, HBM %s at %s/s; scale-up %d chips at %s/s; NIC %s/s; %s\n",
+              p["name"].get<std::string>().c_str(), p["chip"].get<std::string>().c_str(),
+              p["activation_peak_flops_per_chip"].get<double>() / 1e12, p["activations"].get<std::string>().c_str(),
+              format_bytes(p["hbm_bytes"].get<double>()).c_str(), format_bytes(p["hbm_bytes_per_s"].get<double>()).c_str(),
+              p["scale_up_chips"].get<int>(), format_bytes(p["scale_up_bytes_per_s"].get<double>()).c_str(),
+              format_bytes(p["nic_bytes_per_s"].get<double>()).c_str(), p["stack"].get<std::string>().c_str());
+  const int tp = s["attention_tp"].get<int>();
+  const std::string ep = m["routed_experts"].get<int>() > 0
+                             ? "EP" + std::to_string(s["chips_per_instance"].get<int>()) + ", "
+                             : std::string();
+  std::printf("serving: %d chips = %d instances x %d (%sattention DP%d x TP%d)\n", s["chips"].get<int>(),
+              s["instances"].get<int>(), s["chips_per_instance"].get<int>(), ep.c_str(), s["dp_ranks"].get<int>(), tp);
+  std::printf("memory per chip: weights %s, reserved %s, KV cache %s = %lld tokens per rank, %lld per instance\n",
+              format_bytes(mem["weights_per_chip"].get<double>()).c_str(),
+              format_bytes(mem["reserved_per_chip"].get<double>()).c_str(),
+              format_bytes(mem["kv_bytes_per_chip"].get<double>()).c_str(),
+              static_cast<long long>(mem["kv_tokens_per_rank"].get<int64_t>()),
+              static_cast<long long>(mem["kv_tokens_per_instance"].get<int64_t>()));
+  std::printf("step times (busiest chip; a data-parallel rank spans %d chip%s; FLOP-bound share of compute):\n", tp,
+              tp > 1 ? "s" : "");
+  for (const auto& st : j["steps"]) {
+    const double compute = st["attention_s"].get<double>() + st["ffn_s"].get<double>() + st["experts_s"].get<double>();
+    std::printf("  %-34s %9.2f ms  (attention %.2f, ffn %.2f, experts %.2f, dispatch/combine %.2f, overhead %.2f;"
+                " %3.0f%% FLOP-bound)  %8.0f tok/s/chip\n",
+                st["label"].get<std::string>().c_str(), st["total_s"].get<double>() * 1e3,
+                st["attention_s"].get<double>() * 1e3, st["ffn_s"].get<double>() * 1e3,
+                st["experts_s"].get<double>() * 1e3, st["dispatch_combine_s"].get<double>() * 1e3,
+                st["overhead_s"].get<double>() * 1e3,
+                compute > 0 ? 100 * st["flops_limited_s"].get<double>() / compute : 0.0,
+                st["tokens_per_s_per_chip"].get<double>());
+  }
+}
+
+}  // namespace
+
+nlohmann::json describe(const Scenario& sc) {
+  if (!sc.disaggregated()) {
+    nlohmann::json j = describe_pool(sc.pools[0]);
+    j["scenario"] = sc.name;
+    return j;
+  }
+  nlohmann::json pools = nlohmann::json::array();
+  for (const PoolSpec& pool : sc.pools) {
+    nlohmann::json p = describe_pool(pool);
+    p["role"] = pool.role;
+    pools.push_back(p);
+  }
+  return {{"scenario", sc.name}, {"pools", pools}};
+}
+
+void print_description(const nlohmann::json& j) {
+  std::printf("== %s\n", j["scenario"].get<std::string>().c_str());
+  if (!j.contains("pools")) return print_pool(j);
+  for (const auto& p : j["pools"]) {
+    std::printf("-- %s pool\n", p["role"].get<std::string>().c_str());
+    print_pool(p);
+  }
+}
+
+}  // namespace stacksim
