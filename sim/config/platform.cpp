@@ -117,7 +117,11 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
   p.scale_up.chips_per_domain = static_cast<int>(su.integer("chips_per_domain", 1, 1 << 20));
   p.scale_up.bandwidth_per_chip = su.quantity("bandwidth_per_chip", Dimension::Bandwidth, 1);
   p.scale_up.latency = su.quantity("latency", Dimension::Time, 0);
-  p.scale_up.topology = su.choice("topology", {"switched", "full_mesh", "torus"});
+  // A scale-up domain is one switched star (build.cpp): a key that named another shape
+  // would change nothing, so it is refused rather than silently ignored.
+  if (su.has("topology"))
+    su.fail("topology", "is not a key: a scale-up domain is modelled as a switched star (each chip its own link "
+                        "at bandwidth_per_chip to a non-blocking switch); remove it");
   su.finish();
 
   MapReader so = r.child("scale_out");

@@ -35,7 +35,6 @@ struct ScaleUp {
   int chips_per_domain = 1;
   double bandwidth_per_chip = 0;  // bytes/s, per direction
   double latency = 0;             // s
-  std::string topology = "switched";
 };
 
 struct ScaleOut {
