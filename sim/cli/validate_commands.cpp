@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "util/table.h"
 #include "validate/calibrate.h"
 #include "validate/validation.h"
 
@@ -64,23 +65,9 @@ std::string num(double x) {
 }
 
 void print_rows(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> w;
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (w.size() <= i) w.push_back(0);
-      w[i] = std::max(w[i], r[i].size());
-    }
-  for (size_t k = 0; k < rows.size(); ++k) {
-    for (size_t i = 0; i < rows[k].size(); ++i) {
-      const std::string& s = rows[k][i];
-      std::cout << (i ? " | " : "") << (i == 0 ? s + std::string(w[i] - s.size(), ' ') : std::string(w[i] - s.size(), ' ') + s);
-    }
-    std::cout << "\n";
-    if (k == 0) {
-      for (size_t i = 0; i < w.size(); ++i) std::cout << (i ? "-+-" : "") << std::string(w[i], '-');
-      std::cout << "\n";
-    }
-  }
+  Table t(rows[0]);
+  for (size_t k = 1; k < rows.size(); ++k) t.add(rows[k]);
+  std::cout << t;
 }
 
 std::string param_value(const StackParam& p, const Stack& s) {
