@@ -70,15 +70,6 @@ void print_rows(const std::vector<std::vector<std::string>>& rows) {
   std::cout << t;
 }
 
-std::string param_value(const StackParam& p, const Stack& s) {
-  char b[32];
-  const double v = s.*(p.field);
-  if (p.fraction) std::snprintf(b, sizeof b, "%.3f", v);
-  else if (v < 1e-3) std::snprintf(b, sizeof b, "%.1f us", v * 1e6);
-  else std::snprintf(b, sizeof b, "%.3f ms", v * 1e3);
-  return b;
-}
-
 std::string today() {
   char b[16];
   const std::time_t t = std::time(nullptr);
@@ -135,12 +126,12 @@ int cmd_validate(const std::vector<std::string>& args) {
   if (a.vm.count("sensitivity")) {
     std::cout << "\nSensitivity: change of each case's first metric for a parameter at +10% / -10%\n";
     std::vector<std::vector<std::string>> srows = {{"case"}};
-    for (const auto& p : fitted_stack_params()) srows[0].push_back(p.name);
+    for (const auto& p : calibrated_stack_params()) srows[0].push_back(p.name);
     for (const auto& c : cases) {
       const std::string metric = c.measured.begin()->first;
       const double base = evaluate_with(c, c.platform.stack).at(metric);
       std::vector<std::string> row = {c.id};
-      for (const auto& p : fitted_stack_params()) {
+      for (const auto& p : calibrated_stack_params()) {
         std::string cell;
         for (double f : {1.1, 0.9}) {
           Stack s = c.platform.stack;
@@ -176,8 +167,8 @@ int cmd_calibrate(const std::vector<std::string>& args) {
     std::cout << "stack " << stack_file << " (" << prior.name << "), " << group.size() << " cases, "
               << fit.evaluations << " evaluations, RMS log error " << num(fit.rms_log_error) << "\n";
     std::vector<std::vector<std::string>> rows = {{"parameter", "prior", "current", "fitted"}};
-    for (const auto& p : fitted_stack_params())
-      rows.push_back({p.name, param_value(p, prior), param_value(p, current), param_value(p, fit.stack)});
+    for (const auto& p : calibrated_stack_params())
+      rows.push_back({p.name, format_stack_param(p, prior), format_stack_param(p, current), format_stack_param(p, fit.stack)});
     print_rows(rows);
     if (a.vm.count("write")) {
       if (group.front()->platform.stack_file.empty()) {
