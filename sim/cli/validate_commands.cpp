@@ -1,15 +1,16 @@
 // `stacksim validate` and `stacksim calibrate`: the published measurements as a test.
+// Each parses its options, calls the library (validate/) and prints its tables.
 #include <boost/program_options.hpp>
 
 #include <cmath>
-#include <cstdio>
 #include <ctime>
 #include <iostream>
-#include <map>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "util/table.h"
 #include "validate/calibrate.h"
+#include "validate/studies.h"
 #include "validate/validation.h"
 
 namespace po = boost::program_options;
@@ -44,59 +45,54 @@ int parse(const std::string& name, const std::string& usage, const std::vector<s
   return -1;
 }
 
-// Cases grouped by the stack file their platform uses (inline stacks: by platform file).
-std::map<std::string, std::vector<const ValidationCase*>> by_stack(const std::vector<ValidationCase>& cases) {
-  std::map<std::string, std::vector<const ValidationCase*>> out;
-  for (const auto& c : cases) out[c.platform.stack_file.empty() ? c.platform.file : c.platform.stack_file].push_back(&c);
-  return out;
-}
-
-std::string pct(double x) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%+.1f%%", 100 * x);
-  return b;
-}
-
-std::string num(double x) {
-  char b[32];
-  std::snprintf(b, sizeof b, x >= 100 ? "%.0f" : "%.2f", x);
-  return b;
-}
-
-void print_rows(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> w;
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (w.size() <= i) w.push_back(0);
-      w[i] = std::max(w[i], r[i].size());
-    }
-  for (size_t k = 0; k < rows.size(); ++k) {
-    for (size_t i = 0; i < rows[k].size(); ++i) {
-      const std::string& s = rows[k][i];
-      std::cout << (i ? " | " : "") << (i == 0 ? s + std::string(w[i] - s.size(), ' ') : std::string(w[i] - s.size(), ' ') + s);
-    }
-    std::cout << "\n";
-    if (k == 0) {
-      for (size_t i = 0; i < w.size(); ++i) std::cout << (i ? "-+-" : "") << std::string(w[i], '-');
-      std::cout << "\n";
-    }
-  }
-}
-
-std::string param_value(const StackParam& p, const Stack& s) {
-  char b[32];
-  const double v = s.*(p.field);
-  if (p.fraction) std::snprintf(b, sizeof b, "%.3f", v);
-  else if (v < 1e-3) std::snprintf(b, sizeof b, "%.1f us", v * 1e6);
-  else std::snprintf(b, sizeof b, "%.3f ms", v * 1e3);
-  return b;
-}
+std::string pct(double x) { return strprintf("%+.1f%%", 100 * x); }
+std::string num(double x) { return strprintf(x >= 100 ? "%.0f" : "%.2f", x); }
 
 std::string today() {
   char b[16];
   const std::time_t t = std::time(nullptr);
   std::strftime(b, sizeof b, "%Y-%m-%d", std::gmtime(&t));
   return b;
+}
+
+// Prints simulated vs measured for each case; true when every case is within tolerance.
+bool print_validation(const std::vector<ValidationCase>& cases) {
+  bool ok = true;
+  Table t({"case", "platform", "metric", "simulated", "measured", "error", "tolerance", "pass"});
+  for (const auto& r : validate(cases)) {
+    t.add({r.case_id, r.platform, r.metric, num(r.simulated), num(r.measured), pct(r.error()),
+           pct(r.tolerance).substr(1), r.pass() ? "yes" : "NO"});
+    ok = ok && r.pass();
+  }
+  std::cout << t;
+  return ok;
+}
+
+// True when every left-out case is predicted within `tolerance`.
+bool print_leave_one_out(const std::vector<ValidationCase>& cases, double tolerance) {
+  std::cout << "\nLeave-one-out: each case predicted by its stack fitted to the other cases of that stack\n";
+  bool ok = true;
+  Table t({"case", "metric", "predicted", "measured", "error", "pass"});
+  for (const Prediction& p : leave_one_out(cases)) {
+    const bool pass = std::fabs(p.error()) <= tolerance;
+    t.add({p.case_id, p.metric, num(p.predicted), num(p.measured), pct(p.error()), pass ? "yes" : "NO"});
+    ok = ok && pass;
+  }
+  std::cout << t;
+  return ok;
+}
+
+void print_sensitivity(const std::vector<ValidationCase>& cases) {
+  std::cout << "\nSensitivity: change of each case's first metric for a parameter at +10% / -10%\n";
+  std::vector<std::string> header = {"case"};
+  for (const auto& p : calibrated_stack_params()) header.push_back(p.name);
+  Table t(header);
+  for (const Sensitivity& s : sensitivity(cases)) {
+    std::vector<std::string> row = {s.case_id};
+    for (size_t i = 0; i < s.up.size(); ++i) row.push_back(pct(s.up[i]) + " / " + pct(s.down[i]));
+    t.add(row);
+  }
+  std::cout << t;
 }
 
 }  // namespace
@@ -112,62 +108,49 @@ int cmd_validate(const std::vector<std::string>& args) {
                          "simulated vs measured. Exits 1 when a case is outside its tolerance.\n",
                          args, opts, &a);
   if (code >= 0) return code;
-  const std::vector<ValidationCase>& cases = a.cases;
-  bool ok = true;
-  std::vector<std::vector<std::string>> rows = {
-      {"case", "platform", "metric", "simulated", "measured", "error", "tolerance", "pass"}};
-  for (const auto& r : validate(cases)) {
-    rows.push_back({r.case_id, r.platform, r.metric, num(r.simulated), num(r.measured), pct(r.error()),
-                    pct(r.tolerance).substr(1), r.pass() ? "yes" : "NO"});
-    ok = ok && r.pass();
-  }
-  print_rows(rows);
-
-  if (a.vm.count("leave-one-out")) {
-    const double tol = a.vm["loo-tolerance"].as<double>();
-    std::cout << "\nLeave-one-out: each case predicted by its stack fitted to the other cases of that stack\n";
-    std::vector<std::vector<std::string>> lrows = {{"case", "metric", "predicted", "measured", "error", "pass"}};
-    for (const auto& [stack, group] : by_stack(cases)) {
-      for (const ValidationCase* left : group) {
-        std::vector<const ValidationCase*> rest;
-        for (const ValidationCase* c : group)
-          if (c != left) rest.push_back(c);
-        const Stack fitted = rest.empty() ? left->platform.stack : fit_stack(rest, left->platform.stack).stack;
-        const auto sim = evaluate_with(*left, fitted);
-        for (const auto& [metric, measured] : left->measured) {
-          const double err = sim.at(metric) / measured - 1;
-          lrows.push_back({left->id, metric, num(sim.at(metric)), num(measured), pct(err),
-                           std::fabs(err) <= tol ? "yes" : "NO"});
-          ok = ok && std::fabs(err) <= tol;
-        }
-      }
-    }
-    print_rows(lrows);
-  }
-
-  if (a.vm.count("sensitivity")) {
-    std::cout << "\nSensitivity: change of each case's first metric for a parameter at +10% / -10%\n";
-    std::vector<std::vector<std::string>> srows = {{"case"}};
-    for (const auto& p : fitted_stack_params()) srows[0].push_back(p.name);
-    for (const auto& c : cases) {
-      const std::string metric = c.measured.begin()->first;
-      const double base = evaluate_with(c, c.platform.stack).at(metric);
-      std::vector<std::string> row = {c.id};
-      for (const auto& p : fitted_stack_params()) {
-        std::string cell;
-        for (double f : {1.1, 0.9}) {
-          Stack s = c.platform.stack;
-          s.*(p.field) *= f;
-          cell += (cell.empty() ? "" : " / ") + pct(evaluate_with(c, s).at(metric) / base - 1);
-        }
-        row.push_back(cell);
-      }
-      srows.push_back(row);
-    }
-    print_rows(srows);
-  }
+  bool ok = print_validation(a.cases);
+  if (a.vm.count("leave-one-out")) ok = print_leave_one_out(a.cases, a.vm["loo-tolerance"].as<double>()) && ok;
+  if (a.vm.count("sensitivity")) print_sensitivity(a.cases);
   return ok ? 0 : 1;
 }
+
+namespace {
+
+// Prints a stack's fit: its prior, current and fitted parameters.
+void print_fit(const std::string& stack_file, const std::vector<const ValidationCase*>& group, const FitResult& fit) {
+  const Stack& current = group.front()->platform.stack;
+  const Stack prior = current.prior ? *current.prior : current;
+  std::cout << "stack " << stack_file << " (" << prior.name << "), " << group.size() << " cases, " << fit.evaluations
+            << " evaluations, RMS log error " << num(fit.rms_log_error) << "\n";
+  Table t({"parameter", "prior", "current", "fitted"});
+  for (const auto& p : calibrated_stack_params())
+    t.add({p.name, format_stack_param(p, prior), format_stack_param(p, current), format_stack_param(p, fit.stack)});
+  std::cout << t;
+}
+
+// Writes a fit into its stack file; 0, or 2 after printing the error.
+int write_fit(const std::string& stack_file, const std::vector<const ValidationCase*>& group, const FitResult& fit,
+              const std::vector<std::string>& args) {
+  if (group.front()->platform.stack_file.empty()) {
+    std::cerr << "stacksim: error: " << stack_file << ": the stack is inline; move it to a stack file to write it\n";
+    return 2;
+  }
+  std::vector<std::string> ids;
+  for (const auto* c : group) ids.push_back(c->id);
+  std::string command = "stacksim calibrate --write";
+  for (const auto& arg : args)
+    if (arg != "--write") command += " " + arg;
+  try {
+    write_stack_file(stack_file, fit.stack, ids, fit.rms_log_error, today(), command);
+  } catch (const std::exception& e) {
+    std::cerr << "stacksim: error: " << e.what() << "\n";
+    return 2;
+  }
+  std::cout << "written to " << stack_file << "\n";
+  return 0;
+}
+
+}  // namespace
 
 int cmd_calibrate(const std::vector<std::string>& args) {
   po::options_description opts("Options of `stacksim calibrate`");
@@ -181,35 +164,11 @@ int cmd_calibrate(const std::vector<std::string>& args) {
                          "a comment naming the cases and the date.\n",
                          args, opts, &a);
   if (code >= 0) return code;
-  const std::vector<ValidationCase>& cases = a.cases;
-  for (const auto& [stack_file, group] : by_stack(cases)) {
-    const Stack& current = group.front()->platform.stack;
-    const Stack prior = current.prior ? *current.prior : current;
-    const FitResult fit = fit_stack(group, current, a.vm["lambda"].as<double>());
-    std::cout << "stack " << stack_file << " (" << prior.name << "), " << group.size() << " cases, "
-              << fit.evaluations << " evaluations, RMS log error " << num(fit.rms_log_error) << "\n";
-    std::vector<std::vector<std::string>> rows = {{"parameter", "prior", "current", "fitted"}};
-    for (const auto& p : fitted_stack_params())
-      rows.push_back({p.name, param_value(p, prior), param_value(p, current), param_value(p, fit.stack)});
-    print_rows(rows);
-    if (a.vm.count("write")) {
-      if (group.front()->platform.stack_file.empty()) {
-        std::cerr << "stacksim: error: " << stack_file << ": the stack is inline; move it to a stack file to write it\n";
-        return 2;
-      }
-      std::vector<std::string> ids;
-      for (const auto* c : group) ids.push_back(c->id);
-      try {
-        std::string command = "stacksim calibrate --write";
-        for (const auto& arg : args)
-          if (arg != "--write") command += " " + arg;
-        write_stack_file(stack_file, fit.stack, ids, fit.rms_log_error, today(), command);
-      } catch (const std::exception& e) {
-        std::cerr << "stacksim: error: " << e.what() << "\n";
-        return 2;
-      }
-      std::cout << "written to " << stack_file << "\n";
-    }
+  for (const auto& [stack_file, group] : cases_by_stack(a.cases)) {
+    const FitResult fit = fit_stack(group, group.front()->platform.stack, a.vm["lambda"].as<double>());
+    print_fit(stack_file, group, fit);
+    if (a.vm.count("write"))
+      if (int err = write_fit(stack_file, group, fit, args)) return err;
     std::cout << "\n";
   }
   return 0;

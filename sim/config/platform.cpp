@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "config/stack_params.h"
+
 namespace stacksim {
 
 const char* precision_name(Precision p) {
@@ -62,26 +64,20 @@ double Cost::per_chip_second(double watts) const {
   return capex_per_chip_second() + facility_watts(watts) * electricity_price;
 }
 
-// Reads the efficiencies and overheads of a stack (or of its prior).
-static void read_stack_values(MapReader& st, Stack* k) {
-  k->gemm_efficiency = st.quantity("gemm_efficiency", Dimension::Number, 1e-3, 1);
-  k->attention_efficiency = st.quantity("attention_efficiency", Dimension::Number, 1e-3, 1);
-  k->memory_efficiency = st.quantity("memory_efficiency", Dimension::Number, 1e-3, 1);
-  k->scale_up_efficiency = st.quantity("scale_up_efficiency", Dimension::Number, 1e-3, 1);
-  k->scale_out_efficiency = st.quantity("scale_out_efficiency", Dimension::Number, 1e-3, 1);
-  k->layer_overhead = st.quantity("layer_overhead", Dimension::Time, 0);
-  k->step_overhead = st.quantity("step_overhead", Dimension::Time, 0);
+// Reads the parameters of a stack, or only the calibrated ones for its prior.
+static void read_stack_values(MapReader& st, Stack* k, bool calibrated_only) {
+  for (const StackParam& p : stack_params())
+    if (p.calibrated || !calibrated_only) k->*(p.field) = st.quantity(p.name, p.dimension, p.min, p.max);
 }
 
 Stack stack_from_yaml(MapReader& st) {
   Stack k;
   k.name = st.str("name");
-  read_stack_values(st, &k);
-  k.hbm_reserved = st.quantity("hbm_reserved", Dimension::Bytes, 0);
+  read_stack_values(st, &k, false);
   if (st.has("prior")) {
     MapReader pr = st.child("prior");
     auto prior = std::make_shared<Stack>(k);
-    read_stack_values(pr, prior.get());
+    read_stack_values(pr, prior.get(), true);
     pr.finish();
     k.prior = prior;
   }

@@ -11,19 +11,6 @@
 
 namespace stacksim {
 
-const std::vector<StackParam>& fitted_stack_params() {
-  static const std::vector<StackParam> params = {
-      {"gemm_efficiency", &Stack::gemm_efficiency, true},
-      {"attention_efficiency", &Stack::attention_efficiency, true},
-      {"memory_efficiency", &Stack::memory_efficiency, true},
-      {"scale_up_efficiency", &Stack::scale_up_efficiency, true},
-      {"scale_out_efficiency", &Stack::scale_out_efficiency, true},
-      {"layer_overhead", &Stack::layer_overhead, false},
-      {"step_overhead", &Stack::step_overhead, false},
-  };
-  return params;
-}
-
 std::map<std::string, double> evaluate_with(const ValidationCase& c, const Stack& stack) {
   Platform p = c.platform;
   p.stack = stack;
@@ -46,7 +33,7 @@ double case_loss(const ValidationCase& c, const Stack& s) {
 
 Stack from_logs(const Stack& base, const std::vector<double>& x) {
   Stack s = base;
-  const auto& ps = fitted_stack_params();
+  const auto& ps = calibrated_stack_params();
   for (size_t i = 0; i < ps.size(); ++i) s.*(ps[i].field) = std::exp(x[i]);
   return s;
 }
@@ -112,7 +99,7 @@ std::vector<double> nelder_mead(const std::function<double(const std::vector<dou
 
 FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack& current, double lambda) {
   const Stack prior = current.prior ? *current.prior : current;
-  const auto& ps = fitted_stack_params();
+  const auto& ps = calibrated_stack_params();
   std::vector<double> x0;
   for (const auto& p : ps) x0.push_back(std::log(std::max(prior.*(p.field), kFloor)));
   auto data_loss = [&](const Stack& s) {
@@ -125,7 +112,8 @@ FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack
     for (size_t i = 0; i < ps.size(); ++i) {
       const double d = x[i] - x0[i];
       penalty += lambda * d * d;
-      if (ps[i].fraction && x[i] > 0) penalty += 1e3 * x[i] * x[i];  // efficiencies stay <= 1
+      const double over = x[i] - std::log(ps[i].max);  // stay within the max (efficiencies: 1)
+      if (over > 0) penalty += 1e3 * over * over;
     }
     return data_loss(from_logs(prior, x)) + penalty;
   };
@@ -139,22 +127,10 @@ FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack
   }
   r.stack = from_logs(current, x);
   for (const auto& p : ps)
-    if (p.fraction) r.stack.*(p.field) = std::min(1.0, r.stack.*(p.field));
+    r.stack.*(p.field) = std::min(p.max, r.stack.*(p.field));
   r.rms_log_error = std::sqrt(data_loss(r.stack));
   return r;
 }
-
-namespace {
-
-std::string format_param(const StackParam& p, double v) {
-  char buf[64];
-  if (p.fraction) std::snprintf(buf, sizeof buf, "%.3f", v);
-  else if (v < 1e-3) std::snprintf(buf, sizeof buf, "%.2f us", v * 1e6);
-  else std::snprintf(buf, sizeof buf, "%.3f ms", v * 1e3);
-  return buf;
-}
-
-}  // namespace
 
 void write_stack_file(const std::string& path, const Stack& stack, const std::vector<std::string>& case_ids,
                       double rms_log_error, const std::string& date, const std::string& command) {
@@ -180,17 +156,17 @@ void write_stack_file(const std::string& path, const Stack& stack, const std::ve
   if (!has_prior) {
     const YAML::Node old = load_yaml_file(path);
     kept.push_back("prior:                      # the documented values before calibration; fits start from these");
-    for (const auto& p : fitted_stack_params()) kept.push_back("  " + std::string(p.name) + ": " + old[p.name].Scalar());
+    for (const auto& p : calibrated_stack_params()) kept.push_back("  " + std::string(p.name) + ": " + old[p.name].Scalar());
   }
   // Replace each fitted key's value, keeping any trailing comment.
   size_t first_key = kept.size();
-  for (const auto& p : fitted_stack_params()) {
+  for (const auto& p : calibrated_stack_params()) {
     const std::string key = std::string(p.name) + ":";
     bool found = false;
     for (size_t i = 0; i < kept.size(); ++i) {
       if (kept[i].rfind(key, 0) != 0) continue;
       const size_t hash = kept[i].find('#');
-      std::string line = key + " " + format_param(p, stack.*(p.field));
+      std::string line = key + " " + format_stack_param(p, stack);
       if (hash != std::string::npos) line += std::string(std::max<size_t>(2, 28 - std::min<size_t>(28, line.size())), ' ') + kept[i].substr(hash);
       kept[i] = line;
       first_key = std::min(first_key, i);

@@ -5,22 +5,16 @@
 // with Nelder-Mead from the prior (the stack file's current values). The weak prior term
 // keeps parameters that the chosen cases cannot identify near their documented values.
 // Every case of a fit must use the same stack; the fitted stack replaces each case's.
+// The parameters fitted are calibrated_stack_params(), each kept within its bounds' max.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "config/stack_params.h"
 #include "validate/validation.h"
 
 namespace stacksim {
-
-struct StackParam {
-  const char* name;
-  double Stack::*field;
-  bool fraction;  // an efficiency, at most 1
-};
-// The parameters a fit moves, in file order.
-const std::vector<StackParam>& fitted_stack_params();
 
 struct FitResult {
   Stack stack;

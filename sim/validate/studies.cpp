@@ -1,0 +1,47 @@
+#include "validate/studies.h"
+
+#include "validate/calibrate.h"
+
+namespace stacksim {
+
+std::map<std::string, std::vector<const ValidationCase*>> cases_by_stack(const std::vector<ValidationCase>& cases) {
+  std::map<std::string, std::vector<const ValidationCase*>> out;
+  for (const auto& c : cases) out[c.platform.stack_file.empty() ? c.platform.file : c.platform.stack_file].push_back(&c);
+  return out;
+}
+
+std::vector<Prediction> leave_one_out(const std::vector<ValidationCase>& cases, double lambda) {
+  std::vector<Prediction> out;
+  for (const auto& [stack, group] : cases_by_stack(cases)) {
+    for (const ValidationCase* left : group) {
+      std::vector<const ValidationCase*> rest;
+      for (const ValidationCase* c : group)
+        if (c != left) rest.push_back(c);
+      const Stack fitted = rest.empty() ? left->platform.stack : fit_stack(rest, left->platform.stack, lambda).stack;
+      const auto sim = evaluate_with(*left, fitted);
+      for (const auto& [metric, measured] : left->measured) out.push_back({left->id, metric, sim.at(metric), measured});
+    }
+  }
+  return out;
+}
+
+std::vector<Sensitivity> sensitivity(const std::vector<ValidationCase>& cases) {
+  std::vector<Sensitivity> out;
+  for (const auto& c : cases) {
+    Sensitivity s{c.id, c.measured.begin()->first, {}, {}};
+    const double base = evaluate_with(c, c.platform.stack).at(s.metric);
+    auto change = [&](const StackParam& p, double factor) {
+      Stack moved = c.platform.stack;
+      moved.*(p.field) *= factor;
+      return evaluate_with(c, moved).at(s.metric) / base - 1;
+    };
+    for (const auto& p : calibrated_stack_params()) {
+      s.up.push_back(change(p, 1.1));
+      s.down.push_back(change(p, 0.9));
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace stacksim

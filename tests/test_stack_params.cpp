@@ -1,0 +1,78 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "config/stack_params.h"
+
+using namespace stacksim;
+
+namespace {
+
+Stack read(const std::string& yaml) {
+  MapReader r(YAML::Load(yaml), "stack.yaml", "");
+  return stack_from_yaml(r);
+}
+
+const StackParam& param(const std::string& name) {
+  for (const auto& p : stack_params())
+    if (name == p.name) return p;
+  FAIL("no stack parameter " << name);
+  throw;
+}
+
+}  // namespace
+
+TEST_CASE("the stack parameters are listed once, each a distinct member of Stack", "[stack]") {
+  std::set<std::string> names;
+  for (const auto& p : stack_params()) names.insert(p.name);
+  CHECK(names.size() == stack_params().size());
+  CHECK(stack_params().size() == 8);
+  std::vector<std::string> fitted;
+  for (const auto& p : calibrated_stack_params()) fitted.push_back(p.name);
+  CHECK(fitted == std::vector<std::string>{"gemm_efficiency", "attention_efficiency", "memory_efficiency",
+                                           "scale_up_efficiency", "scale_out_efficiency", "layer_overhead",
+                                           "step_overhead"});
+  // Writing a distinct value into each member through the table touches each once.
+  Stack s;
+  double v = 1;
+  for (const auto& p : stack_params()) s.*(p.field) = v++;
+  v = 1;
+  for (const auto& p : stack_params()) CHECK(s.*(p.field) == v++);
+}
+
+TEST_CASE("a stack's parameters are formatted as its file holds them, and read back", "[stack]") {
+  Stack s;
+  s.gemm_efficiency = 0.5864;
+  s.layer_overhead = 20.18e-6;
+  s.step_overhead = 2.0291e-3;
+  s.hbm_reserved = 10e9;
+  CHECK(format_stack_param(param("gemm_efficiency"), s) == "0.586");
+  CHECK(format_stack_param(param("layer_overhead"), s) == "20.18 us");
+  CHECK(format_stack_param(param("step_overhead"), s) == "2.029 ms");
+  CHECK(format_stack_param(param("hbm_reserved"), s) == "10.0 GB");
+  std::string yaml = "name: t\n";
+  for (const auto& p : stack_params()) yaml += std::string(p.name) + ": " + format_stack_param(p, s) + "\n";
+  const Stack back = read(yaml);
+  for (const auto& p : stack_params()) CHECK(format_stack_param(p, back) == format_stack_param(p, s));
+  CHECK(back.layer_overhead == Approx(20.18e-6));
+  CHECK(describe_stack(back) ==
+        "gemm_efficiency 0.586, attention_efficiency 0.500, memory_efficiency 0.800, scale_up_efficiency 0.700, "
+        "scale_out_efficiency 0.800, layer_overhead 20.18 us, step_overhead 2.029 ms, hbm_reserved 10.0 GB");
+}
+
+TEST_CASE("the stack reader applies the table's bounds, and a prior holds only calibrated keys", "[stack]") {
+  const std::string base = "name: t\nattention_efficiency: 0.5\nmemory_efficiency: 0.8\nscale_up_efficiency: 0.7\n"
+                           "scale_out_efficiency: 0.8\nlayer_overhead: 20 us\nstep_overhead: 2 ms\nhbm_reserved: 1 GB\n";
+  CHECK(read(base + "gemm_efficiency: 0.6\n").gemm_efficiency == 0.6);
+  CHECK_THROWS_AS(read(base + "gemm_efficiency: 1.5\n"), ConfigError);
+  CHECK_THROWS_AS(read(base + "gemm_efficiency: 0\n"), ConfigError);
+  CHECK_THROWS_AS(read(base + "gemm_efficiency: 0.6\nlayer_overhead_typo: 1 us\n"), ConfigError);
+  const std::string prior = "prior:\n  gemm_efficiency: 0.5\n  attention_efficiency: 0.4\n  memory_efficiency: 0.7\n"
+                            "  scale_up_efficiency: 0.6\n  scale_out_efficiency: 0.7\n  layer_overhead: 10 us\n"
+                            "  step_overhead: 1 ms\n";
+  const Stack s = read(base + "gemm_efficiency: 0.6\n" + prior);
+  REQUIRE(s.prior);
+  CHECK(s.prior->gemm_efficiency == 0.5);
+  CHECK(s.prior->hbm_reserved == 1e9);  // not a prior's key: the stack's own
+  CHECK_THROWS_AS(read(base + "gemm_efficiency: 0.6\n" + prior + "  hbm_reserved: 2 GB\n"), ConfigError);
+}

@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "helpers.h"
+#include "validate/calibrate.h"
+#include "validate/studies.h"
+
+using namespace stacksim;
+using stacksim::test::repo;
+
+TEST_CASE("the validation cases group by their stack file", "[studies]") {
+  const auto cases = load_cases({repo("scenarios/validation")});
+  const auto groups = cases_by_stack(cases);
+  REQUIRE(groups.size() == 2);
+  size_t n = 0;
+  for (const auto& [file, group] : groups) {
+    n += group.size();
+    for (const ValidationCase* c : group) CHECK(c->platform.stack_file == file);
+  }
+  CHECK(n == cases.size());
+}
+
+TEST_CASE("leave-one-out predicts every case and metric from the other cases of its stack", "[studies]") {
+  const auto cases = load_cases({repo("scenarios/validation")});
+  size_t metrics = 0;
+  for (const auto& c : cases) metrics += c.measured.size();
+  const auto predictions = leave_one_out(cases);
+  CHECK(predictions.size() == metrics);
+  for (const Prediction& p : predictions) {
+    INFO(p.case_id << " " << p.metric);
+    CHECK(std::fabs(p.error()) <= 0.25);
+  }
+  // A stack's only case is predicted by the stack as it is.
+  const ValidationCase& alone = cases.front();
+  const auto one = leave_one_out({alone});
+  REQUIRE(one.size() == alone.measured.size());
+  CHECK(one[0].predicted == evaluate_with(alone, alone.platform.stack).at(one[0].metric));
+}
+
+TEST_CASE("sensitivity: faster GEMMs speed prefill up, longer overheads slow decode down", "[studies]") {
+  const auto cases = load_cases({repo("scenarios/validation/deepseek-profile-h800-prefill.yaml"),
+                                 repo("scenarios/validation/sglang-h100-decode.yaml")});
+  const auto s = sensitivity(cases);
+  REQUIRE(s.size() == 2);
+  const auto& ps = calibrated_stack_params();
+  auto index = [&](const std::string& name) {
+    for (size_t i = 0; i < ps.size(); ++i)
+      if (name == ps[i].name) return i;
+    FAIL("no parameter " << name);
+    return size_t(0);
+  };
+  for (const auto& row : s) {
+    CHECK(row.up.size() == ps.size());
+    CHECK(row.down.size() == ps.size());
+  }
+  CHECK(s[0].metric == "input_tokens_per_s_per_chip");
+  CHECK(s[0].up[index("gemm_efficiency")] > 0.01);
+  CHECK(s[0].down[index("gemm_efficiency")] < -0.01);
+  CHECK(s[1].metric == "output_tokens_per_s_per_chip");
+  CHECK(s[1].up[index("step_overhead")] < 0);
+  CHECK(s[1].down[index("step_overhead")] > 0);
+}
