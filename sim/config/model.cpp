@@ -1,5 +1,7 @@
 #include "config/model.h"
 
+#include "util/io.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -120,11 +122,7 @@ namespace {
 class HfConfig {
  public:
   explicit HfConfig(std::string path) : path_(std::move(path)) {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) throw ConfigError(path_, 0, 0, "", "cannot open file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text_ = ss.str();
+    if (!read_text(path_, &text_)) throw ConfigError(path_, 0, 0, "", "cannot open file");
     try {
       j_ = nlohmann::json::parse(text_);
     } catch (const nlohmann::json::parse_error& e) {

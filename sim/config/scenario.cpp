@@ -10,6 +10,8 @@
 
 #include "perf/perf_model.h"
 #include "serving/variants.h"
+#include "util/hash.h"
+#include "util/io.h"
 
 namespace stacksim {
 
@@ -23,17 +25,17 @@ bool is_subfile(const std::string& s) {
   return false;
 }
 
+// The text of a file the scenario uses (empty if it cannot be read: the loaders that
+// read it for real report that).
 std::string file_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text;
+  read_text(path, &text);
+  return text;
 }
 
 // FNV-1a, 64 bits, as 16 hex digits.
 std::string fingerprint_of(const std::string& text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
+  const uint64_t h = fnv1a(text);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;

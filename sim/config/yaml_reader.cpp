@@ -1,5 +1,7 @@
 #include "config/yaml_reader.h"
 
+#include "util/io.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
@@ -20,12 +22,10 @@ void fail_at(const YAML::Node& node, const Origin& origin, const std::string& pa
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path, 0, 0, "", "cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  std::string text;
+  if (!read_text(path, &text)) throw ConfigError(path, 0, 0, "", "cannot open file");
   try {
-    YAML::Node n = YAML::Load(ss.str());
+    YAML::Node n = YAML::Load(text);
     if (!n.IsDefined() || n.IsNull()) throw ConfigError(path, 0, 0, "", "the file is empty");
     return n;
   } catch (const YAML::Exception& e) {

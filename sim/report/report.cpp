@@ -1,5 +1,7 @@
 #include "report/report.h"
 
+#include "util/table.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,14 +18,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 // Milliseconds with 3 significant-ish digits.
-std::string ms(double s) { return s >= 10 ? fmt("%.0f", s * 1e3) : fmt("%.1f", s * 1e3); }
+std::string ms(double s) { return s >= 10 ? strprintf("%.0f", s * 1e3) : strprintf("%.1f", s * 1e3); }
 
 struct Row {
   std::string label;
@@ -69,18 +66,18 @@ std::vector<Row> rows() {
          return std::to_string(at(j, {"requests", "rejected"}).get<long long>()) + " / " +
                 std::to_string(at(j, {"requests", "in_flight"}).get<long long>());
        }},
-      {"simulated time (s)", [](const json& j) { return fmt("%.1f", num(j, {"simulated_seconds"})); }},
-      {"throughput (req/s)", [](const json& j) { return fmt("%.2f", num(j, {"throughput", "requests_per_s"})); }},
-      {"input tok/s", [](const json& j) { return fmt("%.0f", num(j, {"throughput", "input_tokens_per_s"})); }},
-      {"output tok/s", [](const json& j) { return fmt("%.0f", num(j, {"throughput", "output_tokens_per_s"})); }},
+      {"simulated time (s)", [](const json& j) { return strprintf("%.1f", num(j, {"simulated_seconds"})); }},
+      {"throughput (req/s)", [](const json& j) { return strprintf("%.2f", num(j, {"throughput", "requests_per_s"})); }},
+      {"input tok/s", [](const json& j) { return strprintf("%.0f", num(j, {"throughput", "input_tokens_per_s"})); }},
+      {"output tok/s", [](const json& j) { return strprintf("%.0f", num(j, {"throughput", "output_tokens_per_s"})); }},
       {"input tok/s per chip",
-       [](const json& j) { return fmt("%.1f", num(j, {"throughput", "input_tokens_per_s_per_chip"})); }},
+       [](const json& j) { return strprintf("%.1f", num(j, {"throughput", "input_tokens_per_s_per_chip"})); }},
       {"output tok/s per chip",
-       [](const json& j) { return fmt("%.1f", num(j, {"throughput", "output_tokens_per_s_per_chip"})); }},
+       [](const json& j) { return strprintf("%.1f", num(j, {"throughput", "output_tokens_per_s_per_chip"})); }},
       {"goodput (req/s meeting SLO)",
        [](const json& j) {
-         return fmt("%.2f", num(j, {"goodput", "requests_per_s"})) + " (" +
-                fmt("%.0f%%", 100 * num(j, {"goodput", "slo_attainment"})) + ")";
+         return strprintf("%.2f", num(j, {"goodput", "requests_per_s"})) + " (" +
+                strprintf("%.0f%%", 100 * num(j, {"goodput", "slo_attainment"})) + ")";
        }},
       {"TTFT p50 / p90 / p99 (ms)",
        [=](const json& j) { return lat("ttft", "p50")(j) + " / " + lat("ttft", "p90")(j) + " / " + lat("ttft", "p99")(j); }},
@@ -88,13 +85,13 @@ std::vector<Row> rows() {
        [=](const json& j) { return lat("tpot", "p50")(j) + " / " + lat("tpot", "p90")(j) + " / " + lat("tpot", "p99")(j); }},
       {"E2E p50 / p90 / p99 (s)",
        [](const json& j) {
-         return fmt("%.2f", num(j, {"latency_s", "e2e", "p50"})) + " / " + fmt("%.2f", num(j, {"latency_s", "e2e", "p90"})) +
-                " / " + fmt("%.2f", num(j, {"latency_s", "e2e", "p99"}));
+         return strprintf("%.2f", num(j, {"latency_s", "e2e", "p50"})) + " / " + strprintf("%.2f", num(j, {"latency_s", "e2e", "p90"})) +
+                " / " + strprintf("%.2f", num(j, {"latency_s", "e2e", "p99"}));
        }},
       {"KV cache mean / peak use",
        [](const json& j) {
-         return fmt("%.0f%%", 100 * num(j, {"kv_cache", "mean_utilisation"})) + " / " +
-                fmt("%.0f%%", 100 * num(j, {"kv_cache", "peak_utilisation"}));
+         return strprintf("%.0f%%", 100 * num(j, {"kv_cache", "mean_utilisation"})) + " / " +
+                strprintf("%.0f%%", 100 * num(j, {"kv_cache", "peak_utilisation"}));
        }},
       {"batch jobs within deadline",
        [](const json& j) {
@@ -102,7 +99,7 @@ std::vector<Row> rows() {
          return std::to_string(at(j, {"jobs", "met_deadline"}).get<long long>()) + " / " +
                 std::to_string(at(j, {"jobs", "count"}).get<long long>());
        }},
-      {"prefix cache hit rate", [](const json& j) { return fmt("%.0f%%", 100 * num(j, {"prefix_cache", "hit_rate"})); }},
+      {"prefix cache hit rate", [](const json& j) { return strprintf("%.0f%%", 100 * num(j, {"prefix_cache", "hit_rate"})); }},
       {"preemptions", [](const json& j) { return std::to_string(at(j, {"preemption", "count"}).get<long long>()); }},
       {"KV transfer p50 / p99 (ms)",
        [](const json& j) {
@@ -114,102 +111,36 @@ std::vector<Row> rows() {
          return std::to_string(at(j, {"failures", "chip_failures"}).get<long long>()) + " / " +
                 std::to_string(at(j, {"failures", "retried_requests"}).get<long long>());
        }},
-      {"utilisation (busy chip time)", [](const json& j) { return fmt("%.0f%%", 100 * num(j, {"cost", "utilisation"})); }},
+      {"utilisation (busy chip time)", [](const json& j) { return strprintf("%.0f%%", 100 * num(j, {"cost", "utilisation"})); }},
       {"energy kWh / J per output token",
        [](const json& j) {
-         return fmt("%.1f", num(j, {"cost", "energy_kwh"})) + " / " + fmt("%.0f", num(j, {"cost", "joules_per_output_token"}));
+         return strprintf("%.1f", num(j, {"cost", "energy_kwh"})) + " / " + strprintf("%.0f", num(j, {"cost", "joules_per_output_token"}));
        }},
-      {"chip-hours", [](const json& j) { return fmt("%.2f", num(j, {"cost", "chip_hours"})); }},
-      {"$ per hour", [](const json& j) { return fmt("%.2f", num(j, {"cost", "usd_per_hour"})); }},
-      {"$ per chip-hour", [](const json& j) { return fmt("%.2f", num(j, {"cost", "usd_per_chip_hour"})); }},
-      {"$ per M input tokens", [](const json& j) { return fmt("%.3f", num(j, {"cost", "usd_per_m_input"})); }},
-      {"$ per M output tokens", [](const json& j) { return fmt("%.3f", num(j, {"cost", "usd_per_m_output"})); }},
+      {"chip-hours", [](const json& j) { return strprintf("%.2f", num(j, {"cost", "chip_hours"})); }},
+      {"$ per hour", [](const json& j) { return strprintf("%.2f", num(j, {"cost", "usd_per_hour"})); }},
+      {"$ per chip-hour", [](const json& j) { return strprintf("%.2f", num(j, {"cost", "usd_per_chip_hour"})); }},
+      {"$ per M input tokens", [](const json& j) { return strprintf("%.3f", num(j, {"cost", "usd_per_m_input"})); }},
+      {"$ per M output tokens", [](const json& j) { return strprintf("%.3f", num(j, {"cost", "usd_per_m_output"})); }},
   };
 }
 
 }  // namespace
 
 void print_table(std::ostream& out, const std::vector<json>& summaries, const std::vector<double>& wall) {
-  std::vector<std::string> labels;
-  std::vector<std::vector<std::string>> cells;  // [row][column]
-  labels.push_back("scenario");
-  cells.emplace_back();
-  for (const auto& s : summaries) cells.back().push_back(s.at("scenario").get<std::string>());
+  std::vector<std::string> header{"scenario"};
+  for (const auto& s : summaries) header.push_back(s.at("scenario").get<std::string>());
+  Table t(header);
   for (const auto& r : rows()) {
-    labels.push_back(r.label);
-    cells.emplace_back();
-    for (const auto& s : summaries) cells.back().push_back(r.cell(s));
+    std::vector<std::string> row{r.label};
+    for (const auto& s : summaries) row.push_back(r.cell(s));
+    t.add(row);
   }
   if (!wall.empty()) {
-    labels.push_back("wall time (s)");
-    cells.emplace_back();
-    for (double w : wall) cells.back().push_back(fmt("%.2f", w));
+    std::vector<std::string> row{"wall time (s)"};
+    for (double w : wall) row.push_back(strprintf("%.2f", w));
+    t.add(row);
   }
-  size_t lw = 0;
-  for (const auto& l : labels) lw = std::max(lw, l.size());
-  std::vector<size_t> cw(summaries.size(), 0);
-  for (const auto& row : cells)
-    for (size_t c = 0; c < row.size(); ++c) cw[c] = std::max(cw[c], row[c].size());
-  for (size_t r = 0; r < labels.size(); ++r) {
-    out << labels[r] << std::string(lw - labels[r].size(), ' ');
-    for (size_t c = 0; c < cells[r].size(); ++c)
-      out << " | " << std::string(cw[c] - cells[r][c].size(), ' ') << cells[r][c];
-    out << "\n";
-    if (r == 0) {
-      out << std::string(lw, '-');
-      for (size_t c = 0; c < cw.size(); ++c) out << "-+-" << std::string(cw[c], '-');
-      out << "\n";
-    }
-  }
-}
-
-namespace {
-
-std::string temp_name(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
-
-[[noreturn]] void cannot_write(const std::string& path, int err) {
-  throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
-}
-
-}  // namespace
-
-void check_writable(const std::string& path) {
-  const std::string tmp = temp_name(path);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) cannot_write(path, errno);
-  ::close(fd);
-  ::unlink(tmp.c_str());
-}
-
-void write_file_atomic(const std::string& path, const std::string& contents) {
-  // POSIX calls rather than iostreams, so that a full disk (ENOSPC) or a quota (EDQUOT,
-  // EFBIG) is reported with its real cause, and fsync before the rename so that the name
-  // never points at a file whose blocks were not written.
-  const std::string tmp = temp_name(path);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) cannot_write(path, errno);
-  auto fail = [&](int err) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    cannot_write(path, err);
-  };
-  for (size_t done = 0; done < contents.size();) {
-    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail(n < 0 ? errno : ENOSPC);
-    done += size_t(n);
-  }
-  if (::fsync(fd) != 0 && errno != EINVAL) fail(errno);  // EINVAL: a file that cannot sync
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    cannot_write(path, err);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    cannot_write(path, err);
-  }
+  out << t;
 }
 
 }  // namespace stacksim
