@@ -131,6 +131,14 @@ def fmt_usd(x):
     return f"${x:,.3f}" if x < 10 else f"${x:,.2f}"
 
 
+def by_name(docs, name, scenario):
+    """The summary (or info) of the variant called `name` among a run of `scenario`."""
+    for d in docs:
+        if d["scenario"] == name:
+            return d
+    raise SystemExit(f"report: {scenario} has no variant named {name!r} (named in scenarios/article/claims.yaml)")
+
+
 def stack_overrides_for_gap(stack_file, gap):
     with open(stack_file) as f:
         st = yaml.safe_load(f)
@@ -166,6 +174,16 @@ class Study:
         best[1]["meets_slo"] = bool(ok)
         return best[1], list(zip(loads, runs))
 
+    def variant(self, scenario, *keys):
+        """The name claims.yaml gives (under variants:) a variant of scenarios/article/<scenario>."""
+        node = self.cfg["variants"][scenario]
+        for k in keys:
+            node = node[k]
+        return node
+
+    def pick(self, docs, scenario, *keys):
+        return by_name(docs, self.variant(scenario, *keys), scenario)
+
     def alt_sets(self, spec):
         if isinstance(spec, str) and spec.startswith("gap:"):
             # A stack path in an override resolves against the platform file (platforms/).
@@ -182,7 +200,8 @@ def claim_37b(study):
     runs = study.r.run(path)
     infos = study.r.info(path)
     rows = []
-    for s, i in zip(runs, infos):
+    for s in runs:
+        i = by_name(infos, s["scenario"], "37b-claim.yaml")
         dec1 = next(x for x in i["steps"] if x["kind"] == "decode" and x["seqs_per_rank"] == 1)
         dec64 = next(x for x in i["steps"] if x["kind"] == "decode" and x["seqs_per_rank"] == 64)
         pre = next(x for x in i["steps"] if x["kind"] == "prefill")
@@ -216,10 +235,14 @@ def claim_37b(study):
                   f"| {x['dec1_ms']:.2f} | {100*x['dec64_flops']:.0f}% | {100*x['dec64_comm']:.0f}% / "
                   f"{100*x['pre_comm']:.0f}% |")
     by = {x["name"]: x for x in rows}
+
+    def row(stack, model):
+        name = study.variant("37b-claim.yaml", stack, model)
+        return by[by_name(runs, name, "37b-claim.yaml")["scenario"]]
+
     findings = []
-    for stack, v4, d37, d1t in (("Rubin", "rubin/V4 EP36", "rubin/dense-37B TP8", "rubin/dense-1T TP72"),
-                                ("Ascend", "ascend/V4 EP64", "ascend/dense-37B TP8", "ascend/dense-1T TP64")):
-        a, b, c = by[v4], by[d37], by[d1t]
+    for stack, key in (("Rubin", "rubin"), ("Ascend", "ascend")):
+        a, b, c = row(key, "v4"), row(key, "dense_37b"), row(key, "dense_1t")
         findings.append(
             f"On {stack}, V4's p50 TPOT is {a['tpot_p50']/b['tpot_p50']:.1f}x the dense 37B's and "
             f"{a['tpot_p50']/c['tpot_p50']:.2f}x the dense 1T's; its $/M output is "
@@ -227,9 +250,9 @@ def claim_37b(study):
             f"it needs {a['min_chips']:.0f} chips just to hold its weights (37B: {b['min_chips']:.0f}); "
             f"dispatch and combine take {100*a['pre_comm']:.0f}% of its prefill step "
             f"({100*b['pre_comm']:.0f}% for the 37B's tensor-parallel all-reduces).")
-    r_v4, r_37 = by["rubin/V4 EP36"], by["rubin/dense-37B TP8"]
+    r_v4, r_37 = row("rubin", "v4"), row("rubin", "dense_37b")
     similar_compute = abs(r_v4["active"] / r_37["active"] - 1) < 0.05
-    r_1t = by["rubin/dense-1T TP72"]
+    r_1t = row("rubin", "dense_1t")
     closer = ("closer to the dense 37B than to a dense 1T"
               if math.log(r_v4["tpot_p50"] / r_37["tpot_p50"]) < math.log(r_1t["tpot_p50"] / r_v4["tpot_p50"])
               else "closer to a dense 1T than to the dense 37B")
@@ -245,12 +268,12 @@ def claim_37b(study):
            "all-reduce. Compute per token is the one place the claim is exact.")
     summary = f"V4 TPOT {r_v4['tpot_p50']*1e3:.1f} ms vs 37B {r_37['tpot_p50']*1e3:.1f} ms on Rubin; " \
               f"{r_v4['min_chips']:.0f} chips for weights vs {r_37['min_chips']:.0f}"
-    rng = (f"Ascend: V4 TPOT {by['ascend/V4 EP64']['tpot_p50']*1e3:.0f} ms vs 37B "
-           f"{by['ascend/dense-37B TP8']['tpot_p50']*1e3:.0f} ms vs 1T {by['ascend/dense-1T TP64']['tpot_p50']*1e3:.0f} ms")
+    rng = (f"Ascend: V4 TPOT {row('ascend', 'v4')['tpot_p50']*1e3:.0f} ms vs 37B "
+           f"{row('ascend', 'dense_37b')['tpot_p50']*1e3:.0f} ms vs 1T {row('ascend', 'dense_1t')['tpot_p50']*1e3:.0f} ms")
     return {"id": 1, "claim": "V4 (1T total, ~37B active) \"runs more like a 37B model at inference time\"",
             "default": summary, "range": rng, "verdict": verdict, "label": "holds only if",
             "cond": "\"like\" means compute per token, not memory, latency or cost",
-            "body": md + ["", *[f"- {f}" for f in findings], "", why], "data": rows}
+            "body": md + ["", *[f"- {f}" for f in findings], "", why], "data": by}
 
 
 def claim_break_even(study, base):
@@ -448,8 +471,9 @@ def claim_1m(study):
     clusters = {"ascend-950pr": 512, "vera-rubin-nvl72": 1152}
     md = ["| stack | KV tokens per chip | 1M sequences per chip (KV BF16 / FP8) | per 64/72-chip instance "
           "| per cluster | TTFT of a 1M prefill (sparse / dense MLA / FP8 KV) |", "|---|---|---|---|---|---|"]
-    rows = []
-    for s, d, f8, i, i8 in zip(runs, dense, fp8kv, infos, infos8):
+    rows = {}
+    for s in runs:
+        d, f8, i, i8 = (by_name(x, s["scenario"], "1m-context.yaml") for x in (dense, fp8kv, infos, infos8))
         per_rank = i["memory"]["kv_tokens_per_rank"]
         per_rank8 = i8["memory"]["kv_tokens_per_rank"]
         tp = i["serving"]["attention_tp"]
@@ -458,7 +482,7 @@ def claim_1m(study):
         inst = i["serving"]["dp_ranks"] * (per_rank // ctx)
         cluster_chips = clusters.get(i["platform"]["name"], i["platform"]["cluster_chips"])
         per_cluster = cluster_chips // i["serving"]["chips_per_instance"] * inst
-        rows.append((i["platform"]["name"], seq_chip, p99_ttft(s)))
+        rows[s["scenario"]] = (i["platform"]["name"], seq_chip, p99_ttft(s))
         md.append(f"| {i['platform']['name']} | {per_rank/tp:,.0f} | {seq_chip:.0f} / {seq_chip8:.0f} | {inst} "
                   f"| {per_cluster:,} ({cluster_chips} chips) | {p99_ttft(s):.1f} s / {p99_ttft(d):.1f} s / "
                   f"{p99_ttft(f8):.1f} s |")
@@ -466,14 +490,15 @@ def claim_1m(study):
            "(70 KB per token in BF16) a 1M-token sequence needs ~73 GB. No context parallelism is modelled: "
            "the prefill's attention runs on that one rank, so the TTFT is an upper bound for systems that "
            "spread a long prompt over ranks."]
-    asc, rub = rows[0], rows[1]
+    asc, rub = rows[study.variant("1m-context.yaml", "ascend")], rows[study.variant("1m-context.yaml", "rubin")]
     verdict = (f"Holds (the model file allows 1,048,576 tokens), with limits: {asc[1]:.0f} concurrent 1M-token "
                f"sequence(s) per Ascend 950PR chip and {rub[1]:.0f} per Rubin chip; a 1M prefill takes "
                f"{asc[2]:.0f} s on Ascend and {rub[2]:.0f} s on Rubin with sparse attention.")
     return {"id": 2, "claim": "A 1M-token context window: concurrent 1M-token sequences per chip and per "
                               "cluster, and the TTFT of a 1M-token prefill, on both stacks",
             "default": f"{asc[1]:.0f} / {rub[1]:.0f} per chip; TTFT {asc[2]:.0f} s / {rub[2]:.1f} s",
-            "range": f"dense MLA TTFT {p99_ttft(dense[0]):.0f} s / {p99_ttft(dense[1]):.0f} s; FP8 KV doubles "
+            "range": f"dense MLA TTFT {p99_ttft(study.pick(dense, '1m-context.yaml', 'ascend')):.0f} s / "
+                     f"{p99_ttft(study.pick(dense, '1m-context.yaml', 'rubin')):.0f} s; FP8 KV doubles "
                      "the sequences per chip",
             "verdict": verdict, "label": "holds", "body": md}
 
@@ -649,7 +674,7 @@ def main():
                 study.tornado[name][i] = s
 
             c37 = claim_37b(study)
-            claims = [c37, claim_1m(study), claim_exaflops(study, c37["data"][0]),
+            claims = [c37, claim_1m(study), claim_exaflops(study, c37["data"][study.variant("37b-claim.yaml", "rubin", "v4")]),
                       claim_break_even(study, base), claim_gap(study, base, rubin_best, gap_runs),
                       claim_ratios(study)]
             stack_runs = runner.run(os.path.join(ARTICLE, "stack-cost.yaml"))
