@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Test of analysis/report.py (run by CTest): its arithmetic on cases worked by hand, then
-a full regeneration into a temporary directory, checking that every claim of the seed
-article appears with a verdict and that every plot is drawn and embedded.
+"""Test of analysis/report.py (run by CTest): the arithmetic of its package
+(analysis/stacksim_analysis/) on cases worked by hand, then a full regeneration into a
+temporary directory, checking that every claim of the seed article appears with a verdict,
+that every plot is drawn and embedded, and that no __pycache__ is left in analysis/.
 
     python3 tests/check_report.py STACKSIM
 """
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -14,7 +14,10 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.dont_write_bytecode = True  # importing analysis/report.py leaves no __pycache__ behind
+sys.dont_write_bytecode = True  # importing analysis/stacksim_analysis leaves no __pycache__ behind
+sys.path.insert(0, os.path.join(ROOT, "analysis"))
+from stacksim_analysis import summary, study  # noqa: E402 (after the two lines above)
+
 failures = []
 
 
@@ -24,25 +27,18 @@ def check(cond, what):
         print(f"FAILED: {what}", file=sys.stderr)
 
 
-def load_report_module():
-    spec = importlib.util.spec_from_file_location("report", os.path.join(ROOT, "analysis", "report.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def arithmetic(report):
+def arithmetic():
     # A $360/h pool serving 100,000 input and 1,000 output tokens/s: input at $0.28/M brings
     # in $0.028/s of the $0.1/s bill; the other $0.072/s over 1,000 tokens/s is $72 per M.
     s = {"cost": {"usd_per_hour": 360.0},
          "throughput": {"input_tokens_per_s": 100000.0, "output_tokens_per_s": 1000.0}}
-    check(abs(report.breakeven_output_price(s, 0.28) - 72.0) < 1e-9, "break-even output price, worked by hand")
+    check(abs(summary.breakeven_output_price(s, 0.28) - 72.0) < 1e-9, "break-even output price, worked by hand")
     # A 50% gap halves every efficiency and doubles the overheads of the reference stack.
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         f.write("gemm_efficiency: 0.6\nattention_efficiency: 0.4\nmemory_efficiency: 0.8\n"
                 "scale_up_efficiency: 0.7\nscale_out_efficiency: 0.5\nlayer_overhead: 20 us\n"
                 "step_overhead: 2 ms\n")
-    sets = report.stack_overrides_for_gap(f.name, 0.5)
+    sets = study.stack_overrides_for_gap(f.name, 0.5)
     os.unlink(f.name)
     check(sets["platform.stack.gemm_efficiency"] == "0.3", f"gap: gemm 0.6 -> 0.3, got {sets}")
     check(sets["platform.stack.scale_out_efficiency"] == "0.25", "gap: scale-out 0.5 -> 0.25")
@@ -50,8 +46,15 @@ def arithmetic(report):
     check(sets["platform.stack.step_overhead"] == "4 ms", "gap: step overhead 2 ms -> 4 ms")
     # The SLO test: p99 TTFT and p50 TPOT against the limits.
     run = {"requests": {"completed": 10}, "latency_s": {"ttft": {"p99": 9.0}, "tpot": {"p50": 0.04}}}
-    check(report.meets(run, {"ttft_p99": 10, "tpot_p50": 0.05}), "SLO met")
-    check(not report.meets(run, {"ttft_p99": 8, "tpot_p50": 0.05}), "SLO missed on TTFT")
+    check(summary.meets(run, {"ttft_p99": 10, "tpot_p50": 0.05}), "SLO met")
+    check(not summary.meets(run, {"ttft_p99": 8, "tpot_p50": 0.05}), "SLO missed on TTFT")
+    # Variants are picked by the name claims.yaml gives them, whatever their order.
+    cfg = {"slo": {}, "efficiency_gap": {"reference_stack": "x.yaml"},
+           "variants": {"f.yaml": {"ascend": "a (EP64)", "rubin": "r (EP72)"}}}
+    st = study.Study(None, cfg)
+    docs = [{"scenario": "r (EP72)", "n": 2}, {"scenario": "a (EP64)", "n": 1}]
+    check(st.pick(docs, "f.yaml", "ascend")["n"] == 1 and st.pick(docs, "f.yaml", "rubin")["n"] == 2,
+          "variants picked by name")
 
 
 # Each claim the issue lists, as the report's verdict table must name it.
@@ -75,6 +78,8 @@ def regenerate(stacksim):
         if proc.returncode != 0:
             return
         check(os.listdir(tmp) == ["report"], f"nothing but the report is left behind: {os.listdir(tmp)}")
+        caches = [d for d, _, _ in os.walk(os.path.join(ROOT, "analysis")) if os.path.basename(d) == "__pycache__"]
+        check(not caches, f"no __pycache__ left in analysis/: {caches}")
         with open(os.path.join(out, "claims.md")) as f:
             text = f.read()
         table = text[text.index("## Verdicts"):text.index("## Claim 1")]
@@ -99,8 +104,7 @@ def regenerate(stacksim):
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    report = load_report_module()
-    arithmetic(report)
+    arithmetic()
     regenerate(os.path.abspath(sys.argv[1]))
     if failures:
         print(f"{len(failures)} check(s) failed", file=sys.stderr)
