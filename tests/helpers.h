@@ -24,7 +24,7 @@ inline Scenario load_one(const std::string& path, const std::vector<Override>& o
 
 // Simulates `sc` in a child process and returns its summary. Throws on failure.
 inline nlohmann::json run(const Scenario& sc) {
-  auto results = run_isolated({[&] { return simulate(sc, make_generator(sc.workload, sc.seed)).dump(); }}, 1);
+  auto results = run_isolated({[&] { return nlohmann::json(simulate(sc, make_generator(sc.workload, sc.seed))).dump(); }}, 1);
   if (!results[0].ok) throw std::runtime_error("simulation failed: " + results[0].error);
   return nlohmann::json::parse(results[0].output);
 }
@@ -68,7 +68,7 @@ inline RequestSpec spec(double arrival, int64_t input, int64_t output, std::vect
 // Simulates `sc` on the given requests in a child process.
 inline nlohmann::json run_specs(const Scenario& sc, const std::vector<RequestSpec>& specs) {
   auto results =
-      run_isolated({[&] { return simulate(sc, std::make_unique<VectorGenerator>(specs)).dump(); }}, 1);
+      run_isolated({[&] { return nlohmann::json(simulate(sc, std::make_unique<VectorGenerator>(specs))).dump(); }}, 1);
   if (!results[0].ok) throw std::runtime_error("simulation failed: " + results[0].error);
   return nlohmann::json::parse(results[0].output);
 }

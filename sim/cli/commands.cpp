@@ -136,17 +136,17 @@ int cmd_run(const std::vector<std::string>& args) {
 
   std::vector<std::function<std::string()>> tasks;
   for (size_t i = 0; i < scenarios.size(); ++i)
-    tasks.push_back([&, i] { return simulate(scenarios[i], std::move(generators[i])).dump(); });
+    tasks.push_back([&, i] { return nlohmann::json(simulate(scenarios[i], std::move(generators[i]))).dump(); });
   std::vector<ChildResult> results = run_isolated(tasks, jobs);
 
-  std::vector<nlohmann::json> summaries;
+  std::vector<RunSummary> summaries;
   std::vector<double> wall;
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i].ok) {
       std::cerr << "stacksim: error: scenario " << scenarios[i].name << ": " << results[i].error << "\n";
       return 1;
     }
-    summaries.push_back(nlohmann::json::parse(results[i].output));
+    summaries.push_back(nlohmann::json::parse(results[i].output).get<RunSummary>());
     wall.push_back(results[i].wall_seconds);
   }
   if (!vm.count("quiet")) print_table(std::cout, summaries, wall);
@@ -155,11 +155,11 @@ int cmd_run(const std::vector<std::string>& args) {
     nlohmann::json stats = nlohmann::json::array();
     for (size_t i = 0; i < summaries.size(); ++i) {
       const auto& s = summaries[i];
-      stats.push_back({{"scenario", s["scenario"]},
-                       {"requests", s["requests"]["completed"].get<int64_t>() + s["requests"]["rejected"].get<int64_t>()},
-                       {"simulated_seconds", s["simulated_seconds"]},
-                       {"chips", s["layout"]["chips"]},
-                       {"simgrid_activities", s["engine"]["simgrid_activities"]},
+      stats.push_back({{"scenario", s.scenario},
+                       {"requests", s.requests.completed + s.requests.rejected},
+                       {"simulated_seconds", s.simulated_seconds},
+                       {"chips", s.layout.chips},
+                       {"simgrid_activities", s.engine.simgrid_activities},
                        {"wall_seconds", results[i].wall_seconds},
                        {"peak_rss_mb", results[i].peak_rss_mb}});
     }

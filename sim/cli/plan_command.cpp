@@ -198,7 +198,7 @@ int cmd_plan(const std::vector<std::string>& args) {
       for (size_t j = 0; j < scs.size(); ++j) {
         if (cached.count(scs[j].fingerprint)) continue;
         const Scenario* s = &scs[j];
-        tasks.push_back([s] { return simulate(*s, make_generator(s->workload, s->seed)).dump(); });
+        tasks.push_back([s] { return nlohmann::json(simulate(*s, make_generator(s->workload, s->seed))).dump(); });
         task_of.push_back(j);
       }
       run_isolated(tasks, jobs, [&](size_t t, const ChildResult& r) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "metrics/cost.h"
 #include "perf/perf_model.h"
 
 namespace stacksim {
@@ -131,155 +132,93 @@ int64_t MetricsCollector::rejected_count() const {
   return n;
 }
 
-static nlohmann::json pct_json(const Percentiles& p, bool approximate) {
-  nlohmann::json j = {{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"count", p.count}};
+namespace {
+
+LatencyStats stats_of(Samples& s, bool with_cdf = false) {
+  const Percentiles p = s.percentiles(with_cdf);
+  LatencyStats l;
+  l.mean = p.mean;
+  l.p50 = p.p50;
+  l.p90 = p.p90;
+  l.p99 = p.p99;
+  l.count = p.count;
   // Past Samples' exact limit: each percentile within 0.5% (logarithmic buckets).
-  if (approximate) j["approximate_within"] = std::sqrt(Samples::kRatio) - 1;
-  if (!p.cdf.empty()) j["cdf"] = p.cdf;
-  return j;
+  if (s.approximate()) l.approximate_within = std::sqrt(Samples::kRatio) - 1;
+  l.cdf = p.cdf;
+  return l;
 }
 
-nlohmann::json MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
-  using nlohmann::json;
+}  // namespace
+
+void MetricsCollector::summarize_requests(const Scenario& sc, const RunStats& run, double span,
+                                          RunSummary* s) const {
   const double chips = sc.total_chips();
-  // The measurement window runs from t = 0 (the first arrival) to the end of the run.
-  const double span = run.end_time > 0 ? run.end_time : 1e-30;
-  int instances = 0;
-  for (const auto& p : run.pools) instances += p.spec->serving.instances();
-
-  json j;
-  j["scenario"] = sc.name;
-  j["platform"] = sc.disaggregated() ? run.pools[0].spec->platform.name + " + " + run.pools[1].spec->platform.name
-                                     : sc.pools[0].platform.name;
-  j["model"] = sc.pools[0].model.name;
-  j["workload"] = sc.workload.name;
-  j["seed"] = sc.seed;
-  j["layout"] = {{"chips", int(chips)},
-                 {"instances", instances},
-                 {"chips_per_instance", sc.disaggregated() ? 0 : sc.pools[0].serving.chips_per_instance},
-                 {"disaggregated", sc.disaggregated()},
-                 {"router", sc.pools[0].serving.router}};
-
-  json rej = json::object();
-  for (const auto& [k, v] : rejected_) rej[k] = v;
-  j["requests"] = {{"generated", generated_},
-                   {"completed", completed_},
-                   {"rejected", rejected_count()},
-                   {"rejected_by_reason", rej},
-                   {"in_flight", run.in_flight}};
-  j["simulated_seconds"] = run.end_time;
-
+  s->requests.generated = generated_;
+  s->requests.completed = completed_;
+  s->requests.rejected = rejected_count();
+  s->requests.rejected_by_reason = rejected_;
+  s->requests.in_flight = run.in_flight;
+  s->simulated_seconds = run.end_time;
   const double rps = completed_ / span, in_tps = input_tokens_ / span, out_tps = output_tokens_ / span;
-  j["throughput"] = {{"requests_per_s", rps},
-                     {"input_tokens_per_s", in_tps},
-                     {"output_tokens_per_s", out_tps},
-                     {"input_tokens_per_s_per_chip", in_tps / chips},
-                     {"output_tokens_per_s_per_chip", out_tps / chips}};
-  j["goodput"] = {{"requests_per_s", good_ / span},
-                  {"slo_attainment", completed_ > 0 ? double(good_) / completed_ : 0.0},
-                  {"slo_ttft_s", sc.workload.slo.ttft},
-                  {"slo_tpot_s", sc.workload.slo.tpot}};
+  s->throughput = {rps, in_tps, out_tps, in_tps / chips, out_tps / chips};
+  s->goodput = {good_ / span, completed_ > 0 ? double(good_) / completed_ : 0.0, sc.workload.slo.ttft,
+                sc.workload.slo.tpot};
   if (sc.workload.deadline > 0) {
     // Document batch jobs: a job meets its deadline when all its documents are done by then.
     int64_t met = 0;
     for (const auto& [id, job] : jobs_)
       if (job.completed == job.requests && job.last_finish - job.arrival <= sc.workload.deadline) ++met;
-    j["jobs"] = {{"count", static_cast<int64_t>(jobs_.size())},
-                 {"met_deadline", met},
-                 {"deadline_s", sc.workload.deadline}};
+    s->jobs = RunSummary::Jobs{static_cast<int64_t>(jobs_.size()), met, sc.workload.deadline};
   }
-  j["latency_s"] = {{"ttft", pct_json(ttft_.percentiles(sc.latency_cdf), ttft_.approximate())},
-                    {"tpot", pct_json(tpot_.percentiles(sc.latency_cdf), tpot_.approximate())},
-                    {"e2e", pct_json(e2e_.percentiles(sc.latency_cdf), e2e_.approximate())}};
+}
 
-  // Per pool: KV, busy time, power and cost. Every chip is paid for the whole window;
-  // a colocated pool's bill is split between prefill and decode by the work each step
-  // did (idle time follows the same split), a prefill pool's goes to input tokens and a
-  // decode pool's to output tokens.
+RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
+  // The measurement window runs from t = 0 (the first arrival) to the end of the run.
+  const double span = run.end_time > 0 ? run.end_time : 1e-30;
+  int64_t instances = 0;
+  for (const auto& p : run.pools) instances += p.spec->serving.instances();
+
+  RunSummary s;
+  s.scenario = sc.name;
+  s.platform = sc.disaggregated() ? run.pools[0].spec->platform.name + " + " + run.pools[1].spec->platform.name
+                                  : sc.pools[0].platform.name;
+  s.model = sc.pools[0].model.name;
+  s.workload = sc.workload.name;
+  s.seed = sc.seed;
+  s.layout = {sc.total_chips(), instances, sc.disaggregated() ? 0 : sc.pools[0].serving.chips_per_instance,
+              sc.disaggregated(), sc.pools[0].serving.router};
+  summarize_requests(sc, run, span, &s);
+  s.latency_s = {stats_of(ttft_, sc.latency_cdf), stats_of(tpot_, sc.latency_cdf), stats_of(e2e_, sc.latency_cdf)};
+
+  // Per pool: KV, busy time, power and cost (metrics/cost.h).
   InstanceTotals all;
-  double kv_capacity = 0, total_usd = 0, input_usd = 0, energy_j = 0, chip_energy_j = 0, chip_seconds = 0,
-         busy_chip_seconds = 0;
+  CostTotals bill;
+  double kv_capacity = 0;
   int64_t kv_per_instance = 0;
-  json pools = json::array();
   for (auto& p : run.pools) {
     const PoolSpec& ps = *p.spec;
-    const InstanceTotals& t = p.totals;
-    all.add(t);
-    const double n = ps.serving.instances(), pool_chips = ps.serving.chips;
-    kv_capacity += double(p.kv_tokens_per_instance) * n;
+    all.add(p.totals);
+    kv_capacity += double(p.kv_tokens_per_instance) * ps.serving.instances();
     kv_per_instance = std::max(kv_per_instance, p.kv_tokens_per_instance);
-    const double busy = t.busy_time / (n * span);
-    const Chip& chip = ps.platform.chip;
-    // Mean power per chip: from SimGrid's energy plugin (busy and idle power states,
-    // failed chips off), or from the busy fraction when the plugin did not run.
-    const double watts = p.energy_joules >= 0 ? p.energy_joules / (pool_chips * span)
-                                              : chip.power_idle + (chip.power_busy - chip.power_idle) * busy;
-    const double usd_per_chip_s = ps.platform.cost.per_chip_second(watts);
-    const double usd = pool_chips * span * usd_per_chip_s;
-    const double work = t.prefill_time + t.decode_time;
-    const double prefill_share = ps.role == "prefill" ? 1.0
-                                 : ps.role == "decode" ? 0.0
-                                 : work > 0            ? t.prefill_time / work
-                                                       : 0.5;
-    total_usd += usd;
-    input_usd += usd * prefill_share;
-    chip_energy_j += watts * pool_chips * span;
-    energy_j += ps.platform.cost.facility_watts(watts) * pool_chips * span;
-    chip_seconds += pool_chips * span;
-    busy_chip_seconds += busy * pool_chips * span;
-    pools.push_back({{"role", ps.role},
-                     {"platform", ps.platform.name},
-                     {"chips", ps.serving.chips},
-                     {"instances", ps.serving.instances()},
-                     {"chips_per_instance", ps.serving.chips_per_instance},
-                     {"kv_capacity_tokens_per_instance", p.kv_tokens_per_instance},
-                     {"busy_fraction", busy},
-                     {"usd_per_hour", usd_per_chip_s * 3600 * pool_chips}});
+    const PoolCost c = pool_cost(ps, p.totals, p.energy_joules, span);
+    bill.add(ps, c, span);
+    s.pools.push_back({ps.role, ps.platform.name, ps.serving.chips, ps.serving.instances(),
+                       ps.serving.chips_per_instance, p.kv_tokens_per_instance, c.busy,
+                       c.usd_per_chip_s * 3600 * ps.serving.chips});
   }
-  j["pools"] = pools;
-  j["kv_cache"] = {{"capacity_tokens_per_instance", kv_per_instance},
-                   {"mean_utilisation", kv_capacity > 0 ? all.kv_token_seconds / (kv_capacity * span) : 0},
-                   {"peak_utilisation", all.kv_peak_fraction},
-                   {"overflows", all.kv_overflows}};
-  j["prefix_cache"] = {{"hit_rate", all.prompt_tokens > 0 ? double(all.prefix_hit_tokens) / all.prompt_tokens : 0.0},
-                       {"saved_prefill_tokens", all.prefix_hit_tokens},
-                       {"tier2_hit_tokens", all.tier2_hit_tokens},
-                       {"prompt_tokens", all.prompt_tokens}};
-  j["preemption"] = {{"count", all.preemptions},
-                     {"recomputed_tokens", all.recomputed_tokens},
-                     {"swapped_tokens", all.swapped_tokens}};
-  j["kv_transfer_s"] = pct_json(run.kv_transfer.percentiles(), run.kv_transfer.approximate());
-  j["failures"] = {{"chip_failures", run.chip_failures},
-                   {"instance_failures", all.failures},
-                   {"retried_requests", run.retried},
-                   {"lost_chip_hours", run.lost_chip_seconds / 3600}};
+  s.kv_cache = {kv_per_instance, all.kv_overflows,
+                kv_capacity > 0 ? all.kv_token_seconds / (kv_capacity * span) : 0, all.kv_peak_fraction};
+  s.prefix_cache = {all.prompt_tokens > 0 ? double(all.prefix_hit_tokens) / all.prompt_tokens : 0.0,
+                    all.prefix_hit_tokens, all.tier2_hit_tokens, all.prompt_tokens};
+  s.preemption = {all.preemptions, all.recomputed_tokens, all.swapped_tokens};
+  s.kv_transfer_s = stats_of(run.kv_transfer);
+  s.failures = {run.chip_failures, all.failures, run.retried, run.lost_chip_seconds / 3600};
   // SimGrid activities the run created: a sleep per instance step, a wait per idle spell,
   // and the source's, the transfer workers' (a flow each) and the failure injector's.
-  j["engine"] = {{"steps", all.steps},
-                 {"simgrid_activities", all.steps + all.waits + run.control_activities},
-                 {"busy_fraction", all.busy_time / (instances * span)},
-                 {"mean_decode_batch_per_instance", all.steps > 0 ? all.batch_seq_steps / all.steps : 0}};
-  const double avg_watts = chip_energy_j / (chip_seconds > 0 ? chip_seconds : 1);
-  const double tokens = double(input_tokens_ + output_tokens_);
-  j["cost"] = {{"chip_hours", chip_seconds / 3600},
-               {"usd_per_chip_hour", total_usd / (chip_seconds > 0 ? chip_seconds : 1) * 3600},
-               {"usd_per_hour", total_usd / span * 3600},
-               {"usd_total", total_usd},
-               {"prefill_share", total_usd > 0 ? input_usd / total_usd : 0},
-               {"usd_per_m_input", input_tokens_ > 0 ? input_usd / input_tokens_ * 1e6 : 0},
-               {"usd_per_m_output", output_tokens_ > 0 ? (total_usd - input_usd) / output_tokens_ * 1e6 : 0},
-               // The share of paid chip time spent stepping.
-               {"utilisation", chip_seconds > 0 ? busy_chip_seconds / chip_seconds : 0},
-               {"mean_chip_watts", avg_watts},
-               {"chip_energy_kwh", chip_energy_j / 3.6e6},
-               // Facility energy: the chips, their share of each rack's overhead, x PUE.
-               {"energy_kwh", energy_j / 3.6e6},
-               {"joules_per_output_token", output_tokens_ > 0 ? energy_j / output_tokens_ : 0},
-               {"joules_per_token", tokens > 0 ? energy_j / tokens : 0},
-               {"chip_joules_per_token", tokens > 0 ? chip_energy_j / tokens : 0},
-               {"energy_scope", sc.pools[0].platform.cost.has_facility ? "facility" : "chips only (no facility section)"},
-               {"pricing", sc.pools[0].platform.cost.rental ? "rental" : "ownership"}};
-  return j;
+  s.engine = {all.steps, all.steps + all.waits + run.control_activities, all.busy_time / (instances * span),
+              all.steps > 0 ? all.batch_seq_steps / all.steps : 0};
+  s.cost = cost_summary(bill, span, input_tokens_, output_tokens_, sc.pools[0].platform);
+  return s;
 }
 
 }  // namespace stacksim

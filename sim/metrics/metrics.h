@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/scenario.h"
+#include "metrics/summary.h"
 
 namespace stacksim {
 
@@ -104,10 +105,11 @@ class MetricsCollector {
   int64_t completed_count() const { return completed_; }
   int64_t rejected_count() const;
 
-  // Builds the JSON summary of a finished run.
-  nlohmann::json summarize(const Scenario& sc, RunStats& run);
+  // The summary of a finished run.
+  RunSummary summarize(const Scenario& sc, RunStats& run);
 
  private:
+  void summarize_requests(const Scenario& sc, const RunStats& run, double span, RunSummary* s) const;
   int64_t generated_ = 0, completed_ = 0, good_ = 0;
   int64_t input_tokens_ = 0, output_tokens_ = 0;
   std::map<std::string, int64_t> rejected_;

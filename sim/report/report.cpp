@@ -1,134 +1,91 @@
 #include "report/report.h"
 
-#include "util/table.h"
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <functional>
-#include <stdexcept>
+
+#include "util/table.h"
 
 namespace stacksim {
 
 namespace {
 
-using nlohmann::json;
-
+using S = RunSummary;
 
 // Milliseconds with 3 significant-ish digits.
 std::string ms(double s) { return s >= 10 ? strprintf("%.0f", s * 1e3) : strprintf("%.1f", s * 1e3); }
+std::string pct(double fraction) { return strprintf("%.0f%%", 100 * fraction); }
+std::string count(int64_t n) { return std::to_string(static_cast<long long>(n)); }
+std::string pair(const std::string& a, const std::string& b) { return a + " / " + b; }
+std::string triple(const LatencyStats& l, const std::function<std::string(double)>& f) {
+  return f(l.p50) + " / " + f(l.p90) + " / " + f(l.p99);
+}
+
+std::string layout(const S& s) {
+  std::string out = std::to_string(s.layout.chips) + " (";
+  for (size_t i = 0; i < s.pools.size(); ++i) {
+    const S::Pool& p = s.pools[i];
+    if (i) out += " + ";
+    if (p.role != "colocated") out += p.role == "prefill" ? "P " : "D ";
+    out += std::to_string(p.instances) + "x" + std::to_string(p.chips_per_instance);
+  }
+  return out + ")";
+}
 
 struct Row {
   std::string label;
-  std::function<std::string(const json&)> cell;
+  std::function<std::string(const S&)> cell;
 };
 
-const json& at(const json& j, std::initializer_list<const char*> path) {
-  const json* p = &j;
-  for (const char* k : path) p = &p->at(k);
-  return *p;
-}
-
-double num(const json& j, std::initializer_list<const char*> path) { return at(j, path).get<double>(); }
-
-std::vector<Row> rows() {
-  auto lat = [](const char* metric, const char* q) {
-    return [=](const json& j) { return ms(num(j, {"latency_s", metric, q})); };
-  };
-  return {
-      {"platform", [](const json& j) { return at(j, {"platform"}).get<std::string>(); }},
-      {"model", [](const json& j) { return at(j, {"model"}).get<std::string>(); }},
-      {"workload", [](const json& j) { return at(j, {"workload"}).get<std::string>(); }},
-      {"chips (instances x chips)",
-       [](const json& j) {
-         std::string s = std::to_string(at(j, {"layout", "chips"}).get<int>()) + " (";
-         const json& pools = at(j, {"pools"});
-         for (size_t i = 0; i < pools.size(); ++i) {
-           const std::string role = pools[i].at("role").get<std::string>();
-           if (i) s += " + ";
-           if (role != "colocated") s += role == "prefill" ? "P " : "D ";
-           s += std::to_string(pools[i].at("instances").get<int>()) + "x" +
-                std::to_string(pools[i].at("chips_per_instance").get<int>());
-         }
-         return s + ")";
-       }},
-      {"requests done / generated",
-       [](const json& j) {
-         return std::to_string(at(j, {"requests", "completed"}).get<long long>()) + " / " +
-                std::to_string(at(j, {"requests", "generated"}).get<long long>());
-       }},
-      {"rejected / in flight",
-       [](const json& j) {
-         return std::to_string(at(j, {"requests", "rejected"}).get<long long>()) + " / " +
-                std::to_string(at(j, {"requests", "in_flight"}).get<long long>());
-       }},
-      {"simulated time (s)", [](const json& j) { return strprintf("%.1f", num(j, {"simulated_seconds"})); }},
-      {"throughput (req/s)", [](const json& j) { return strprintf("%.2f", num(j, {"throughput", "requests_per_s"})); }},
-      {"input tok/s", [](const json& j) { return strprintf("%.0f", num(j, {"throughput", "input_tokens_per_s"})); }},
-      {"output tok/s", [](const json& j) { return strprintf("%.0f", num(j, {"throughput", "output_tokens_per_s"})); }},
-      {"input tok/s per chip",
-       [](const json& j) { return strprintf("%.1f", num(j, {"throughput", "input_tokens_per_s_per_chip"})); }},
-      {"output tok/s per chip",
-       [](const json& j) { return strprintf("%.1f", num(j, {"throughput", "output_tokens_per_s_per_chip"})); }},
+const std::vector<Row>& rows() {
+  auto f = [](const char* format) { return [=](double x) { return strprintf(format, x); }; };
+  static const std::vector<Row> r = {
+      {"platform", [](const S& s) { return s.platform; }},
+      {"model", [](const S& s) { return s.model; }},
+      {"workload", [](const S& s) { return s.workload; }},
+      {"chips (instances x chips)", layout},
+      {"requests done / generated", [](const S& s) { return pair(count(s.requests.completed), count(s.requests.generated)); }},
+      {"rejected / in flight", [](const S& s) { return pair(count(s.requests.rejected), count(s.requests.in_flight)); }},
+      {"simulated time (s)", [](const S& s) { return strprintf("%.1f", s.simulated_seconds); }},
+      {"throughput (req/s)", [](const S& s) { return strprintf("%.2f", s.throughput.requests_per_s); }},
+      {"input tok/s", [](const S& s) { return strprintf("%.0f", s.throughput.input_tokens_per_s); }},
+      {"output tok/s", [](const S& s) { return strprintf("%.0f", s.throughput.output_tokens_per_s); }},
+      {"input tok/s per chip", [](const S& s) { return strprintf("%.1f", s.throughput.input_tokens_per_s_per_chip); }},
+      {"output tok/s per chip", [](const S& s) { return strprintf("%.1f", s.throughput.output_tokens_per_s_per_chip); }},
       {"goodput (req/s meeting SLO)",
-       [](const json& j) {
-         return strprintf("%.2f", num(j, {"goodput", "requests_per_s"})) + " (" +
-                strprintf("%.0f%%", 100 * num(j, {"goodput", "slo_attainment"})) + ")";
-       }},
-      {"TTFT p50 / p90 / p99 (ms)",
-       [=](const json& j) { return lat("ttft", "p50")(j) + " / " + lat("ttft", "p90")(j) + " / " + lat("ttft", "p99")(j); }},
-      {"TPOT p50 / p90 / p99 (ms)",
-       [=](const json& j) { return lat("tpot", "p50")(j) + " / " + lat("tpot", "p90")(j) + " / " + lat("tpot", "p99")(j); }},
-      {"E2E p50 / p90 / p99 (s)",
-       [](const json& j) {
-         return strprintf("%.2f", num(j, {"latency_s", "e2e", "p50"})) + " / " + strprintf("%.2f", num(j, {"latency_s", "e2e", "p90"})) +
-                " / " + strprintf("%.2f", num(j, {"latency_s", "e2e", "p99"}));
-       }},
+       [](const S& s) { return strprintf("%.2f", s.goodput.requests_per_s) + " (" + pct(s.goodput.slo_attainment) + ")"; }},
+      {"TTFT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.latency_s.ttft, ms); }},
+      {"TPOT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.latency_s.tpot, ms); }},
+      {"E2E p50 / p90 / p99 (s)", [f](const S& s) { return triple(s.latency_s.e2e, f("%.2f")); }},
       {"KV cache mean / peak use",
-       [](const json& j) {
-         return strprintf("%.0f%%", 100 * num(j, {"kv_cache", "mean_utilisation"})) + " / " +
-                strprintf("%.0f%%", 100 * num(j, {"kv_cache", "peak_utilisation"}));
-       }},
+       [](const S& s) { return pair(pct(s.kv_cache.mean_utilisation), pct(s.kv_cache.peak_utilisation)); }},
       {"batch jobs within deadline",
-       [](const json& j) {
-         if (!j.contains("jobs")) return std::string("-");
-         return std::to_string(at(j, {"jobs", "met_deadline"}).get<long long>()) + " / " +
-                std::to_string(at(j, {"jobs", "count"}).get<long long>());
-       }},
-      {"prefix cache hit rate", [](const json& j) { return strprintf("%.0f%%", 100 * num(j, {"prefix_cache", "hit_rate"})); }},
-      {"preemptions", [](const json& j) { return std::to_string(at(j, {"preemption", "count"}).get<long long>()); }},
+       [](const S& s) { return s.jobs ? pair(count(s.jobs->met_deadline), count(s.jobs->count)) : std::string("-"); }},
+      {"prefix cache hit rate", [](const S& s) { return pct(s.prefix_cache.hit_rate); }},
+      {"preemptions", [](const S& s) { return count(s.preemption.count); }},
       {"KV transfer p50 / p99 (ms)",
-       [](const json& j) {
-         if (at(j, {"kv_transfer_s", "count"}).get<long long>() == 0) return std::string("-");
-         return ms(num(j, {"kv_transfer_s", "p50"})) + " / " + ms(num(j, {"kv_transfer_s", "p99"}));
+       [](const S& s) {
+         return s.kv_transfer_s.count == 0 ? std::string("-") : pair(ms(s.kv_transfer_s.p50), ms(s.kv_transfer_s.p99));
        }},
       {"chip failures / retried requests",
-       [](const json& j) {
-         return std::to_string(at(j, {"failures", "chip_failures"}).get<long long>()) + " / " +
-                std::to_string(at(j, {"failures", "retried_requests"}).get<long long>());
-       }},
-      {"utilisation (busy chip time)", [](const json& j) { return strprintf("%.0f%%", 100 * num(j, {"cost", "utilisation"})); }},
+       [](const S& s) { return pair(count(s.failures.chip_failures), count(s.failures.retried_requests)); }},
+      {"utilisation (busy chip time)", [](const S& s) { return pct(s.cost.utilisation); }},
       {"energy kWh / J per output token",
-       [](const json& j) {
-         return strprintf("%.1f", num(j, {"cost", "energy_kwh"})) + " / " + strprintf("%.0f", num(j, {"cost", "joules_per_output_token"}));
+       [](const S& s) {
+         return pair(strprintf("%.1f", s.cost.energy_kwh), strprintf("%.0f", s.cost.joules_per_output_token));
        }},
-      {"chip-hours", [](const json& j) { return strprintf("%.2f", num(j, {"cost", "chip_hours"})); }},
-      {"$ per hour", [](const json& j) { return strprintf("%.2f", num(j, {"cost", "usd_per_hour"})); }},
-      {"$ per chip-hour", [](const json& j) { return strprintf("%.2f", num(j, {"cost", "usd_per_chip_hour"})); }},
-      {"$ per M input tokens", [](const json& j) { return strprintf("%.3f", num(j, {"cost", "usd_per_m_input"})); }},
-      {"$ per M output tokens", [](const json& j) { return strprintf("%.3f", num(j, {"cost", "usd_per_m_output"})); }},
+      {"chip-hours", [](const S& s) { return strprintf("%.2f", s.cost.chip_hours); }},
+      {"$ per hour", [](const S& s) { return strprintf("%.2f", s.cost.usd_per_hour); }},
+      {"$ per chip-hour", [](const S& s) { return strprintf("%.2f", s.cost.usd_per_chip_hour); }},
+      {"$ per M input tokens", [](const S& s) { return strprintf("%.3f", s.cost.usd_per_m_input); }},
+      {"$ per M output tokens", [](const S& s) { return strprintf("%.3f", s.cost.usd_per_m_output); }},
   };
+  return r;
 }
 
 }  // namespace
 
-void print_table(std::ostream& out, const std::vector<json>& summaries, const std::vector<double>& wall) {
+void print_table(std::ostream& out, const std::vector<RunSummary>& summaries, const std::vector<double>& wall) {
   std::vector<std::string> header{"scenario"};
-  for (const auto& s : summaries) header.push_back(s.at("scenario").get<std::string>());
+  for (const auto& s : summaries) header.push_back(s.scenario);
   Table t(header);
   for (const auto& r : rows()) {
     std::vector<std::string> row{r.label};

@@ -11,7 +11,7 @@ namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
-nlohmann::json simulate(const Scenario& sc, std::unique_ptr<Generator> generator) {
+RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator) {
   int argc = 2;
   char arg0[] = "stacksim", arg1[] = "--log=root.thresh:critical";
   char* argv[] = {arg0, arg1, nullptr};

@@ -1,4 +1,4 @@
-// simulate(): runs one scenario on the SimGrid engine and returns its JSON summary.
+// simulate(): runs one scenario on the SimGrid engine and returns its summary.
 //
 // The actors: one source (pulls requests from the generator at their arrival times,
 // rejects those that can never fit, routes the rest) and one actor per instance.
@@ -8,16 +8,15 @@
 // the tests run each scenario in a child process, see cli/isolate.h).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
 
 #include "config/scenario.h"
+#include "metrics/summary.h"
 #include "workload/generator.h"
 
 namespace stacksim {
 
-nlohmann::json simulate(const Scenario& sc, std::unique_ptr<Generator> generator);
+RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator);
 
 // What every simulation must satisfy at its end (checked by simulate, which fails with
 // std::logic_error naming the broken one): each generated request completed, rejected

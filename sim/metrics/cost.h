@@ -1,0 +1,39 @@
+// Cost and energy: what a pool's chips cost and draw over the measurement window, and
+// the run's dollars per million tokens. Every chip is paid for the whole window; a
+// colocated pool's bill is split between prefill and decode by the work each step did
+// (idle time follows the same split), a prefill pool's goes to input tokens and a decode
+// pool's to output tokens. Pure arithmetic (tests/unit/test_cost.cpp).
+#pragma once
+
+#include <cstdint>
+
+#include "config/scenario.h"
+#include "metrics/summary.h"
+
+namespace stacksim {
+
+struct InstanceTotals;
+
+struct PoolCost {
+  double busy = 0;            // busy fraction of the pool's instances
+  double watts = 0;           // mean power per chip
+  double usd_per_chip_s = 0;  // the platform's price at that power
+  double usd = 0;             // the pool's bill for the window
+  double prefill_share = 0;   // of the bill, the part charged to input tokens
+};
+
+// `energy_joules`: the pool's chips' energy from SimGrid's energy plugin, or < 0 when it
+// did not run (then the power follows the busy fraction between idle and busy power).
+PoolCost pool_cost(const PoolSpec& pool, const InstanceTotals& totals, double energy_joules, double span);
+
+// The sums over pools that the run's cost figures come from.
+struct CostTotals {
+  double usd = 0, input_usd = 0, energy_j = 0, chip_energy_j = 0, chip_seconds = 0, busy_chip_seconds = 0;
+  void add(const PoolSpec& pool, const PoolCost& c, double span);
+};
+
+// The run's cost section. `pricing_platform` labels the energy scope and pricing.
+RunSummary::Cost cost_summary(const CostTotals& t, double span, int64_t input_tokens, int64_t output_tokens,
+                              const Platform& pricing_platform);
+
+}  // namespace stacksim

@@ -1,0 +1,93 @@
+#include "metrics/summary.h"
+
+namespace stacksim {
+
+using nlohmann::json;
+
+// The sections whose every field is a key of the same name.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Layout, chips, instances, chips_per_instance, disaggregated, router)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Requests, generated, completed, rejected, rejected_by_reason, in_flight)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Throughput, requests_per_s, input_tokens_per_s, output_tokens_per_s,
+                                   input_tokens_per_s_per_chip, output_tokens_per_s_per_chip)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Goodput, requests_per_s, slo_attainment, slo_ttft_s, slo_tpot_s)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Jobs, count, met_deadline, deadline_s)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Latency, ttft, tpot, e2e)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Pool, role, platform, chips, instances, chips_per_instance,
+                                   kv_capacity_tokens_per_instance, busy_fraction, usd_per_hour)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::KvCache, capacity_tokens_per_instance, mean_utilisation,
+                                   peak_utilisation, overflows)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::PrefixCache, hit_rate, saved_prefill_tokens, tier2_hit_tokens,
+                                   prompt_tokens)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Preemption, count, recomputed_tokens, swapped_tokens)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Failures, chip_failures, instance_failures, retried_requests,
+                                   lost_chip_hours)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Engine, steps, simgrid_activities, busy_fraction,
+                                   mean_decode_batch_per_instance)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Cost, chip_hours, usd_per_chip_hour, usd_per_hour, usd_total,
+                                   prefill_share, usd_per_m_input, usd_per_m_output, utilisation, mean_chip_watts,
+                                   chip_energy_kwh, energy_kwh, joules_per_output_token, joules_per_token,
+                                   chip_joules_per_token, energy_scope, pricing)
+
+void to_json(json& j, const LatencyStats& s) {
+  j = {{"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}, {"count", s.count}};
+  if (s.approximate_within > 0) j["approximate_within"] = s.approximate_within;
+  if (!s.cdf.empty()) j["cdf"] = s.cdf;
+}
+
+void from_json(const json& j, LatencyStats& s) {
+  j.at("mean").get_to(s.mean);
+  j.at("p50").get_to(s.p50);
+  j.at("p90").get_to(s.p90);
+  j.at("p99").get_to(s.p99);
+  j.at("count").get_to(s.count);
+  s.approximate_within = j.value("approximate_within", 0.0);
+  s.cdf = j.value("cdf", std::vector<double>{});
+}
+
+void to_json(json& j, const RunSummary& s) {
+  j = {{"scenario", s.scenario},
+       {"platform", s.platform},
+       {"model", s.model},
+       {"workload", s.workload},
+       {"seed", s.seed},
+       {"layout", s.layout},
+       {"requests", s.requests},
+       {"simulated_seconds", s.simulated_seconds},
+       {"throughput", s.throughput},
+       {"goodput", s.goodput},
+       {"latency_s", s.latency_s},
+       {"pools", s.pools},
+       {"kv_cache", s.kv_cache},
+       {"prefix_cache", s.prefix_cache},
+       {"preemption", s.preemption},
+       {"kv_transfer_s", s.kv_transfer_s},
+       {"failures", s.failures},
+       {"engine", s.engine},
+       {"cost", s.cost}};
+  if (s.jobs) j["jobs"] = *s.jobs;
+}
+
+void from_json(const json& j, RunSummary& s) {
+  j.at("scenario").get_to(s.scenario);
+  j.at("platform").get_to(s.platform);
+  j.at("model").get_to(s.model);
+  j.at("workload").get_to(s.workload);
+  j.at("seed").get_to(s.seed);
+  j.at("layout").get_to(s.layout);
+  j.at("requests").get_to(s.requests);
+  j.at("simulated_seconds").get_to(s.simulated_seconds);
+  j.at("throughput").get_to(s.throughput);
+  j.at("goodput").get_to(s.goodput);
+  if (j.contains("jobs")) s.jobs = j.at("jobs").get<RunSummary::Jobs>();
+  j.at("latency_s").get_to(s.latency_s);
+  j.at("pools").get_to(s.pools);
+  j.at("kv_cache").get_to(s.kv_cache);
+  j.at("prefix_cache").get_to(s.prefix_cache);
+  j.at("preemption").get_to(s.preemption);
+  j.at("kv_transfer_s").get_to(s.kv_transfer_s);
+  j.at("failures").get_to(s.failures);
+  j.at("engine").get_to(s.engine);
+  j.at("cost").get_to(s.cost);
+}
+
+}  // namespace stacksim

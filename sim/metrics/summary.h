@@ -1,0 +1,97 @@
+// RunSummary: what one simulation reports, typed. The one place the summary's key names
+// live: to_json/from_json map each field to the key of the same name. The JSON written by
+// `stacksim run -o`, the sweep database's columns and the Python analysis all use these
+// names; the run table, the planner and the tests read the struct.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stacksim {
+
+// A latency (or transfer time) distribution, seconds.
+struct LatencyStats {
+  double mean = 0, p50 = 0, p90 = 0, p99 = 0;
+  int64_t count = 0;
+  // > 0 when the samples outgrew the exact buffer: each percentile is within this
+  // relative error (logarithmic buckets). 0: exact, and the key is left out.
+  double approximate_within = 0;
+  std::vector<double> cdf;  // percentiles 0..100 when asked for (simulation.latency_cdf)
+};
+
+struct RunSummary {
+  std::string scenario, platform, model, workload;
+  uint64_t seed = 0;
+  struct Layout {
+    int64_t chips = 0, instances = 0;
+    int64_t chips_per_instance = 0;  // 0 when disaggregated (the pools differ)
+    bool disaggregated = false;
+    std::string router;
+  } layout;
+  struct Requests {
+    int64_t generated = 0, completed = 0, rejected = 0, in_flight = 0;
+    std::map<std::string, int64_t> rejected_by_reason;
+  } requests;
+  double simulated_seconds = 0;
+  struct Throughput {
+    double requests_per_s = 0, input_tokens_per_s = 0, output_tokens_per_s = 0;
+    double input_tokens_per_s_per_chip = 0, output_tokens_per_s_per_chip = 0;
+  } throughput;
+  struct Goodput {
+    double requests_per_s = 0, slo_attainment = 0, slo_ttft_s = 0, slo_tpot_s = 0;
+  } goodput;
+  struct Jobs {  // document batches only (a workload deadline)
+    int64_t count = 0, met_deadline = 0;
+    double deadline_s = 0;
+  };
+  std::optional<Jobs> jobs;
+  struct Latency {
+    LatencyStats ttft, tpot, e2e;
+  } latency_s;
+  struct Pool {
+    std::string role, platform;
+    int64_t chips = 0, instances = 0, chips_per_instance = 0, kv_capacity_tokens_per_instance = 0;
+    double busy_fraction = 0, usd_per_hour = 0;
+  };
+  std::vector<Pool> pools;
+  struct KvCache {
+    int64_t capacity_tokens_per_instance = 0, overflows = 0;
+    double mean_utilisation = 0, peak_utilisation = 0;
+  } kv_cache;
+  struct PrefixCache {
+    double hit_rate = 0;
+    int64_t saved_prefill_tokens = 0, tier2_hit_tokens = 0, prompt_tokens = 0;
+  } prefix_cache;
+  struct Preemption {
+    int64_t count = 0, recomputed_tokens = 0, swapped_tokens = 0;
+  } preemption;
+  LatencyStats kv_transfer_s;
+  struct Failures {
+    int64_t chip_failures = 0, instance_failures = 0, retried_requests = 0;
+    double lost_chip_hours = 0;
+  } failures;
+  struct Engine {
+    int64_t steps = 0, simgrid_activities = 0;
+    double busy_fraction = 0, mean_decode_batch_per_instance = 0;
+  } engine;
+  struct Cost {
+    double chip_hours = 0, usd_per_chip_hour = 0, usd_per_hour = 0, usd_total = 0, prefill_share = 0;
+    double usd_per_m_input = 0, usd_per_m_output = 0, utilisation = 0, mean_chip_watts = 0;
+    double chip_energy_kwh = 0, energy_kwh = 0, joules_per_output_token = 0, joules_per_token = 0;
+    double chip_joules_per_token = 0;
+    std::string energy_scope, pricing;
+  } cost;
+};
+
+void to_json(nlohmann::json& j, const LatencyStats& s);
+void from_json(const nlohmann::json& j, LatencyStats& s);
+void to_json(nlohmann::json& j, const RunSummary& s);
+// Throws nlohmann::json::exception naming the missing or mistyped key.
+void from_json(const nlohmann::json& j, RunSummary& s);
+
+}  // namespace stacksim
