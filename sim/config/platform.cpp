@@ -85,13 +85,9 @@ Stack stack_from_yaml(MapReader& st) {
   return k;
 }
 
-Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const std::vector<Override>& stack_overrides) {
-  Platform p;
-  p.file = origin.file;
-  MapReader r(root, origin, "");
-  p.name = r.str("name");
-  p.description = r.str_or("description", "");
+namespace {
 
+void read_chip(MapReader& r, Platform& p) {
   MapReader c = r.child("chip");
   p.chip.name = c.str("name");
   MapReader f = c.child("flops");
@@ -107,7 +103,9 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
   p.chip.power_busy = c.quantity("power_busy", Dimension::Power, 0);
   if (p.chip.power_busy < p.chip.power_idle) c.fail("power_busy", "must be at least power_idle");
   c.finish();
+}
 
+void read_networks(MapReader& r, Platform& p) {
   MapReader su = r.child("scale_up");
   p.scale_up.name = su.str("name");
   p.scale_up.chips_per_domain = static_cast<int>(su.integer("chips_per_domain", 1, 1 << 20));
@@ -133,7 +131,9 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
     cl.fail("chips", "expected a whole number of scale-up domains (scale_up.chips_per_domain = " +
                          std::to_string(p.scale_up.chips_per_domain) + "), found " + std::to_string(p.cluster_chips));
   cl.finish();
+}
 
+void read_stack(MapReader& r, const Origin& origin, const std::vector<Override>& stack_overrides, Platform& p) {
   // The stack: a file shared by every platform of that software stack (so that its
   // calibrated parameters apply to chips nobody has measured), or an inline mapping.
   YAML::Node sn = r.node("stack");
@@ -152,7 +152,9 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
   if (p.stack.hbm_reserved >= p.chip.hbm_capacity)
     r.fail("stack", "hbm_reserved (" + format_bytes(p.stack.hbm_reserved) +
                         ") leaves no HBM for weights and KV cache (must be below chip.hbm_capacity)");
+}
 
+void read_facility_and_cost(MapReader& r, Platform& p) {
   if (r.has("facility")) {
     MapReader f = r.child("facility");
     p.cost.has_facility = true;
@@ -182,6 +184,20 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const 
     o.finish();
   }
   co.finish();
+}
+
+}  // namespace
+
+Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const std::vector<Override>& stack_overrides) {
+  Platform p;
+  p.file = origin.file;
+  MapReader r(root, origin, "");
+  p.name = r.str("name");
+  p.description = r.str_or("description", "");
+  read_chip(r, p);
+  read_networks(r, p);
+  read_stack(r, origin, stack_overrides, p);
+  read_facility_and_cost(r, p);
   r.finish();
   return p;
 }

@@ -82,16 +82,8 @@ Part load_part(MapReader& r, const std::string& key, const std::vector<Override>
   return out;
 }
 
-Serving serving_from_yaml(MapReader& s, const Platform& platform) {
-  Serving v;
-  // Absent: the platform's whole cluster.
-  v.chips = static_cast<int>(s.integer_or("chips", platform.cluster_chips, 1, 1 << 24));
-  v.chips_per_instance = static_cast<int>(s.integer("chips_per_instance", 1, 1 << 20));
-  v.attention_tp = static_cast<int>(s.integer_or("attention_tp", 1, 1, 1 << 10));
-  v.max_seqs_per_chip = static_cast<int>(s.integer_or("max_seqs_per_chip", v.max_seqs_per_chip, 1, 1 << 20));
-  v.token_budget_per_chip =
-      static_cast<int>(s.integer_or("token_budget_per_chip", v.token_budget_per_chip, 1, 1 << 24));
-  v.two_batch_overlap = s.boolean_or("two_batch_overlap", v.two_batch_overlap);
+// Expert routing (popularity, EPLB) and redundant expert replicas.
+void read_experts(MapReader& s, Serving& v) {
   if (s.has("routing")) {
     MapReader rt = s.child("routing");
     v.routing.type = rt.choice("type", {"balanced", "zipf", "fixed"});
@@ -110,14 +102,10 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
     else
       v.redundant_experts = static_cast<int>(s.integer("redundant_experts", 0, 1 << 20));
   }
-  v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
-  v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct"}, v.dispatch);
-  if (s.has("mtp")) {
-    MapReader m = s.child("mtp");
-    v.mtp_draft_tokens = static_cast<int>(m.integer("draft_tokens", 0, 16));
-    v.mtp_acceptance = m.quantity("acceptance", Dimension::Number, 0, 1);
-    m.finish();
-  }
+}
+
+// The router, the batch policy, KV allocation and preemption, the prefix cache.
+void read_scheduling(MapReader& s, Serving& v) {
   if (s.has("router")) {
     MapReader rt = s.child("router");
     v.router = rt.choice("type", router_names());
@@ -139,6 +127,28 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
     }
     pc.finish();
   }
+}
+
+Serving serving_from_yaml(MapReader& s, const Platform& platform) {
+  Serving v;
+  // Absent: the platform's whole cluster.
+  v.chips = static_cast<int>(s.integer_or("chips", platform.cluster_chips, 1, 1 << 24));
+  v.chips_per_instance = static_cast<int>(s.integer("chips_per_instance", 1, 1 << 20));
+  v.attention_tp = static_cast<int>(s.integer_or("attention_tp", 1, 1, 1 << 10));
+  v.max_seqs_per_chip = static_cast<int>(s.integer_or("max_seqs_per_chip", v.max_seqs_per_chip, 1, 1 << 20));
+  v.token_budget_per_chip =
+      static_cast<int>(s.integer_or("token_budget_per_chip", v.token_budget_per_chip, 1, 1 << 24));
+  v.two_batch_overlap = s.boolean_or("two_batch_overlap", v.two_batch_overlap);
+  read_experts(s, v);
+  v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
+  v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct"}, v.dispatch);
+  if (s.has("mtp")) {
+    MapReader m = s.child("mtp");
+    v.mtp_draft_tokens = static_cast<int>(m.integer("draft_tokens", 0, 16));
+    v.mtp_acceptance = m.quantity("acceptance", Dimension::Number, 0, 1);
+    m.finish();
+  }
+  read_scheduling(s, v);
   if (v.chips % v.chips_per_instance != 0)
     s.fail("chips_per_instance", "must divide serving.chips (" + std::to_string(v.chips) + ")");
   if (v.chips_per_instance % v.attention_tp != 0)
@@ -276,25 +286,15 @@ std::string data_dir() {
   return env && *env ? env : STACKSIM_DATA_DIR;
 }
 
-std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& cli_overrides) {
-  // Each variant parses the file afresh: yaml-cpp's Clone would drop the line numbers.
-  const YAML::Node base = load_yaml_file(path);
-  auto fresh = [&] { return load_yaml_file(path); };
-  if (!base.IsMap()) fail_at(base, path, "(document)", "expected a mapping of keys");
+namespace {
 
-  // Command-line paths for whole files are relative to the current directory.
-  std::vector<Override> cli = cli_overrides;
-  for (auto& o : cli) {
-    if (is_subfile(o.first) && !o.second.empty() && o.second[0] != '/') {
-      char cwd[4096];
-      if (getcwd(cwd, sizeof cwd)) o.second = std::string(cwd) + "/" + o.second;
-    }
-  }
+struct Variant {
+  std::string name;
+  std::vector<Override> sets;
+};
 
-  struct Variant {
-    std::string name;
-    std::vector<Override> sets;
-  };
+// The scenario file's `variants:` (one unnamed variant when it has none).
+std::vector<Variant> read_variants(const YAML::Node& base, const std::string& path) {
   std::vector<Variant> variants;
   if (base["variants"]) {
     YAML::Node list = base["variants"];
@@ -321,6 +321,27 @@ std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<
   } else {
     variants.push_back({"", {}});
   }
+  return variants;
+}
+
+}  // namespace
+
+std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& cli_overrides) {
+  // Each variant parses the file afresh: yaml-cpp's Clone would drop the line numbers.
+  const YAML::Node base = load_yaml_file(path);
+  auto fresh = [&] { return load_yaml_file(path); };
+  if (!base.IsMap()) fail_at(base, path, "(document)", "expected a mapping of keys");
+
+  // Command-line paths for whole files are relative to the current directory.
+  std::vector<Override> cli = cli_overrides;
+  for (auto& o : cli) {
+    if (is_subfile(o.first) && !o.second.empty() && o.second[0] != '/') {
+      char cwd[4096];
+      if (getcwd(cwd, sizeof cwd)) o.second = std::string(cwd) + "/" + o.second;
+    }
+  }
+
+  const std::vector<Variant> variants = read_variants(base, path);
 
   std::vector<Scenario> out;
   for (const auto& v : variants) {

@@ -78,7 +78,8 @@ void from_json(const json& j, RunSummary& s) {
   j.at("simulated_seconds").get_to(s.simulated_seconds);
   j.at("throughput").get_to(s.throughput);
   j.at("goodput").get_to(s.goodput);
-  if (j.contains("jobs")) s.jobs = j.at("jobs").get<RunSummary::Jobs>();
+  s.jobs.reset();
+  if (j.contains("jobs")) j.at("jobs").get_to(s.jobs.emplace());
   j.at("latency_s").get_to(s.latency_s);
   j.at("pools").get_to(s.pools);
   j.at("kv_cache").get_to(s.kv_cache);

@@ -24,55 +24,50 @@ nlohmann::json step_json(const std::string& label, const StepTime& t, double tok
           {"tokens_per_s_per_chip", tokens_per_chip / t.total}};
 }
 
-// One pool's model, platform, serving, memory and step times.
-nlohmann::json describe_pool(const PoolSpec& pool) {
-  const Model& m = pool.model;
-  const Platform& p = pool.platform;
-  const Serving& s = pool.serving;
-  const PerfModel pm(m, p, s);
-  const MemoryPlan& mem = pm.memory();
+nlohmann::json model_json(const Model& m) {
+  return {{"name", m.name},
+          {"total_params", m.total_params()},
+          {"active_params", m.active_params()},
+          {"routed_experts", m.routed_experts},
+          {"weights", precision_name(m.weights)},
+          {"weight_bytes", m.total_params() * precision_bytes(m.weights)},
+          {"kv_cache", precision_name(m.kv_cache)},
+          {"kv_bytes_per_token", m.kv_bytes_per_token()},
+          {"max_context", m.max_context}};
+}
+
+nlohmann::json platform_json(const Platform& p, const Model& m) {
   nlohmann::json peaks = nlohmann::json::object();
   for (const auto& [prec, f] : p.chip.flops) peaks[precision_name(prec)] = f;
-  const double weight_bytes = m.total_params() * precision_bytes(m.weights);
-  const double usable = p.chip.hbm_capacity - p.stack.hbm_reserved;
-  nlohmann::json j = {
-      {"model",
-       {{"name", m.name},
-        {"total_params", m.total_params()},
-        {"active_params", m.active_params()},
-        {"routed_experts", m.routed_experts},
-        {"weights", precision_name(m.weights)},
-        {"weight_bytes", weight_bytes},
-        {"kv_cache", precision_name(m.kv_cache)},
-        {"kv_bytes_per_token", m.kv_bytes_per_token()},
-        {"max_context", m.max_context}}},
-      {"platform",
-       {{"name", p.name},
-        {"chip", p.chip.name},
-        {"stack", p.stack.name},
-        {"peak_flops_per_chip", peaks},
-        {"activation_peak_flops_per_chip", p.chip.peak(m.activations)},
-        {"activations", precision_name(m.activations)},
-        {"hbm_bytes", p.chip.hbm_capacity},
-        {"hbm_bytes_per_s", p.chip.hbm_bandwidth},
-        {"scale_up_chips", p.scale_up.chips_per_domain},
-        {"scale_up_bytes_per_s", p.scale_up.bandwidth_per_chip},
-        {"nic_bytes_per_s", p.scale_out.nic_bandwidth_per_chip},
-        {"cluster_chips", p.cluster_chips}}},
-      {"serving",
-       {{"chips", s.chips},
-        {"instances", s.instances()},
-        {"chips_per_instance", s.chips_per_instance},
-        {"dp_ranks", s.dp_ranks()},
-        {"attention_tp", s.attention_tp}}},
-      {"memory",
-       {{"weights_per_chip", mem.weights_per_chip},
-        {"reserved_per_chip", p.stack.hbm_reserved},
-        {"kv_bytes_per_chip", mem.kv_bytes_per_chip},
-        {"kv_tokens_per_rank", mem.kv_tokens_per_rank},
-        {"kv_tokens_per_instance", mem.kv_tokens_per_instance},
-        // The fewest chips whose usable HBM holds one copy of the weights, KV aside.
-        {"min_chips_for_weights", usable > 0 ? std::ceil(weight_bytes / usable) : 0.0}}}};
+  return {{"name", p.name},
+          {"chip", p.chip.name},
+          {"stack", p.stack.name},
+          {"peak_flops_per_chip", peaks},
+          {"activation_peak_flops_per_chip", p.chip.peak(m.activations)},
+          {"activations", precision_name(m.activations)},
+          {"hbm_bytes", p.chip.hbm_capacity},
+          {"hbm_bytes_per_s", p.chip.hbm_bandwidth},
+          {"scale_up_chips", p.scale_up.chips_per_domain},
+          {"scale_up_bytes_per_s", p.scale_up.bandwidth_per_chip},
+          {"nic_bytes_per_s", p.scale_out.nic_bandwidth_per_chip},
+          {"cluster_chips", p.cluster_chips}};
+}
+
+nlohmann::json memory_json(const PoolSpec& pool, const MemoryPlan& mem) {
+  const double weight_bytes = pool.model.total_params() * precision_bytes(pool.model.weights);
+  const double usable = pool.platform.chip.hbm_capacity - pool.platform.stack.hbm_reserved;
+  return {{"weights_per_chip", mem.weights_per_chip},
+          {"reserved_per_chip", pool.platform.stack.hbm_reserved},
+          {"kv_bytes_per_chip", mem.kv_bytes_per_chip},
+          {"kv_tokens_per_rank", mem.kv_tokens_per_rank},
+          {"kv_tokens_per_instance", mem.kv_tokens_per_instance},
+          // The fewest chips whose usable HBM holds one copy of the weights, KV aside.
+          {"min_chips_for_weights", usable > 0 ? std::ceil(weight_bytes / usable) : 0.0}};
+}
+
+// Step times at decode batches of 1, 16, 64 and the limit per rank (4k context), and a
+// prefill step of one token budget per rank.
+nlohmann::json steps_json(const Serving& s, const PerfModel& pm) {
   nlohmann::json steps = nlohmann::json::array();
   const double ctx = 4096, dp = s.dp_ranks(), tp = s.attention_tp;
   for (int b : std::set<int>{1, 16, 64, s.max_seqs_per_chip}) {
@@ -95,8 +90,23 @@ nlohmann::json describe_pool(const PoolSpec& pool) {
   st["kind"] = "prefill";
   st["tokens_per_rank"] = chunk;
   steps.push_back(st);
-  j["steps"] = steps;
-  return j;
+  return steps;
+}
+
+// One pool's model, platform, serving, memory and step times.
+nlohmann::json describe_pool(const PoolSpec& pool) {
+  const Serving& s = pool.serving;
+  const PerfModel pm(pool.model, pool.platform, s);
+  return {{"model", model_json(pool.model)},
+          {"platform", platform_json(pool.platform, pool.model)},
+          {"serving",
+           {{"chips", s.chips},
+            {"instances", s.instances()},
+            {"chips_per_instance", s.chips_per_instance},
+            {"dp_ranks", s.dp_ranks()},
+            {"attention_tp", s.attention_tp}}},
+          {"memory", memory_json(pool, pm.memory())},
+          {"steps", steps_json(s, pm)}};
 }
 
 void print_pool(const nlohmann::json& j) {
