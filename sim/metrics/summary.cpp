@@ -4,30 +4,6 @@ namespace stacksim {
 
 using nlohmann::json;
 
-// The sections whose every field is a key of the same name.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Layout, chips, instances, chips_per_instance, disaggregated, router)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Requests, generated, completed, rejected, rejected_by_reason, in_flight)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Throughput, requests_per_s, input_tokens_per_s, output_tokens_per_s,
-                                   input_tokens_per_s_per_chip, output_tokens_per_s_per_chip)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Goodput, requests_per_s, slo_attainment, slo_ttft_s, slo_tpot_s)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Jobs, count, met_deadline, deadline_s)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Latency, ttft, tpot, e2e)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Pool, role, platform, chips, instances, chips_per_instance,
-                                   kv_capacity_tokens_per_instance, busy_fraction, usd_per_hour)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::KvCache, capacity_tokens_per_instance, mean_utilisation,
-                                   peak_utilisation, overflows)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::PrefixCache, hit_rate, saved_prefill_tokens, tier2_hit_tokens,
-                                   prompt_tokens)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Preemption, count, recomputed_tokens, swapped_tokens)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Failures, chip_failures, instance_failures, retried_requests,
-                                   lost_chip_hours)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Engine, steps, simgrid_activities, busy_fraction,
-                                   mean_decode_batch_per_instance)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Cost, chip_hours, usd_per_chip_hour, usd_per_hour, usd_total,
-                                   prefill_share, usd_per_m_input, usd_per_m_output, utilisation, mean_chip_watts,
-                                   chip_energy_kwh, energy_kwh, joules_per_output_token, joules_per_token,
-                                   chip_joules_per_token, energy_scope, pricing)
-
 void to_json(json& j, const LatencyStats& s) {
   j = {{"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}, {"count", s.count}};
   if (s.approximate_within > 0) j["approximate_within"] = s.approximate_within;
