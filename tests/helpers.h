@@ -9,6 +9,7 @@
 
 #include "cli/isolate.h"
 #include "config/scenario.h"
+#include "perf/fit.h"
 #include "serving/simulation.h"
 #include "workload/generator.h"
 
@@ -18,7 +19,7 @@ inline std::string data(const std::string& name) { return std::string(STACKSIM_T
 inline std::string repo(const std::string& name) { return std::string(STACKSIM_DATA_DIR) + "/" + name; }
 
 inline Scenario load_one(const std::string& path, const std::vector<Override>& overrides = {}) {
-  auto all = load_scenarios(path, overrides);
+  auto all = load_fitting_scenarios(path, overrides);
   return all.at(0);
 }
 

@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/isolate.h"
 #include "config/scenario.h"
+#include "perf/fit.h"
 #include "perf/perf_model.h"
 #include "report/info.h"
 #include "report/report.h"
@@ -118,7 +119,7 @@ int cmd_run(const std::vector<std::string>& args) {
   std::vector<Scenario> scenarios;
   std::vector<std::unique_ptr<Generator>> generators;
   try {
-    scenarios = load_scenarios(path, cmd.overrides);
+    scenarios = load_fitting_scenarios(path, cmd.overrides);
     // Generators are built here, before any process forks, so that bad traces are
     // reported as input errors.
     for (const auto& sc : scenarios) generators.push_back(make_generator(sc.workload, sc.seed));
@@ -196,7 +197,7 @@ int cmd_info(const std::vector<std::string>& args) {
   if (int code = parse_scenario_command(args, opts, &cmd); code >= 0) return code;
   nlohmann::json all = nlohmann::json::array();
   try {
-    for (const auto& sc : load_scenarios(cmd.path, cmd.overrides)) all.push_back(describe(sc));
+    for (const auto& sc : load_fitting_scenarios(cmd.path, cmd.overrides)) all.push_back(describe(sc));
   } catch (const ConfigError& e) {
     std::cerr << "stacksim: error: " << e.what() << "\n";
     return 2;

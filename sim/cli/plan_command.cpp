@@ -25,6 +25,7 @@
 #include "cli/commands.h"
 #include "cli/isolate.h"
 #include "config/yaml_reader.h"
+#include "perf/fit.h"
 #include "serving/simulation.h"
 #include "sweep/store.h"
 #include "workload/generator.h"
@@ -173,7 +174,7 @@ int cmd_plan(const std::vector<std::string>& args) {
       o.push_back({"serving.chips", std::to_string(c.cpi * n)});
     }
     if (c.max_seqs > 0) o.push_back({"serving.max_seqs_per_chip", std::to_string(c.max_seqs)});
-    return load_scenarios(base, o).at(0);
+    return load_fitting_scenarios(base, o).at(0);
   };
 
   std::map<std::pair<size_t, int64_t>, Probe> probes;  // (config, instances) -> result

@@ -34,4 +34,15 @@ class ConfigError : public std::runtime_error {
   std::string key_;
 };
 
+// Where a ConfigError is reported: what fail_at (config/yaml_reader.h) resolves a YAML
+// node and key path to, kept so that a check made after loading can fail at the same place.
+struct Location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string key;
+
+  [[noreturn]] void fail(const std::string& what) const { throw ConfigError(file, line, column, key, what); }
+};
+
 }  // namespace stacksim

@@ -5,7 +5,8 @@
 
 #include <string>
 
-#include "config/platform.h"
+#include "config/precision.h"
+#include "config/yaml_reader.h"
 
 namespace stacksim {
 

@@ -7,15 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "config/precision.h"
 #include "config/yaml_reader.h"
 
 namespace stacksim {
-
-enum class Precision { FP4, FP8, INT8, BF16 };
-const char* precision_name(Precision p);
-double precision_bytes(Precision p);
-// Reads one of "fp4", "fp8", "int8", "bf16".
-Precision read_precision(MapReader& r, const std::string& key);
 
 struct Chip {
   std::string name;

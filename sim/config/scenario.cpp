@@ -8,7 +8,6 @@
 #include <sstream>
 #include <map>
 
-#include "perf/perf_model.h"
 #include "serving/variants.h"
 #include "util/hash.h"
 #include "util/io.h"
@@ -156,7 +155,8 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   return v;
 }
 
-Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const std::vector<Override>& overrides) {
+Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const std::vector<Override>& overrides,
+                            const PoolCheck& check) {
   Scenario sc;
   sc.file = origin.file;
   MapReader r(root, origin, "");
@@ -219,22 +219,15 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
     if (pool.platform.file != base_platform.file) resolved += "\n---\n" + file_text(pool.platform.file);
   sc.fingerprint = fingerprint_of(resolved);
 
-  // Consistency across files: the weights must leave room for a KV cache.
-  for (const PoolSpec& pool : sc.pools) {
+  // Checks across the pool's files: the caller's (perf/fit.h's: do the weights leave room
+  // for a KV cache?), then the prefix cache's place. Errors point at the pool's serving.
+  const YAML::Node serving_node = root["serving"];
+  for (PoolSpec& pool : sc.pools) {
     const std::string where = sc.disaggregated() ? "serving." + pool.role : "serving";
-    const YAML::Node serving_node = root["serving"];
-    auto fail = [&](const std::string& what) {
-      fail_at(sc.disaggregated() ? serving_node[pool.role] : serving_node, origin, where, what);
-    };
-    MemoryPlan mem = memory_plan(pool.model, pool.platform, pool.serving);
-    if (mem.kv_bytes_per_chip <= 0) {
-      fail("the model does not fit: weights need " + format_bytes(mem.weights_per_chip) +
-                            " per chip, HBM " + format_bytes(pool.platform.chip.hbm_capacity) + " minus " +
-                            format_bytes(pool.platform.stack.hbm_reserved) +
-                            " reserved leaves no KV cache; use more chips_per_instance");
-    }
+    pool.serving_at = locate(sc.disaggregated() ? serving_node[pool.role] : serving_node, origin, where);
+    if (check) check(pool);
     if (pool.serving.prefix_cache.enabled && pool.role == "decode")
-      fail("prefix caching belongs to the prefill pool");
+      pool.serving_at.fail("prefix caching belongs to the prefill pool");
   }
   return sc;
 }
@@ -326,7 +319,8 @@ std::vector<Variant> read_variants(const YAML::Node& base, const std::string& pa
 
 }  // namespace
 
-std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& cli_overrides) {
+std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& cli_overrides,
+                                     const PoolCheck& check) {
   // Each variant parses the file afresh: yaml-cpp's Clone would drop the line numbers.
   const YAML::Node base = load_yaml_file(path);
   auto fresh = [&] { return load_yaml_file(path); };
@@ -357,7 +351,7 @@ std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<
     }
     Origin origin(path);
     apply_overrides(tree, top, "", &origin);
-    Scenario sc = scenario_from_tree(tree, origin, sub);
+    Scenario sc = scenario_from_tree(tree, origin, sub, check);
     if (!v.name.empty()) sc.name = v.name;
     out.push_back(std::move(sc));
   }

@@ -8,14 +8,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/model.h"
 #include "config/platform.h"
+#include "config/routing.h"
 #include "config/workload.h"
-#include "perf/routing.h"
 
 namespace stacksim {
 
@@ -26,7 +27,7 @@ struct Serving {
   int max_seqs_per_chip = 256;    // running sequences per data-parallel rank
   int token_budget_per_chip = 8192;  // tokens per rank per step (chunked prefill budget)
   bool two_batch_overlap = true;  // hide dispatch/combine behind computation
-  Routing routing;                // expert popularity and placement (see perf/routing.h)
+  Routing routing;                // expert popularity and placement (see config/routing.h)
   int redundant_experts = 0;      // extra expert replicas per instance (used by EPLB)
   // `redundant_experts: auto`: the fewest that make routed + redundant experts divide
   // evenly over the chips of an instance (resolved by read_pool).
@@ -68,6 +69,7 @@ struct PoolSpec {
   Platform platform;
   Model model;  // the scenario's model with this pool's precision
   Serving serving;
+  Location serving_at;  // where errors about this pool's serving are reported
 };
 
 // Chip failures: each chip fails after an exponential time with this mean, and comes
@@ -99,9 +101,15 @@ struct Scenario {
 // Parses "key=value" from the command line.
 Override parse_override(const std::string& text);
 
+// A check of one pool that config cannot make itself (perf/fit.h's check_fit); it throws
+// ConfigError, at pool.serving_at for a problem with the pool's serving.
+using PoolCheck = std::function<void(const PoolSpec& pool)>;
+
 // Loads a scenario file: one Scenario per variant (or one if it lists none), each with
-// the variant's overrides and then `overrides` applied. Throws ConfigError.
-std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& overrides);
+// the variant's overrides and then `overrides` applied, and `check` (when given) run on
+// each pool as the variant is read. Throws ConfigError.
+std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<Override>& overrides,
+                                     const PoolCheck& check = nullptr);
 
 // Reads a `serving:` mapping into a pool of `role` on `platform`: the pool's model is
 // `model` with the mapping's optional `precision:` applied. `chips` defaults to the

@@ -12,13 +12,17 @@
 
 namespace stacksim {
 
-void fail_at(const YAML::Node& node, const Origin& origin, const std::string& path, const std::string& what) {
+Location locate(const YAML::Node& node, const Origin& origin, const std::string& path) {
   for (const auto& [key, text] : origin.overrides)
     if (path == key || path.compare(0, key.size() + 1, key + ".") == 0)
-      throw ConfigError(origin.file + " (--set " + text + ")", 0, 0, path, what);
+      return {origin.file + " (--set " + text + ")", 0, 0, path};
   const YAML::Mark m = node.Mark();
-  if (m.is_null()) throw ConfigError(origin.file, 0, 0, path, what);
-  throw ConfigError(origin.file, m.line + 1, m.column + 1, path, what);
+  if (m.is_null()) return {origin.file, 0, 0, path};
+  return {origin.file, m.line + 1, m.column + 1, path};
+}
+
+void fail_at(const YAML::Node& node, const Origin& origin, const std::string& path, const std::string& what) {
+  locate(node, origin, path).fail(what);
 }
 
 YAML::Node load_yaml_file(const std::string& path) {

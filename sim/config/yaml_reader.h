@@ -99,6 +99,10 @@ std::vector<std::string> split_key(const std::string& key);
 void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, const std::string& prefix,
                      Origin* origin);
 
+// Where an error at `node` of `origin` with key path `path` is reported: the --set
+// override that supplied the key, else the node's line and column (0 when it has none).
+Location locate(const YAML::Node& node, const Origin& origin, const std::string& path);
+
 // Throws ConfigError located at `node` of `origin` with key path `path`.
 [[noreturn]] void fail_at(const YAML::Node& node, const Origin& origin, const std::string& path,
                           const std::string& what);

@@ -15,19 +15,9 @@
 #include <cstdint>
 
 #include "config/scenario.h"
+#include "perf/memory_plan.h"
 
 namespace stacksim {
-
-// HBM use per chip and the KV capacity it leaves.
-struct MemoryPlan {
-  double weights_per_chip = 0;       // bytes
-  double kv_bytes_per_chip = 0;      // bytes left for the KV cache (may be <= 0: does not fit)
-  double kv_bytes_per_token = 0;     // bytes one token's KV occupies on its rank's chip(s), per chip
-  int64_t kv_tokens_per_rank = 0;    // KV capacity of one data-parallel rank, tokens
-  int64_t kv_tokens_per_instance = 0;
-};
-
-MemoryPlan memory_plan(const Model& model, const Platform& platform, const Serving& serving);
 
 // What one instance processes in one step (totals over the instance's ranks).
 struct BatchShape {
@@ -52,12 +42,20 @@ struct StepTime {
   double compute() const { return attention + ffn + experts; }
 };
 
+// One part of a step: its time (s), and how much of it FLOPs set (the time itself when
+// the roofline is compute-bound, 0 when HBM bytes set it).
+struct Roofline {
+  double time = 0;
+  double flop_bound = 0;
+};
+
 // Precomputed constants of one (model, platform, serving) triple; step_time is then
 // O(1) and allocation-free, as it runs once per simulated step.
 class PerfModel {
  public:
   PerfModel(const Model& model, const Platform& platform, const Serving& serving);
 
+  // The sum of the parts below over the layers, overlapped as the header says.
   StepTime step_time(const BatchShape& b) const;
 
   // Expected tokens a decoding sequence gains per step (1 without MTP).
@@ -65,25 +63,65 @@ class PerfModel {
   const MemoryPlan& memory() const { return memory_; }
 
  private:
+  // The busiest data-parallel rank's share of a step's batch.
+  struct RankLoad {
+    double decode_seqs = 0;      // decoding sequences
+    double kv_tokens = 0;        // their tokens in the KV cache
+    double prefill_tokens = 0;   // prompt tokens
+    double prefill_pairs = 0;    // (query, key) pairs those attend to
+    double tokens = 0;           // tokens through the rank's GEMMs (verify tokens + prompt)
+    double instance_tokens = 0;  // tokens of the whole instance (each picks top-k experts)
+    double logits = 0;           // tokens that produce logits
+    double routed = 0;           // token-expert copies routed to the busiest chip (MoE)
+  };
+  RankLoad rank_load(const BatchShape& b) const;
+
+  // The parts of a step on the busiest rank / chip, per layer of their kind except head().
+  Roofline attention(const RankLoad& r) const;  // projections + the core over the KV cache
+  Roofline dense(const RankLoad& r) const;      // the FFN of a dense layer
+  Roofline shared(const RankLoad& r) const;     // shared experts + router of a MoE layer
+  Roofline experts(const RankLoad& r) const;    // routed experts of a MoE layer
+  Roofline head(const RankLoad& r) const;       // the LM head, once per step
+  // Dispatch and combine of a MoE layer, as one: both move every token-expert copy, so
+  // their bytes per copy are summed once (computing them apart would round differently).
+  double dispatch_combine(const RankLoad& r) const;
+  double tp_all_reduce(const RankLoad& r) const;  // attention TP's all-reduces of a layer
+  double overhead() const;                        // fixed per-layer and per-step costs, whole step
+
+  // The constructor's parts, each setting the constants of the parts above it serves.
+  void init_layout(const Model& m, const Serving& s);
+  void init_gemms(const Model& m, const Platform& p);
+  void init_attention_core(const Model& m, const Platform& p);
+  void init_experts(const Model& m, const Serving& s);
+  void init_all_to_all(const Model& m, const Platform& p, const Serving& s);
+
   MemoryPlan memory_;
+  // Layout and multi-token prediction.
   int chips_ = 1, dp_ = 1, tp_ = 1, layers_ = 1, moe_layers_ = 0, dense_layers_ = 0;
   double layer_scale_ = 1;         // (layers + MTP draft layers) / layers
   double verify_tokens_ = 1;       // tokens per decoding sequence per step (1 + drafts)
   double tokens_per_step_ = 1;
   double hidden_ = 0;
-  double gemm_rate_ = 0, attn_rate_ = 0, mem_rate_ = 0;  // achieved FLOP/s, FLOP/s, bytes/s
+  // GEMMs (attention projections, FFNs, experts, head): weights read once per step.
+  double gemm_rate_ = 0, mem_rate_ = 0;  // achieved FLOP/s and HBM bytes/s
   double act_bytes_ = 2, w_bytes_ = 1;
+  double act_io_ = 0;  // activation bytes in and out of a GEMM, per token
   double attn_params_ = 0, dense_ffn_params_ = 0, shared_params_ = 0, router_params_ = 0, head_params_ = 0;
-  double expert_params_ = 0, experts_per_chip_ = 0, routed_experts_ = 0, top_k_ = 0;
+  // Attention core.
+  double attn_rate_ = 0;  // achieved FLOP/s
   double decode_flops_per_pair_ = 0, prefill_flops_per_pair_ = 0;  // per layer, per rank, all heads / tp
   double kv_read_bytes_per_token_layer_ = 0;
   double sparse_topk_ = 0;
+  // Routed experts.
+  double expert_params_ = 0, experts_per_chip_ = 0, routed_experts_ = 0, top_k_ = 0;
+  double imbalance_ = 1;  // static routed-load imbalance of the busiest chip
+  bool balanced_ = true;
+  // Communication.
   double dispatch_bytes_per_token_ = 0;  // dispatch + combine bytes per token-expert pair
   double scale_up_copies_ = 0, scale_out_copies_ = 0;  // token-expert copies per token per layer on each
   double scale_up_rate_ = 1, scale_out_rate_ = 1, comm_latency_per_layer_ = 0;
-  double imbalance_ = 1;  // static routed-load imbalance of the busiest chip
-  bool balanced_ = true;
   bool overlap_ = true;
+  // Overheads.
   double layer_overhead_ = 0, step_overhead_ = 0;
 };
 

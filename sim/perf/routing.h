@@ -7,16 +7,9 @@
 // redundant replicas, then replicas go, heaviest first, to the least-loaded chip.
 #pragma once
 
-#include <string>
+#include "config/routing.h"
 
 namespace stacksim {
-
-struct Routing {
-  std::string type = "balanced";  // balanced | zipf | fixed
-  double skew = 0;                // zipf exponent
-  double imbalance = 1;           // fixed: busiest chip's load / mean
-  bool eplb = false;              // place experts by load (with the redundant replicas)
-};
 
 // The busiest chip's expected share of routed tokens relative to the mean (>= 1), for
 // `experts` routed experts plus `redundant` replicas on `chips` chips. Static part only:

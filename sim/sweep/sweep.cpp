@@ -1,6 +1,7 @@
 #include "sweep/sweep.h"
 
 #include "config/yaml_reader.h"
+#include "perf/fit.h"
 
 namespace stacksim {
 
@@ -103,7 +104,7 @@ std::vector<SweepScenario> expand_sweep(const SweepSpec& spec, const std::vector
   for (const SweepPoint& p : spec.points) {
     std::vector<Override> o = p.overrides;
     o.insert(o.end(), cli.begin(), cli.end());
-    std::vector<Scenario> variants = load_scenarios(spec.base, o);
+    std::vector<Scenario> variants = load_fitting_scenarios(spec.base, o);
     for (size_t v = 0; v < variants.size(); ++v) {
       SweepScenario s;
       s.index = p.index * static_cast<int64_t>(variants.size()) + static_cast<int64_t>(v);

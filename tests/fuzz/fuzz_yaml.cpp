@@ -11,6 +11,7 @@
 #include "config/scenario.h"
 #include "config/workload.h"
 #include "fuzz_common.h"
+#include "perf/fit.h"
 #include "workload/generator.h"
 
 using namespace stacksim;
@@ -38,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 1: load_model(path); break;
       case 2: draw(workload_from_yaml(load_yaml_file(path), path)); break;
       case 3:
-        for (const Scenario& sc : load_scenarios(path, {})) draw(sc.workload);
+        for (const Scenario& sc : load_fitting_scenarios(path, {})) draw(sc.workload);
         break;
     }
   });
