@@ -11,7 +11,9 @@
 #include "config/scenario.h"
 #include "perf/fit.h"
 #include "serving/simulation.h"
+#include "workload/arrivals.h"
 #include "workload/generator.h"
+#include "workload/traces.h"
 
 namespace stacksim::test {
 

@@ -64,6 +64,7 @@ TEST_CASE("ownership cost: capex repaid as an annuity plus electricity, worked b
 #include <cmath>
 
 #include "metrics/metrics.h"
+#include "workload/arrivals.h"
 #include "workload/generator.h"
 
 TEST_CASE("Samples: exact up to the limit, within 0.5% past it, in bounded memory", "[metrics]") {

@@ -7,7 +7,7 @@
 #include <queue>
 
 #include "serving/cluster.h"
-#include "workload/generator.h"
+#include "util/rng.h"
 
 namespace sg4 = simgrid::s4u;
 

@@ -8,53 +8,12 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <string>
-#include <vector>
 
 #include "config/workload.h"
+#include "workload/request.h"
 
 namespace stacksim {
-
-struct RequestSpec {
-  double arrival = 0;     // s
-  int64_t input_tokens = 0;
-  int64_t output_tokens = 0;
-  int stream = 0;         // which stream of a mix it came from (index into Workload::streams; 0 otherwise)
-  // The group it belongs to (-1: none): the session of a coding_sessions turn, the job of
-  // a document_batch document.
-  int64_t session = -1;
-  // Hash ids of the prompt's full KV blocks (block_tokens each, see Workload), in order:
-  // equal ids mean an identical prefix up to and including that block (Mooncake's
-  // hash_ids). Empty when the workload carries no prefix information. Ids of different
-  // teams, sessions and mix streams never collide.
-  std::vector<uint64_t> blocks;
-};
-
-// A small, fast, portable random stream (xoshiro256**), seeded through splitmix64, so
-// that the same seed gives the same numbers on every machine and standard library.
-class Rng {
- public:
-  explicit Rng(uint64_t seed);
-  uint64_t next_u64();
-  double uniform();            // [0, 1)
-  double normal();             // standard normal (Box-Muller)
-  double gamma(double shape);  // Gamma(shape, 1) (Marsaglia-Tsang)
-
- private:
-  uint64_t s_[4];
-};
-
-// The seed of one component's stream: the scenario seed mixed with the component name,
-// so streams are independent and stable whatever else the scenario contains.
-uint64_t stream_seed(uint64_t scenario_seed, const std::string& component);
-
-// Draws one length from `d` (lognormal values are rounded and clipped to [min, max]).
-int64_t draw_length(const LengthDist& d, Rng& rng);
-
-// Draws one duration (s) from `d` (lognormal values are clipped to [min, max]).
-double draw_time(const TimeDist& d, Rng& rng);
 
 class Generator {
  public:
@@ -83,17 +42,5 @@ class Generator {
 // Each stream of a mix gets its own seed, stream_seed(seed, "mix/<i>/<name>"), and its
 // arrival rate multiplied by its weight (traces: its time_scale).
 std::unique_ptr<Generator> make_generator(const Workload& w, uint64_t seed);
-
-// Reads an Azure LLM inference trace (TIMESTAMP,ContextTokens,GeneratedTokens) into
-// requests with arrivals in seconds from the first row, divided by time_scale.
-std::vector<RequestSpec> read_azure_trace(const std::string& path, double time_scale, int64_t limit);
-
-// Reads a Mooncake trace (JSON lines {"timestamp": ms from the start, "input_length",
-// "output_length", "hash_ids": one id per 512-token block, the last one partial}) into
-// requests with arrivals in seconds from the first row, divided by time_scale, and
-// blocks = the ids of the full blocks (input_length / 512 of them). Every field is
-// required and checked (lengths at least 1, ids below 2^56, one id per started block,
-// timestamps not decreasing); an unknown field is an error.
-std::vector<RequestSpec> read_mooncake_trace(const std::string& path, double time_scale, int64_t limit);
 
 }  // namespace stacksim

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "config/error.h"
-#include "workload/generator.h"
+#include "workload/traces.h"
 
 namespace stacksim::fuzz {
 
