@@ -1,4 +1,4 @@
-// stacksim: parse the command line, load, run, write. See cli/commands.cpp.
+// stacksim: the command line (cli/dispatch.cpp picks the command; one file per command in cli/).
 #include <exception>
 #include <iostream>
 

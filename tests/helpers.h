@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/isolate.h"
+#include "sweep/isolate.h"
 #include "config/scenario.h"
 #include "perf/fit.h"
 #include "serving/simulation.h"

@@ -1,5 +1,6 @@
-// The command-line commands. Each returns the process exit code:
-// 0 success, 1 a simulation failed, 2 bad input (one error line on stderr).
+// The command-line commands, one file each in cli/. Each parses its options, calls the
+// library and prints; it returns 0 (or 1 when its results say so: a failed validation,
+// failed sweep scenarios) and throws UsageError / RunFailure otherwise (cli/args.h).
 #pragma once
 
 #include <string>
@@ -8,6 +9,7 @@
 namespace stacksim {
 
 int cmd_run(const std::vector<std::string>& args);
+int cmd_info(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_calibrate(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);

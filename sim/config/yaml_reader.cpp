@@ -107,9 +107,11 @@ bool MapReader::boolean(const std::string& key) {
   fail_at(n, origin_, path_of(key), "expected true or false, found \"" + s + "\"");
 }
 
-int64_t MapReader::integer(const std::string& key, int64_t min, int64_t max) {
-  YAML::Node n = get(key);
-  const std::string& s = scalar_or_fail(n, origin_, path_of(key));
+namespace {
+
+// A whole number in [min, max] at `n` (path: its key path, for errors).
+int64_t integer_at(const YAML::Node& n, const Origin& origin, const std::string& path, int64_t min, int64_t max) {
+  const std::string& s = scalar_or_fail(n, origin, path);
   errno = 0;
   char* end = nullptr;
   long long v = std::strtoll(s.c_str(), &end, 10);
@@ -118,22 +120,23 @@ int64_t MapReader::integer(const std::string& key, int64_t min, int64_t max) {
     char* end2 = nullptr;
     double d = std::strtod(s.c_str(), &end2);
     if (s.empty() || *end2 != '\0' || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9e18)
-      fail_at(n, origin_, path_of(key), "expected a whole number, found \"" + s + "\"");
+      fail_at(n, origin, path, "expected a whole number, found \"" + s + "\"");
     v = static_cast<long long>(d);
   }
   if (v < min || v > max) {
     std::string range = v < min ? "at least " + std::to_string(min) : "at most " + std::to_string(max);
-    fail_at(n, origin_, path_of(key), "expected a whole number " + range + ", found " + s);
+    fail_at(n, origin, path, "expected a whole number " + range + ", found " + s);
   }
   return v;
 }
 
-double MapReader::quantity(const std::string& key, Dimension d, double min, double max) {
-  YAML::Node n = get(key);
-  const std::string& s = scalar_or_fail(n, origin_, path_of(key));
+// A quantity of dimension `d` in [min, max] at `n`.
+double quantity_at(const YAML::Node& n, const Origin& origin, const std::string& path, Dimension d, double min,
+                   double max) {
+  const std::string& s = scalar_or_fail(n, origin, path);
   std::string why;
   auto v = parse_quantity(s, d, &why);
-  if (!v) fail_at(n, origin_, path_of(key), why);
+  if (!v) fail_at(n, origin, path, why);
   if (*v < min || *v > max) {
     std::ostringstream os;
     // Bounds are in SI units; a tiny positive minimum only means "above zero".
@@ -148,9 +151,41 @@ double MapReader::quantity(const std::string& key, Dimension d, double min, doub
     if (*v < min) os << (min > 0 && min <= 1e-9 ? std::string("must be above 0") : "must be at least " + bound(min));
     else os << "must be at most " << bound(max);
     os << ")";
-    fail_at(n, origin_, path_of(key), os.str());
+    fail_at(n, origin, path, os.str());
   }
   return *v;
+}
+
+}  // namespace
+
+int64_t MapReader::integer(const std::string& key, int64_t min, int64_t max) {
+  return integer_at(get(key), origin_, path_of(key), min, max);
+}
+
+double MapReader::quantity(const std::string& key, Dimension d, double min, double max) {
+  return quantity_at(get(key), origin_, path_of(key), d, min, max);
+}
+
+YAML::Node MapReader::list(const std::string& key) {
+  YAML::Node n = node(key);
+  if (!n.IsSequence() || n.size() == 0) fail_at(n, origin_, path_of(key), "expected a non-empty list");
+  return n;
+}
+
+std::vector<int64_t> MapReader::integer_list(const std::string& key, int64_t min, int64_t max) {
+  std::vector<int64_t> out;
+  const YAML::Node n = list(key);
+  for (size_t i = 0; i < n.size(); ++i)
+    out.push_back(integer_at(n[i], origin_, path_of(key) + "[" + std::to_string(i) + "]", min, max));
+  return out;
+}
+
+std::vector<double> MapReader::quantity_list(const std::string& key, Dimension d, double min, double max) {
+  std::vector<double> out;
+  const YAML::Node n = list(key);
+  for (size_t i = 0; i < n.size(); ++i)
+    out.push_back(quantity_at(n[i], origin_, path_of(key) + "[" + std::to_string(i) + "]", d, min, max));
+  return out;
 }
 
 std::string MapReader::file_at(const std::string& key) {

@@ -52,6 +52,13 @@ class MapReader {
   // A number (or a quantity of dimension `d`) within [min, max].
   double quantity(const std::string& key, Dimension d, double min = -std::numeric_limits<double>::max(),
                   double max = std::numeric_limits<double>::max());
+  // A non-empty list (raw, marked as read), and lists of the values above; element i's
+  // errors name "key[i]".
+  YAML::Node list(const std::string& key);
+  std::vector<int64_t> integer_list(const std::string& key, int64_t min = std::numeric_limits<int64_t>::min(),
+                                    int64_t max = std::numeric_limits<int64_t>::max());
+  std::vector<double> quantity_list(const std::string& key, Dimension d, double min = -std::numeric_limits<double>::max(),
+                                    double max = std::numeric_limits<double>::max());
   MapReader child(const std::string& key);
   // A file path: the value, relative to this file's directory; fails at the key when the
   // file cannot be opened.

@@ -5,7 +5,7 @@
 // The run ends when every request has completed or been rejected, or at the horizon.
 //
 // SimGrid keeps global state: call simulate() at most once per process (the CLI and
-// the tests run each scenario in a child process, see cli/isolate.h).
+// the tests run each scenario in a child process, see sweep/isolate.h).
 #pragma once
 
 #include <memory>

@@ -1,4 +1,4 @@
-#include "cli/isolate.h"
+#include "sweep/isolate.h"
 
 #include <poll.h>
 #include <signal.h>

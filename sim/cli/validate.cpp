@@ -25,24 +25,16 @@ struct Args {
   std::vector<ValidationCase> cases;
 };
 
-// Parses [FILE|DIR]... plus `opts` and loads the cases; -1 to go on, else the exit code.
-int parse(const std::string& name, const std::string& usage, const std::vector<std::string>& args,
-          po::options_description& opts, Args* out) {
+// Parses [FILE|DIR]... plus `opts` and loads the cases; false when the help was printed.
+bool parse(const std::string& name, const std::string& usage, const std::vector<std::string>& args,
+           po::options_description& opts, Args* out) {
   opts.add_options()("help,h", "print this help");
-  if (int code = parse_args(args, opts, &out->vm); code >= 0) return code;
-  if (out->vm.count("help")) {
-    std::cout << "Usage: stacksim " << name << " [FILE|DIR]... [options]\n\n" << usage << "\n" << opts << "\n";
-    return 0;
-  }
+  parse_args(args, opts, &out->vm);
+  if (print_help(out->vm, name + " [FILE|DIR]... [options]", usage, opts)) return false;
   out->paths = positionals(out->vm);
   if (out->paths.empty()) out->paths = {data_dir() + "/scenarios/validation"};
-  try {
-    out->cases = load_cases(out->paths);
-  } catch (const ConfigError& e) {
-    std::cerr << "stacksim: error: " << e.what() << "\n";
-    return 2;
-  }
-  return -1;
+  out->cases = load_cases(out->paths);
+  return true;
 }
 
 std::string pct(double x) { return strprintf("%+.1f%%", 100 * x); }
@@ -103,11 +95,11 @@ int cmd_validate(const std::vector<std::string>& args) {
       "sensitivity", "how much each stack parameter moves each case (+-10%)")(
       "loo-tolerance", po::value<double>()->default_value(0.25), "tolerance of a left-out case");
   Args a;
-  const int code = parse("validate",
+  if (!parse("validate",
                          "Evaluates each validation case (default: scenarios/validation/) and prints\n"
                          "simulated vs measured. Exits 1 when a case is outside its tolerance.\n",
-                         args, opts, &a);
-  if (code >= 0) return code;
+             args, opts, &a))
+    return 0;
   bool ok = print_validation(a.cases);
   if (a.vm.count("leave-one-out")) ok = print_leave_one_out(a.cases, a.vm["loo-tolerance"].as<double>()) && ok;
   if (a.vm.count("sensitivity")) print_sensitivity(a.cases);
@@ -128,26 +120,18 @@ void print_fit(const std::string& stack_file, const std::vector<const Validation
   std::cout << t;
 }
 
-// Writes a fit into its stack file; 0, or 2 after printing the error.
-int write_fit(const std::string& stack_file, const std::vector<const ValidationCase*>& group, const FitResult& fit,
-              const std::vector<std::string>& args) {
-  if (group.front()->platform.stack_file.empty()) {
-    std::cerr << "stacksim: error: " << stack_file << ": the stack is inline; move it to a stack file to write it\n";
-    return 2;
-  }
+// Writes a fit into its stack file.
+void write_fit(const std::string& stack_file, const std::vector<const ValidationCase*>& group, const FitResult& fit,
+               const std::vector<std::string>& args) {
+  if (group.front()->platform.stack_file.empty())
+    throw UsageError(stack_file + ": the stack is inline; move it to a stack file to write it");
   std::vector<std::string> ids;
   for (const auto* c : group) ids.push_back(c->id);
   std::string command = "stacksim calibrate --write";
   for (const auto& arg : args)
     if (arg != "--write") command += " " + arg;
-  try {
-    write_stack_file(stack_file, fit.stack, ids, fit.rms_log_error, today(), command);
-  } catch (const std::exception& e) {
-    std::cerr << "stacksim: error: " << e.what() << "\n";
-    return 2;
-  }
+  write_stack_file(stack_file, fit.stack, ids, fit.rms_log_error, today(), command);
   std::cout << "written to " << stack_file << "\n";
-  return 0;
 }
 
 }  // namespace
@@ -157,18 +141,17 @@ int cmd_calibrate(const std::vector<std::string>& args) {
   opts.add_options()("write", "write the fitted parameters into the stack files")(
       "lambda", po::value<double>()->default_value(0.02), "weight of the prior (the current values)");
   Args a;
-  const int code = parse("calibrate",
+  if (!parse("calibrate",
                          "Fits each software stack's efficiencies and overheads to the validation cases\n"
                          "that use it (least squares on log error, Nelder-Mead, a weak prior at the\n"
                          "current values) and prints them; --write stores them in the stack files with\n"
                          "a comment naming the cases and the date.\n",
-                         args, opts, &a);
-  if (code >= 0) return code;
+             args, opts, &a))
+    return 0;
   for (const auto& [stack_file, group] : cases_by_stack(a.cases)) {
     const FitResult fit = fit_stack(group, group.front()->platform.stack, a.vm["lambda"].as<double>());
     print_fit(stack_file, group, fit);
-    if (a.vm.count("write"))
-      if (int err = write_fit(stack_file, group, fit, args)) return err;
+    if (a.vm.count("write")) write_fit(stack_file, group, fit, args);
     std::cout << "\n";
   }
   return 0;

@@ -1,0 +1,165 @@
+#include "sweep/runner.h"
+
+#include <unistd.h>
+
+#ifdef STACKSIM_MPI
+#include <mpi.h>
+#endif
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "serving/simulation.h"
+#include "sweep/isolate.h"
+#include "sweep/store.h"
+#include "workload/generator.h"
+
+namespace stacksim {
+
+namespace {
+
+// Progress on stderr: a bar redrawn in place on a terminal, otherwise a plain line at
+// every tenth of the way (and at the end).
+class Progress {
+ public:
+  Progress(size_t total, std::string what)
+      : total_(total), what_(std::move(what)), tty_(isatty(2)), start_(std::chrono::steady_clock::now()) {}
+  void done_one() {
+    ++done_;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = secs > 0 ? done_ / secs : 0;
+    const double eta = rate > 0 ? (total_ - done_) / rate : 0;
+    char line[160];
+    if (tty_) {
+      const int width = 30, filled = total_ ? int(width * done_ / total_) : width;
+      std::snprintf(line, sizeof line, "\r%s [%s%s] %zu/%zu  %.1f/s  ETA %.0f s ", what_.c_str(),
+                    std::string(size_t(filled), '#').c_str(), std::string(size_t(width - filled), '.').c_str(), done_,
+                    total_, rate, eta);
+      std::cerr << line << (done_ == total_ ? "\n" : "") << std::flush;
+    } else if (done_ == total_ || done_ * 10 / total_ != (done_ - 1) * 10 / total_) {
+      std::snprintf(line, sizeof line, "%s: %zu/%zu done, %.1f scenarios/s, ETA %.0f s\n", what_.c_str(), done_, total_,
+                    rate, eta);
+      std::cerr << line;
+    }
+  }
+
+ private:
+  size_t total_, done_ = 0;
+  std::string what_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Runs the scenarios of `shard` missing from `done` and stores each as it finishes.
+// Returns the number that failed.
+int run_shard(const std::vector<SweepScenario>& all, const std::set<std::string>& done, const Shard& shard, int jobs,
+              ResultStore& store, const std::string& label) {
+  std::vector<const SweepScenario*> todo;
+  for (const auto& s : all)
+    if (s.index % shard.n == shard.k && !done.count(s.scenario.fingerprint)) todo.push_back(&s);
+  std::vector<std::function<std::string()>> tasks;
+  for (const SweepScenario* s : todo)
+    tasks.push_back(
+        [s] { return nlohmann::json(simulate(s->scenario, make_generator(s->scenario.workload, s->scenario.seed))).dump(); });
+  Progress progress(tasks.size(), label);
+  int failed = 0;
+  run_isolated(tasks, jobs, [&](size_t i, const ChildResult& r) {
+    const SweepScenario& s = *todo[i];
+    if (!r.ok) {
+      std::cerr << "\nstacksim: scenario " << s.index << " (" << s.scenario.name << ") failed: " << r.error << "\n";
+      ++failed;
+    } else {
+      store.insert({s.scenario.fingerprint, s.index, s.scenario.name, s.inputs.dump(), r.output});
+    }
+    progress.done_one();
+  });
+  return failed;
+}
+
+#ifdef STACKSIM_MPI
+std::string rank_db(const std::string& db, int rank) { return db + ".rank" + std::to_string(rank); }
+
+// Merges the rank databases present into `db` and deletes them (with their WAL files).
+void merge_rank_dbs(const std::string& db, int ranks) {
+  ResultStore main_store(db);
+  for (int r = 0; r < ranks; ++r) {
+    const std::string f = rank_db(db, r);
+    if (access(f.c_str(), F_OK) != 0) continue;
+    main_store.merge_from(f);
+    for (const char* ext : {"", "-wal", "-shm"}) std::remove((f + ext).c_str());
+  }
+}
+
+int run_sweep_mpi(const std::vector<SweepScenario>& scenarios, const std::string& db, int jobs) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  // First any rank databases a killed run left, so that this run skips their results.
+  if (rank == 0) merge_rank_dbs(db, size);
+  MPI_Barrier(MPI_COMM_WORLD);
+  const std::set<std::string> done = ResultStore(db).fingerprints();
+  int failed = 0;
+  {
+    ResultStore store(rank_db(db, rank));
+    failed = run_shard(scenarios, done, Shard{rank, size}, jobs, store, "sweep rank " + std::to_string(rank));
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (rank == 0) {
+    merge_rank_dbs(db, size);
+    std::cerr << "sweep: " << ResultStore(db).fingerprints().size() << " results in " << db << " (" << size
+              << " ranks)\n";
+  }
+  int total = 0;
+  MPI_Allreduce(&failed, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  return total;
+}
+#endif
+
+}  // namespace
+
+bool parse_shard(const std::string& s, Shard* out) {
+  int k, n;
+  char c;
+  std::istringstream in(s);
+  if (!(in >> k >> c >> n) || c != '/' || n < 1 || k < 0 || k >= n || !in.eof()) return false;
+  *out = {k, n};
+  return true;
+}
+
+bool under_mpi() {
+#ifdef STACKSIM_MPI
+  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
+#else
+  return false;
+#endif
+}
+
+int run_sweep(const std::vector<SweepScenario>& scenarios, const std::string& db, const Shard& shard, int jobs) {
+#ifdef STACKSIM_MPI
+  if (under_mpi()) {
+    setenv("OMPI_MCA_mpi_warn_on_fork", "0", 1);  // children never call MPI
+    MPI_Init(nullptr, nullptr);
+    int failed = 0;
+    try {
+      failed = run_sweep_mpi(scenarios, db, jobs);
+    } catch (...) {
+      MPI_Finalize();
+      throw;
+    }
+    MPI_Finalize();
+    return failed;
+  }
+#endif
+  ResultStore store(db);
+  const int failed = run_shard(scenarios, store.fingerprints(), shard, jobs, store, "sweep");
+  std::cerr << "sweep: " << store.fingerprints().size() << " results in " << db << "\n";
+  return failed;
+}
+
+}  // namespace stacksim
