@@ -155,6 +155,64 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   return v;
 }
 
+// The pools of `serving:`: one colocated pool, or a prefill and a decode pool, each with
+// any serving key and optionally its own platform file (relative to the scenario). Keys
+// beside them in `serving:` are defaults for both pools.
+void read_pools(MapReader& r, const Origin& origin, const Platform& base_platform, const Model& base_model,
+                Scenario* sc) {
+  MapReader s = r.child("serving");
+  if (!s.has("prefill") && !s.has("decode")) {
+    sc->pools.push_back(read_pool(s, "colocated", base_platform, base_model));
+    return;
+  }
+  const YAML::Node serving_node = r.node("serving");
+  for (const char* role : {"prefill", "decode"}) {
+    YAML::Node merged(YAML::NodeType::Map);
+    for (const auto& kv : serving_node) {
+      const std::string k = kv.first.Scalar();
+      if (k == "prefill" || k == "decode") continue;
+      s.node(k);  // read, as a default
+      merged[k] = kv.second;
+    }
+    const YAML::Node own = s.node(role);
+    if (!own.IsMap()) fail_at(own, origin, "serving." + std::string(role), "expected a mapping of serving keys");
+    for (const auto& kv : own) merged[kv.first.Scalar()] = kv.second;
+    MapReader p(merged, origin, "serving." + std::string(role));
+    const Platform own_platform = p.has("platform") ? load_platform(p.file_at("platform")) : base_platform;
+    sc->pools.push_back(read_pool(p, role, own_platform, base_model));
+  }
+  s.finish();
+}
+
+// The optional `failures:` and `simulation:` sections.
+void read_run_options(MapReader& r, Scenario* sc) {
+  if (r.has("failures")) {
+    MapReader f = r.child("failures");
+    sc->failures.mtbf_per_chip = f.quantity("mtbf_per_chip", Dimension::Time, 1);
+    sc->failures.repair_time = f.quantity("repair_time", Dimension::Time, 0);
+    f.finish();
+  }
+  if (r.has("simulation")) {
+    MapReader sim = r.child("simulation");
+    sc->horizon = sim.quantity_or("horizon", Dimension::Time, 0, 0);
+    sc->latency_cdf = sim.boolean_or("latency_cdf", false);
+    sim.finish();
+  }
+}
+
+// Checks across the pool's files: the caller's (perf/fit.h's: do the weights leave room
+// for a KV cache?), then the prefix cache's place. Errors point at the pool's serving.
+void check_pools(const YAML::Node& root, const Origin& origin, const PoolCheck& check, Scenario* sc) {
+  const YAML::Node serving_node = root["serving"];
+  for (PoolSpec& pool : sc->pools) {
+    const std::string where = sc->disaggregated() ? "serving." + pool.role : "serving";
+    pool.serving_at = locate(sc->disaggregated() ? serving_node[pool.role] : serving_node, origin, where);
+    if (check) check(pool);
+    if (pool.serving.prefix_cache.enabled && pool.role == "decode")
+      pool.serving_at.fail("prefix caching belongs to the prefill pool");
+  }
+}
+
 Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const std::vector<Override>& overrides,
                             const PoolCheck& check) {
   Scenario sc;
@@ -176,59 +234,14 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   for (const auto& o : platform.stack_overrides) resolved += "\n" + o.first + "=" + o.second;
   if (!base_platform.stack_file.empty()) resolved += "\n---\n" + file_text(base_platform.stack_file);
   if (model.tree.IsScalar()) resolved += "\n---\n" + file_text(model.origin.file);
-  MapReader s = r.child("serving");
-  if (s.has("prefill") || s.has("decode")) {
-    // Disaggregated: a prefill pool and a decode pool, each with any serving key and
-    // optionally its own platform file (relative to the scenario). Keys beside them in
-    // `serving:` are defaults for both pools.
-    const YAML::Node serving_node = r.node("serving");
-    for (const char* role : {"prefill", "decode"}) {
-      YAML::Node merged(YAML::NodeType::Map);
-      for (const auto& kv : serving_node) {
-        const std::string k = kv.first.Scalar();
-        if (k == "prefill" || k == "decode") continue;
-        s.node(k);  // read, as a default
-        merged[k] = kv.second;
-      }
-      const YAML::Node own = s.node(role);
-      if (!own.IsMap()) fail_at(own, origin, "serving." + std::string(role), "expected a mapping of serving keys");
-      for (const auto& kv : own) merged[kv.first.Scalar()] = kv.second;
-      MapReader p(merged, origin, "serving." + std::string(role));
-      const Platform own_platform = p.has("platform") ? load_platform(p.file_at("platform")) : base_platform;
-      sc.pools.push_back(read_pool(p, role, own_platform, base_model));
-    }
-    s.finish();
-  } else {
-    sc.pools.push_back(read_pool(s, "colocated", base_platform, base_model));
-  }
-  if (r.has("failures")) {
-    MapReader f = r.child("failures");
-    sc.failures.mtbf_per_chip = f.quantity("mtbf_per_chip", Dimension::Time, 1);
-    sc.failures.repair_time = f.quantity("repair_time", Dimension::Time, 0);
-    f.finish();
-  }
-  if (r.has("simulation")) {
-    MapReader sim = r.child("simulation");
-    sc.horizon = sim.quantity_or("horizon", Dimension::Time, 0, 0);
-    sc.latency_cdf = sim.boolean_or("latency_cdf", false);
-    sim.finish();
-  }
+  read_pools(r, origin, base_platform, base_model, &sc);
+  read_run_options(r, &sc);
   r.finish();
 
   for (const PoolSpec& pool : sc.pools)
     if (pool.platform.file != base_platform.file) resolved += "\n---\n" + file_text(pool.platform.file);
   sc.fingerprint = fingerprint_of(resolved);
-
-  // Checks across the pool's files: the caller's (perf/fit.h's: do the weights leave room
-  // for a KV cache?), then the prefix cache's place. Errors point at the pool's serving.
-  const YAML::Node serving_node = root["serving"];
-  for (PoolSpec& pool : sc.pools) {
-    const std::string where = sc.disaggregated() ? "serving." + pool.role : "serving";
-    pool.serving_at = locate(sc.disaggregated() ? serving_node[pool.role] : serving_node, origin, where);
-    if (check) check(pool);
-    if (pool.serving.prefix_cache.enabled && pool.role == "decode")
-      pool.serving_at.fail("prefix caching belongs to the prefill pool");
-  }
+  check_pools(root, origin, check, &sc);
   return sc;
 }
 

@@ -55,7 +55,11 @@ void from_json(const json& j, RunSummary& s) {
   j.at("throughput").get_to(s.throughput);
   j.at("goodput").get_to(s.goodput);
   s.jobs.reset();
-  if (j.contains("jobs")) j.at("jobs").get_to(s.jobs.emplace());
+  if (j.contains("jobs")) {
+    RunSummary::Jobs jobs;  // not s.jobs.emplace(): clang 14 takes Jobs for not default-constructible there
+    j.at("jobs").get_to(jobs);
+    s.jobs = jobs;
+  }
   j.at("latency_s").get_to(s.latency_s);
   j.at("pools").get_to(s.pools);
   j.at("kv_cache").get_to(s.kv_cache);
