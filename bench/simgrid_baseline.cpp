@@ -9,13 +9,13 @@
 //   comm   ACTORS actors each send ACTIVITIES_PER_ACTOR/10 1 MB flows between two hosts
 //          of a star (the activity stacksim uses for a KV transfer).
 // Prints one line per run: kind, activities, wall seconds, activities per second.
-#include <simgrid/s4u.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <simgrid/s4u.hpp>
 #include <string>
 
 namespace sg4 = simgrid::s4u;

@@ -3,14 +3,13 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
-#include "sweep/isolate.h"
 #include "config/scenario.h"
 #include "perf/fit.h"
 #include "serving/simulation.h"
+#include "sweep/isolate.h"
 #include "workload/arrivals.h"
 #include "workload/generator.h"
 #include "workload/traces.h"
@@ -27,7 +26,8 @@ inline Scenario load_one(const std::string& path, const std::vector<Override>& o
 
 // Simulates `sc` in a child process and returns its summary. Throws on failure.
 inline nlohmann::json run(const Scenario& sc) {
-  auto results = run_isolated({[&] { return nlohmann::json(simulate(sc, make_generator(sc.workload, sc.seed))).dump(); }}, 1);
+  auto results =
+      run_isolated({[&] { return nlohmann::json(simulate(sc, make_generator(sc.workload, sc.seed))).dump(); }}, 1);
   if (!results[0].ok) throw std::runtime_error("simulation failed: " + results[0].error);
   return nlohmann::json::parse(results[0].output);
 }

@@ -1,8 +1,7 @@
 // End-to-end tests of the stacksim binary: determinism, bad input, help.
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -35,10 +34,14 @@ void write(const std::string& path, const std::string& text) { std::ofstream(pat
 // A valid scenario whose lines the malformed variants below replace.
 std::string scenario(const std::string& serving_block, const std::string& extra = "") {
   return "name: t\n"
-         "platform: " + data("tiny-platform.yaml") + "\n"
-         "model: " + data("tiny-moe.yaml") + "\n"
-         "workload: " + data("tiny-workload.yaml") + "\n" +
-         serving_block + extra;
+         "platform: " +
+         data("tiny-platform.yaml") +
+         "\n"
+         "model: " +
+         data("tiny-moe.yaml") +
+         "\n"
+         "workload: " +
+         data("tiny-workload.yaml") + "\n" + serving_block + extra;
 }
 
 }  // namespace
@@ -93,7 +96,8 @@ TEST_CASE("malformed scenarios give one error line naming file, line and key; ex
        ":6:10: serving.chips: expected a whole number at least 1, found -4"},
       {"not a number", scenario("serving:\n  chips: many\n  chips_per_instance: 4\n"),
        ":6:10: serving.chips: expected a whole number"},
-      {"bad choice", scenario(ok_serving + "  router: {type: random}\n"), ":8:18: serving.router.type: expected one of"},
+      {"bad choice", scenario(ok_serving + "  router: {type: random}\n"),
+       ":8:18: serving.router.type: expected one of"},
       {"indivisible", scenario("serving:\n  chips: 6\n  chips_per_instance: 4\n"),
        ": serving.chips_per_instance: must divide serving.chips (6)"},
   };
@@ -123,10 +127,13 @@ TEST_CASE("errors in referenced files and overrides name that file and key", "[c
   // An override with a wrong unit names the override.
   r = shell(bin() + " run " + data("lone.yaml") + " --set platform.chip.hbm_bandwidth=3");
   CHECK(r.code == 2);
-  CHECK(r.output.find("tiny-platform.yaml (--set platform.chip.hbm_bandwidth=3): chip.hbm_bandwidth: expected a bandwidth") != std::string::npos);
+  CHECK(r.output.find(
+            "tiny-platform.yaml (--set platform.chip.hbm_bandwidth=3): chip.hbm_bandwidth: expected a bandwidth") !=
+        std::string::npos);
   // Ownership pricing without a facility section cannot bill electricity.
-  r = shell(bin() + " run " + data("lone.yaml") +
-            " --set 'platform.cost={ownership: {capex_per_chip: $20000, lifetime: 4 y, electricity_price: $0.08/kWh}}'");
+  r = shell(
+      bin() + " run " + data("lone.yaml") +
+      " --set 'platform.cost={ownership: {capex_per_chip: $20000, lifetime: 4 y, electricity_price: $0.08/kWh}}'");
   CHECK(r.code == 2);
   CHECK(r.output.find("cost.ownership.electricity_price: ownership pricing needs the platform's facility section") !=
         std::string::npos);

@@ -89,7 +89,8 @@ TEST_CASE("the prefix-aware router sends a prompt where its prefix is cached", "
   // repeat mostly lands elsewhere; prefix-aware always finds its cache.
   std::vector<RequestSpec> specs;
   for (int rep = 0; rep < 2; ++rep)
-    for (uint64_t s = 0; s < 8; ++s) specs.push_back(spec(rep * 10.0 + s * 0.01, 2048, 2, {s * 10 + 1, s * 10 + 2, s * 10 + 3, s * 10 + 4}));
+    for (uint64_t s = 0; s < 8; ++s)
+      specs.push_back(spec(rep * 10.0 + s * 0.01, 2048, 2, {s * 10 + 1, s * 10 + 2, s * 10 + 3, s * 10 + 4}));
   auto run = [&](const std::string& router) {
     Scenario sc = test::load_one(data("lone.yaml"), {{"serving.chips", "12"},
                                                      {"serving.prefix_cache", "{enabled: true}"},
@@ -143,8 +144,10 @@ TEST_CASE("a full KV cache preempts, and the preempted requests still complete",
     CHECK(r["requests"]["completed"] == 16);
     CHECK(r["kv_cache"]["overflows"] == 0);
     CHECK(r["kv_cache"]["peak_utilisation"].get<double>() <= 1.0);
-    if (std::string(mode) == "swap") CHECK(r["preemption"]["swapped_tokens"].get<int64_t>() > 0);
-    else CHECK(r["preemption"]["recomputed_tokens"].get<int64_t>() > 0);
+    if (std::string(mode) == "swap")
+      CHECK(r["preemption"]["swapped_tokens"].get<int64_t>() > 0);
+    else
+      CHECK(r["preemption"]["recomputed_tokens"].get<int64_t>() > 0);
   }
 }
 
@@ -166,9 +169,8 @@ TEST_CASE("under chip failures every request is accounted for", "[deployed][fail
                                {"workload", test::data("tiny-workload.yaml")},
                                {"workload.requests", "400"},
                                {"workload.arrival.rate", "40/s"}};
-    Scenario sc = std::string(layout) == "colocated"
-                      ? test::load_one(data("busy.yaml"), o)
-                      : test::load_one(data("disagg.yaml"), o);
+    Scenario sc = std::string(layout) == "colocated" ? test::load_one(data("busy.yaml"), o)
+                                                     : test::load_one(data("disagg.yaml"), o);
     const nlohmann::json r = test::run(sc);
     const auto& q = r["requests"];
     CHECK(q["generated"] == 400);

@@ -1,10 +1,9 @@
 // The malformed-input corpus (tests/malformed/CASES): every broken input gives exit code
 // 2, exactly one expected error line naming the file, line and key, and no output file.
-#include <catch2/catch.hpp>
-
 #include <dirent.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -25,7 +24,8 @@ struct Case {
 };
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
   return s;
 }
 
@@ -103,7 +103,8 @@ TEST_CASE("a write that runs out of space leaves no file behind and says why", "
   char tmpl[] = "/tmp/stacksim-full-XXXXXX";
   const std::string tmp = mkdtemp(tmpl);
   const std::string out = tmp + "/out.json";
-  const auto r = shell("trap '' XFSZ; ulimit -f 1; cd " + kDir + " && " + STACKSIM_BIN + " run ok/scenario.yaml -q -o " + out);
+  const auto r =
+      shell("trap '' XFSZ; ulimit -f 1; cd " + kDir + " && " + STACKSIM_BIN + " run ok/scenario.yaml -q -o " + out);
   CHECK(r.code == 2);
   CHECK(r.output == "stacksim: error: cannot write " + out + ": File too large\n");
   DIR* d = opendir(tmp.c_str());

@@ -9,8 +9,8 @@ using stacksim::test::repo;
 static const std::string kHf = std::string(STACKSIM_DATA_DIR) + "/data/hf-configs/";
 
 TEST_CASE("DeepSeek-V3 parameter counts match the published 671B / 37B within 2%", "[model]") {
-  for (const Model& m : {load_model(repo("models/deepseek-v3.yaml")),
-                         load_model(kHf + "deepseek-ai--DeepSeek-V3_config.json")}) {
+  for (const Model& m :
+       {load_model(repo("models/deepseek-v3.yaml")), load_model(kHf + "deepseek-ai--DeepSeek-V3_config.json")}) {
     INFO(m.name);
     CHECK(m.total_params() == Approx(671e9).epsilon(0.02));
     CHECK(m.active_params() == Approx(37e9).epsilon(0.02));
@@ -20,8 +20,8 @@ TEST_CASE("DeepSeek-V3 parameter counts match the published 671B / 37B within 2%
 }
 
 TEST_CASE("Kimi K2 parameter counts match the published 1.04T / 32.6B within 2%", "[model]") {
-  for (const Model& m : {load_model(repo("models/kimi-k2.yaml")),
-                         load_model(kHf + "moonshotai--Kimi-K2-Instruct_config.json")}) {
+  for (const Model& m :
+       {load_model(repo("models/kimi-k2.yaml")), load_model(kHf + "moonshotai--Kimi-K2-Instruct_config.json")}) {
     INFO(m.name);
     CHECK(m.total_params() == Approx(1.04e12).epsilon(0.02));
     CHECK(m.active_params() == Approx(32.6e9).epsilon(0.02));

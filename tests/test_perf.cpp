@@ -82,7 +82,8 @@ TEST_CASE("two-batch overlap never makes a step slower than its longest part, no
   for (const char* platform : {"vera-rubin-nvl72", "ascend-950pr"}) {
     Scenario on = v3_on(platform, {{"serving.two_batch_overlap", "true"}});
     Scenario off = v3_on(platform, {{"serving.two_batch_overlap", "false"}});
-    PerfModel pon(on.pools[0].model, on.pools[0].platform, on.pools[0].serving), poff(off.pools[0].model, off.pools[0].platform, off.pools[0].serving);
+    PerfModel pon(on.pools[0].model, on.pools[0].platform, on.pools[0].serving),
+        poff(off.pools[0].model, off.pools[0].platform, off.pools[0].serving);
     for (const BatchShape& b : {decode(32 * 16, 4000), decode(32 * 256, 2000), prefill(8192), prefill(500)}) {
       const StepTime a = pon.step_time(b), n = poff.step_time(b);
       INFO(platform);
@@ -100,7 +101,8 @@ TEST_CASE("MTP raises tokens per step by the expected amount", "[perf]") {
   PerfModel p1(one.pools[0].model, one.pools[0].platform, one.pools[0].serving);
   CHECK(p1.tokens_per_step() == Approx(1.7));
   Scenario two = v3_on("vera-rubin-nvl72", {{"serving.mtp", "{draft_tokens: 2, acceptance: 0.8}"}});
-  CHECK(PerfModel(two.pools[0].model, two.pools[0].platform, two.pools[0].serving).tokens_per_step() == Approx(1 + 0.8 + 0.64));
+  CHECK(PerfModel(two.pools[0].model, two.pools[0].platform, two.pools[0].serving).tokens_per_step() ==
+        Approx(1 + 0.8 + 0.64));
   // Verifying drafts costs compute: a step with MTP is slower, but not by more than the
   // extra tokens it verifies.
   PerfModel p0(none.pools[0].model, none.pools[0].platform, none.pools[0].serving);

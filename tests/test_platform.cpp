@@ -1,9 +1,7 @@
 // The SimGrid platform: a host per chip, scale-up links inside a domain, domain uplinks
 // across. Checked by timing messages between chips (each run in a child process).
 #include <catch2/catch.hpp>
-
 #include <simgrid/s4u.hpp>
-
 #include <sstream>
 
 #include "helpers.h"
@@ -69,20 +67,20 @@ TEST_CASE("the platform has a host per chip and scale-up links at their bandwidt
   CHECK(v[1] == Approx(gb / 100e9 + 1e-6 + 5e-6).epsilon(1e-9));
   // Three chips of domain 0 sending to domain 1 share its 200 GB/s uplink.
   auto r = run_isolated({[&] {
-                           int argc = 2;
-                           char a0[] = "t", a1[] = "--log=root.thresh:critical";
-                           char* argv[] = {a0, a1, nullptr};
-                           sg4::Engine e(&argc, argv);
-                           ClusterHosts h = build_platform(e, p, 8);
-                           double last = 0;
-                           for (int i = 0; i < 4; ++i)
-                             sg4::Actor::create("s", h.chips[i], [&, i] {
-                               sg4::Comm::sendto(h.chips[i], h.chips[4 + i], gb);
-                               last = std::max(last, sg4::Engine::get_clock());
-                             });
-                           e.run();
-                           return std::to_string(last);
-                         }},
+                          int argc = 2;
+                          char a0[] = "t", a1[] = "--log=root.thresh:critical";
+                          char* argv[] = {a0, a1, nullptr};
+                          sg4::Engine e(&argc, argv);
+                          ClusterHosts h = build_platform(e, p, 8);
+                          double last = 0;
+                          for (int i = 0; i < 4; ++i)
+                            sg4::Actor::create("s", h.chips[i], [&, i] {
+                              sg4::Comm::sendto(h.chips[i], h.chips[4 + i], gb);
+                              last = std::max(last, sg4::Engine::get_clock());
+                            });
+                          e.run();
+                          return std::to_string(last);
+                        }},
                         1);
   REQUIRE(r[0].ok);
   // 4 GB through a 200 GB/s uplink: 20 ms (each chip's own link would allow 10 ms).

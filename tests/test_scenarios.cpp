@@ -1,9 +1,8 @@
 // Every example scenario under scenarios/ runs, and accounts for every request.
-#include <catch2/catch.hpp>
-
 #include <dirent.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "helpers.h"

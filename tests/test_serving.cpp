@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "helpers.h"
 #include "perf/perf_model.h"
 #include "serving/router.h"
-#include <map>
 
 using namespace stacksim;
 using stacksim::test::data;

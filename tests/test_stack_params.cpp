@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "config/stack_params.h"
@@ -61,15 +60,17 @@ TEST_CASE("a stack's parameters are formatted as its file holds them, and read b
 }
 
 TEST_CASE("the stack reader applies the table's bounds, and a prior holds only calibrated keys", "[stack]") {
-  const std::string base = "name: t\nattention_efficiency: 0.5\nmemory_efficiency: 0.8\nscale_up_efficiency: 0.7\n"
-                           "scale_out_efficiency: 0.8\nlayer_overhead: 20 us\nstep_overhead: 2 ms\nhbm_reserved: 1 GB\n";
+  const std::string base =
+      "name: t\nattention_efficiency: 0.5\nmemory_efficiency: 0.8\nscale_up_efficiency: 0.7\n"
+      "scale_out_efficiency: 0.8\nlayer_overhead: 20 us\nstep_overhead: 2 ms\nhbm_reserved: 1 GB\n";
   CHECK(read(base + "gemm_efficiency: 0.6\n").gemm_efficiency == 0.6);
   CHECK_THROWS_AS(read(base + "gemm_efficiency: 1.5\n"), ConfigError);
   CHECK_THROWS_AS(read(base + "gemm_efficiency: 0\n"), ConfigError);
   CHECK_THROWS_AS(read(base + "gemm_efficiency: 0.6\nlayer_overhead_typo: 1 us\n"), ConfigError);
-  const std::string prior = "prior:\n  gemm_efficiency: 0.5\n  attention_efficiency: 0.4\n  memory_efficiency: 0.7\n"
-                            "  scale_up_efficiency: 0.6\n  scale_out_efficiency: 0.7\n  layer_overhead: 10 us\n"
-                            "  step_overhead: 1 ms\n";
+  const std::string prior =
+      "prior:\n  gemm_efficiency: 0.5\n  attention_efficiency: 0.4\n  memory_efficiency: 0.7\n"
+      "  scale_up_efficiency: 0.6\n  scale_out_efficiency: 0.7\n  layer_overhead: 10 us\n"
+      "  step_overhead: 1 ms\n";
   const Stack s = read(base + "gemm_efficiency: 0.6\n" + prior);
   REQUIRE(s.prior);
   CHECK(s.prior->gemm_efficiency == 0.5);

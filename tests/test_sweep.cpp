@@ -1,11 +1,10 @@
 // Sweeps: the same results whatever the parallelism (processes, MPI ranks, shards), and
 // nothing lost or repeated when a sweep is killed and rerun.
-#include <catch2/catch.hpp>
-
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -43,7 +42,8 @@ std::pair<int, int> count_rows(const std::string& db) {
     sqlite3_finalize(st);
     return n;
   };
-  const std::pair<int, int> r = {one("SELECT COUNT(*) FROM results"), one("SELECT COUNT(DISTINCT fingerprint) FROM results")};
+  const std::pair<int, int> r = {one("SELECT COUNT(*) FROM results"),
+                                 one("SELECT COUNT(DISTINCT fingerprint) FROM results")};
   sqlite3_close(h);
   return r;
 }
@@ -108,8 +108,8 @@ TEST_CASE("a sweep killed with kill -9 midway and rerun has every scenario exact
   const std::string dir = temp_dir(), db = dir + "/k.db";
   // Start it, let some scenarios finish (waiting 60 s at most), kill it hard.
   const auto r = shell("(" + bin() + " sweep " + kSweep + " --jobs 2 --db " + db + " >/dev/null 2>&1 & pid=$!; " +
-                       "for i in $(seq 1200); do " +
-                       "[ \"$(sqlite3 " + db + " 'select count(*) from results' 2>/dev/null || echo 0)\" -ge 30 ] && break; " +
+                       "for i in $(seq 1200); do " + "[ \"$(sqlite3 " + db +
+                       " 'select count(*) from results' 2>/dev/null || echo 0)\" -ge 30 ] && break; " +
                        "sleep 0.05; done; kill -9 $pid; wait $pid)");
   const auto partial = count_rows(db);
   INFO(r.output);
@@ -130,7 +130,9 @@ TEST_CASE("a sweep database survives repeated kills at arbitrary moments", "[swe
   std::ofstream(script) << "setsid " << bin() << " sweep " << kSweep << " --jobs 2 --db " << db
                         << " >/dev/null 2>&1 & pid=$!\n"
                            "for i in $(seq 6000); do\n"
-                           "  n=$(sqlite3 " << db << " 'select count(*) from results' 2>/dev/null || true)\n"
+                           "  n=$(sqlite3 "
+                        << db
+                        << " 'select count(*) from results' 2>/dev/null || true)\n"
                            "  [ \"${n:-0}\" -ge \"$1\" ] && break\n"
                            "  kill -0 $pid 2>/dev/null || break\n"
                            "  sleep 0.02\n"

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 
 #include "util/table.h"
@@ -32,7 +31,8 @@ TEST_CASE("a table with fixed widths prints as printf's field widths do", "[tabl
   t.add({"b200", " none meets the SLO"});
   char expected[512];
   std::snprintf(expected, sizeof expected, "%-12s %6s %8s\n%-12s %6s %8.2f\n%-12s %6s %8s\n%-12s  none meets the SLO\n",
-                "platform", "chips", "$/hour", "h800-hgx", "64", 123.456, "a-very-long-platform-name", "8", "1.00", "b200");
+                "platform", "chips", "$/hour", "h800-hgx", "64", 123.456, "a-very-long-platform-name", "8", "1.00",
+                "b200");
   CHECK(t.str() == expected);
 }
 

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -113,7 +112,8 @@ TEST_CASE("calibration recovers a known stack from its own predictions", "[calib
   const FitResult fit = fit_stack(cuda, start, 0.0);
   CHECK(fit.rms_log_error < 0.005);
   for (const ValidationCase* c : cuda)
-    for (const auto& [metric, v] : c->measured) CHECK(evaluate_with(*c, fit.stack).at(metric) == Approx(v).epsilon(0.01));
+    for (const auto& [metric, v] : c->measured)
+      CHECK(evaluate_with(*c, fit.stack).at(metric) == Approx(v).epsilon(0.01));
   // The parameters the cases are most sensitive to come back.
   CHECK(fit.stack.scale_out_efficiency == Approx(0.65).epsilon(0.05));
 }

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -91,7 +90,8 @@ static std::map<int64_t, std::vector<Served>> by_session(const std::vector<Serve
 }
 
 TEST_CASE("the random stream is reproducible and seeds are independent per component", "[workload]") {
-  Rng a(stream_seed(42, "coding/arrivals")), b(stream_seed(42, "coding/arrivals")), c(stream_seed(42, "coding/lengths"));
+  Rng a(stream_seed(42, "coding/arrivals")), b(stream_seed(42, "coding/arrivals")),
+      c(stream_seed(42, "coding/lengths"));
   for (int i = 0; i < 100; ++i) {
     const uint64_t x = a.next_u64();
     CHECK(x == b.next_u64());
@@ -175,7 +175,7 @@ TEST_CASE("the Azure code trace replays with its recorded timing", "[workload][t
   CHECK(rows[1].arrival == Approx(0.052));
   double in = 0;
   for (const auto& r : rows) in += double(r.input_tokens);
-  CHECK(in / rows.size() == Approx(2048).epsilon(0.01));  // data/README.md: input mean 2,048
+  CHECK(in / rows.size() == Approx(2048).epsilon(0.01));         // data/README.md: input mean 2,048
   CHECK(rows.back().arrival == Approx(3435.948).epsilon(1e-6));  // the last row, within the hour
   // Replayed 4x faster with a limit.
   auto fast = read_azure_trace(kTraces + "AzureLLMInferenceTrace_code.csv", 4.0, 100);
@@ -210,8 +210,10 @@ TEST_CASE("malformed traces are rejected with file and line", "[workload][trace]
   expect("a,b\n", ":1:1: expected the header TIMESTAMP,ContextTokens,GeneratedTokens, found \"a,b\"");
   expect(header + "2023-11-16 18:17:03.9,12,3\n2023-11-16 18:17:04.0,x,3\n",
          ":3:23: ContextTokens: expected a positive whole number, found \"x\"");
-  expect(header + "2023-11-16 18:17:03.9,12,3\n2023-11-16 18:17:02.0,1,3\n", ":3:1: TIMESTAMP: timestamps must not decrease");
-  expect(header + "yesterday,12,3\n", ":2:1: TIMESTAMP: expected a time such as 2023-11-16 18:17:03.97, found \"yesterday\"");
+  expect(header + "2023-11-16 18:17:03.9,12,3\n2023-11-16 18:17:02.0,1,3\n",
+         ":3:1: TIMESTAMP: timestamps must not decrease");
+  expect(header + "yesterday,12,3\n",
+         ":2:1: TIMESTAMP: expected a time such as 2023-11-16 18:17:03.97, found \"yesterday\"");
   expect(header, ":1:1: the trace has no rows");
 }
 
@@ -268,22 +270,27 @@ TEST_CASE("malformed Mooncake lines are rejected with file, line and field", "[w
   auto expect = [](const std::string& text, const std::string& msg) {
     expect_trace_error([](const std::string& p) { read_mooncake_trace(p, 1.0, 0); }, text, msg);
   };
-  const std::string good = R"({"timestamp": 0, "input_length": 600, "output_length": 5, "hash_ids": [1, 2]})" "\n";
+  const std::string good = R"({"timestamp": 0, "input_length": 600, "output_length": 5, "hash_ids": [1, 2]})"
+                           "\n";
   expect(good + R"({"timestamp": 5, "input_length": 600, "output_length": 0, "hash_ids": [1, 2]})",
          ":2:39: output_length: expected a whole number of tokens, at least 1, found 0");
-  expect(good + R"({"timestamp": 5, "input_length": 600, "output_length": 3, "hash_ids": [1]})",
-         ":2:59: hash_ids: expected a list of 2 block ids (one per started 512-token block of input_length), found 1 ids");
+  expect(
+      good + R"({"timestamp": 5, "input_length": 600, "output_length": 3, "hash_ids": [1]})",
+      ":2:59: hash_ids: expected a list of 2 block ids (one per started 512-token block of input_length), found 1 ids");
   expect(good + R"({"timestamp": 5, "input_length": 600, "output_length": 3})", ":2:1: hash_ids: missing field");
   expect(good + R"({"timestamp": -1, "input_length": 600, "output_length": 3, "hash_ids": [1, 2]})",
          ":2:2: timestamp: expected milliseconds from the start (a number >= 0), found -1");
-  expect(R"({"timestamp": 7, "input_length": 600, "output_length": 3, "hash_ids": [1, 2]})" "\n" + good,
+  expect(R"({"timestamp": 7, "input_length": 600, "output_length": 3, "hash_ids": [1, 2]})"
+         "\n" +
+             good,
          ":2:2: timestamp: timestamps must not decrease");
   expect(good + R"({"timestamp": 5, "input_length": 600, "output_length": 3, "hash_ids": [1, 2], "user": 4})",
          ":2:79: user: unknown field (expected timestamp, input_length, output_length, hash_ids)");
   expect(good + R"({"timestamp": 5, "input_length": 600, "output_length": 3, "hash_ids": [1, "x"]})",
          ":2:59: hash_ids: expected whole numbers below 2^56, found \"x\"");
   expect(good + "\n" + R"({"timestamp": 5, "input_length": 600,)",
-         ":3:38: not valid JSON: syntax error while parsing object key - unexpected end of input; expected string literal");
+         ":3:38: not valid JSON: syntax error while parsing object key - unexpected end of input; expected string "
+         "literal");
   expect("[1, 2]\n", ":1:1: expected a JSON object");
   expect("\n\n", ":2:1: the trace has no rows");
 }
@@ -307,11 +314,18 @@ slo: {ttft: 3 s, tpot: 100 ms}
 // A small coding_sessions workload (one team, no repository prefix, fixed lengths), its
 // keys changed by `set`, each line prefixed by `indent` (to nest it in a mix).
 static std::string sessions_yaml(const std::map<std::string, std::string>& set, const std::string& indent = "") {
-  std::map<std::string, std::string> keys = {
-      {"name", "cs"}, {"type", "coding_sessions"}, {"arrival", "{type: poisson, rate: 1/s}"}, {"sessions", "2"},
-      {"teams", "1"}, {"repo_prefix_tokens", "0"}, {"first_turn_tokens", "{distribution: fixed, value: 100}"},
-      {"turns", "{distribution: fixed, value: 2}"}, {"new_tokens", "{distribution: fixed, value: 100}"},
-      {"output_tokens", "{distribution: fixed, value: 10}"}, {"think_time", "1 s"}, {"max_context_tokens", "10000"}};
+  std::map<std::string, std::string> keys = {{"name", "cs"},
+                                             {"type", "coding_sessions"},
+                                             {"arrival", "{type: poisson, rate: 1/s}"},
+                                             {"sessions", "2"},
+                                             {"teams", "1"},
+                                             {"repo_prefix_tokens", "0"},
+                                             {"first_turn_tokens", "{distribution: fixed, value: 100}"},
+                                             {"turns", "{distribution: fixed, value: 2}"},
+                                             {"new_tokens", "{distribution: fixed, value: 100}"},
+                                             {"output_tokens", "{distribution: fixed, value: 10}"},
+                                             {"think_time", "1 s"},
+                                             {"max_context_tokens", "10000"}};
   for (const auto& [k, v] : set) keys[k] = v;
   std::string yaml;
   for (const auto& [k, v] : keys) yaml += indent + k + ": " + v + "\n";
@@ -319,9 +333,10 @@ static std::string sessions_yaml(const std::map<std::string, std::string>& set, 
 }
 
 // A mix of a stream of `requests` at `rate` (stream 0) and sessions_yaml(set) (stream 1).
-static std::string stream_and_sessions(const std::string& rate, int requests, const std::map<std::string, std::string>& set) {
-  return "name: mixed\ntype: mix\nstreams:\n  - workload: {name: s, type: stream, arrival: {type: poisson, rate: " + rate +
-         "}, requests: " + std::to_string(requests) +
+static std::string stream_and_sessions(const std::string& rate, int requests,
+                                       const std::map<std::string, std::string>& set) {
+  return "name: mixed\ntype: mix\nstreams:\n  - workload: {name: s, type: stream, arrival: {type: poisson, rate: " +
+         rate + "}, requests: " + std::to_string(requests) +
          ", input_tokens: {distribution: fixed, value: 100}, output_tokens: {distribution: fixed, value: 10}}\n"
          "  - workload:\n" +
          sessions_yaml(set, "      ");
@@ -333,7 +348,8 @@ TEST_CASE("coding sessions: each turn extends the previous turn's prompt and blo
   CHECK(w.slo.ttft == 3);
   auto gen = make_generator(w, 5);
   bool ordered;
-  const auto served = drive(*gen, [](const RequestSpec& r) { return 0.5 + 0.002 * double(r.output_tokens); }, &ordered);
+  const auto served = drive(
+      *gen, [](const RequestSpec& r) { return 0.5 + 0.002 * double(r.output_tokens); }, &ordered);
   CHECK(ordered);
   const auto sessions = by_session(served);
   REQUIRE(sessions.size() == 40);
@@ -362,10 +378,12 @@ TEST_CASE("coding sessions: each turn extends the previous turn's prompt and blo
   CHECK(turns > 40 * 3);  // uniform 2-6 turns: ~160
 }
 
-TEST_CASE("coding sessions: a team's sessions share the repository prefix blocks, and nothing else", "[workload][sessions]") {
+TEST_CASE("coding sessions: a team's sessions share the repository prefix blocks, and nothing else",
+          "[workload][sessions]") {
   auto gen = make_generator(parse_workload(kSessions), 9);
   bool ordered;
-  const auto sessions = by_session(drive(*gen, [](const RequestSpec&) { return 1.0; }, &ordered));
+  const auto sessions = by_session(drive(
+      *gen, [](const RequestSpec&) { return 1.0; }, &ordered));
   std::map<uint64_t, std::vector<std::vector<uint64_t>>> prefixes;  // first block -> each session's first 3
   std::set<uint64_t> repo_ids, own_ids;
   size_t own_count = 0;
@@ -382,25 +400,27 @@ TEST_CASE("coding sessions: a team's sessions share the repository prefix blocks
     CHECK(group.size() > 1);
     for (const auto& p : group) CHECK(p == group[0]);
   }
-  CHECK(repo_ids.size() == 9);           // 3 blocks of each team
-  CHECK(own_ids.size() == own_count);    // session blocks are the session's alone
+  CHECK(repo_ids.size() == 9);         // 3 blocks of each team
+  CHECK(own_ids.size() == own_count);  // session blocks are the session's alone
   for (uint64_t id : repo_ids) CHECK(own_ids.count(id) == 0);
 }
 
 TEST_CASE("coding sessions end at the context cap, after their turns, or when starts stop", "[workload][sessions]") {
   // Prompts 2000, 3500, 5000, then 6500 > 6000: three turns of the ten.
-  Workload w = parse_workload(sessions_yaml({{"arrival", "{type: gamma, rate: 1/s, cv: 2}"},
-                                             {"sessions", "12"},
-                                             {"repo_prefix_tokens", "1000"},
-                                             {"first_turn_tokens", "{distribution: fixed, value: 1000}"},
-                                             {"turns", "{distribution: fixed, value: 10}"},
-                                             {"new_tokens", "{distribution: fixed, value: 1000}"},
-                                             {"output_tokens", "{distribution: fixed, value: 500}"},
-                                             {"think_time", "{distribution: lognormal, mean: 20 s, cv: 1, min: 1 s, max: 60 s}"},
-                                             {"max_context_tokens", "6000"}}));
+  Workload w =
+      parse_workload(sessions_yaml({{"arrival", "{type: gamma, rate: 1/s, cv: 2}"},
+                                    {"sessions", "12"},
+                                    {"repo_prefix_tokens", "1000"},
+                                    {"first_turn_tokens", "{distribution: fixed, value: 1000}"},
+                                    {"turns", "{distribution: fixed, value: 10}"},
+                                    {"new_tokens", "{distribution: fixed, value: 1000}"},
+                                    {"output_tokens", "{distribution: fixed, value: 500}"},
+                                    {"think_time", "{distribution: lognormal, mean: 20 s, cv: 1, min: 1 s, max: 60 s}"},
+                                    {"max_context_tokens", "6000"}}));
   bool ordered;
   auto gen = make_generator(w, 3);
-  auto sessions = by_session(drive(*gen, [](const RequestSpec&) { return 2.0; }, &ordered));
+  auto sessions = by_session(drive(
+      *gen, [](const RequestSpec&) { return 2.0; }, &ordered));
   CHECK(ordered);
   REQUIRE(sessions.size() == 12);
   for (const auto& [id, s] : sessions) {
@@ -413,14 +433,16 @@ TEST_CASE("coding sessions end at the context cap, after their turns, or when st
   // Turns run out first when the context is large.
   w.max_context_tokens = 100000;
   gen = make_generator(w, 3);
-  sessions = by_session(drive(*gen, [](const RequestSpec&) { return 2.0; }, &ordered));
+  sessions = by_session(drive(
+      *gen, [](const RequestSpec&) { return 2.0; }, &ordered));
   for (const auto& [id, s] : sessions) CHECK(s.size() == 10);
   // With a duration instead of a count, no session starts after it.
   w.sessions = 0;
   w.duration = 50;
   w.arrival = {Arrival::Kind::Poisson, 2.0, 1.0, Diurnal{}};
   gen = make_generator(w, 3);
-  sessions = by_session(drive(*gen, [](const RequestSpec&) { return 2.0; }, &ordered));
+  sessions = by_session(drive(
+      *gen, [](const RequestSpec&) { return 2.0; }, &ordered));
   CHECK(sessions.size() == Approx(100).margin(35));  // Poisson: sd 10
   double last_start = 0;
   for (const auto& [id, s] : sessions) last_start = std::max(last_start, s[0].spec.arrival);
@@ -446,7 +468,8 @@ deadline: 30 min
   std::map<int64_t, std::vector<RequestSpec>> jobs;
   bool contiguous = true;
   for (size_t i = 0; i < docs.size(); ++i) {
-    contiguous = contiguous && (i == 0 || docs[i].session == docs[i - 1].session || docs[i].session == docs[i - 1].session + 1);
+    contiguous =
+        contiguous && (i == 0 || docs[i].session == docs[i - 1].session || docs[i].session == docs[i - 1].session + 1);
     jobs[docs[i].session].push_back(docs[i]);
   }
   CHECK(contiguous);
@@ -481,8 +504,8 @@ TEST_CASE("a mix merges its streams by arrival and scales each rate by its weigh
   const Workload w = parse_workload(kTwoStreams);
   REQUIRE(w.streams.size() == 2);
   CHECK(w.streams[1].weight == 3);
-  CHECK(w.slo_of(0).ttft == 5);   // inherited from the mix
-  CHECK(w.slo_of(1).ttft == 1);   // its own
+  CHECK(w.slo_of(0).ttft == 5);  // inherited from the mix
+  CHECK(w.slo_of(1).ttft == 1);  // its own
   CHECK(w.slo_of(1).tpot == 0.05);
   auto gen = make_generator(w, 11);
   const auto all = drain(*gen);
@@ -506,12 +529,13 @@ TEST_CASE("a mix merges its streams by arrival and scales each rate by its weigh
 }
 
 TEST_CASE("a mix forwards completions to the stream a request came from", "[workload][mix]") {
-  const Workload w = parse_workload(
-      stream_and_sessions("1/s", 5, {{"repo_prefix_tokens", "1024"}, {"turns", "{distribution: fixed, value: 3}"}, {"think_time", "2 s"}}));
+  const Workload w = parse_workload(stream_and_sessions(
+      "1/s", 5, {{"repo_prefix_tokens", "1024"}, {"turns", "{distribution: fixed, value: 3}"}, {"think_time", "2 s"}}));
   CHECK(w.block_tokens == 512);
   auto gen = make_generator(w, 4);
   bool ordered;
-  const auto served = drive(*gen, [](const RequestSpec&) { return 1.5; }, &ordered);
+  const auto served = drive(
+      *gen, [](const RequestSpec&) { return 1.5; }, &ordered);
   CHECK(ordered);
   std::map<int, std::vector<Served>> streams;
   for (const auto& x : served) streams[x.spec.stream].push_back(x);
@@ -613,7 +637,8 @@ streams:
   CHECK(workload_error("name: m\ntype: mix\nstreams:\n  - workload: mix.yaml\n") ==
         file + ":4:15: streams[0].workload: a mix cannot contain a mix");
   CHECK(workload_error("name: m\ntype: mix\nstreams:\n  - {workload: closed-loop.yaml, weight: 2}\n") ==
-        file + ":4:42: streams[0].weight: a closed_loop stream has no arrival rate to scale (change its users instead)");
+        file +
+            ":4:42: streams[0].weight: a closed_loop stream has no arrival rate to scale (change its users instead)");
   CHECK(workload_error("name: m\ntype: mix\nstreams:\n  - {workload: nope.yaml}\n") ==
         file + ":4:16: streams[0].workload: cannot open \"" + test::repo("workloads/nope.yaml") + "\"");
   CHECK(workload_error("name: t\ntype: mooncake_trace\npath: nope.jsonl\n") ==
@@ -622,12 +647,16 @@ streams:
   const std::string two_sizes = "name: m\ntype: mix\nstreams:\n  - workload: coding-sessions.yaml\n  - workload:\n" +
                                 sessions_yaml({{"block_tokens", "256"}}, "      ");
   CHECK(workload_error(two_sizes) ==
-        file + ":6:7: streams[1].workload: block_tokens 256 differs from 512 of coding-sessions: the streams of a mix "
-               "share one KV block size");
-  CHECK(workload_error(std::regex_replace(sessions, std::regex("max_context_tokens: 100000"), "max_context_tokens: 4000")) ==
+        file +
+            ":6:7: streams[1].workload: block_tokens 256 differs from 512 of coding-sessions: the streams of a mix "
+            "share one KV block size");
+  CHECK(workload_error(
+            std::regex_replace(sessions, std::regex("max_context_tokens: 100000"), "max_context_tokens: 4000")) ==
         file + ":13:21: max_context_tokens: must hold the repository prefix plus the longest first turn (5000 tokens)");
   CHECK(workload_error(std::regex_replace(sessions, std::regex("think_time: 7 s"), "think_time: 7")) ==
-        file + ":12:13: think_time: expected a duration such as \"5 ms\", found \"7\" (a unit is required: one of ns, us, ms, s, min, h, d, y)");
+        file +
+            ":12:13: think_time: expected a duration such as \"5 ms\", found \"7\" (a unit is required: one of ns, us, "
+            "ms, s, min, h, d, y)");
   CHECK(workload_error(std::regex_replace(sessions, std::regex("sessions: 40"), "")) ==
         file + ":2:1: sessions: give sessions or duration (or both)");
 }
@@ -659,10 +688,11 @@ duration: 10000 s
   CHECK(double(near_peak) == Approx(10 * 10 * (200 + swing)).epsilon(0.05));
   CHECK(double(near_trough) == Approx(10 * 10 * (200 - swing)).epsilon(0.05));
   // Errors: an amplitude of 1 would stop the arrivals.
-  CHECK(workload_error("name: d\ntype: stream\narrival: {type: poisson, rate: 1/s, diurnal: {amplitude: 1, peak: 1 h}}\n"
-                       "input_tokens: {distribution: fixed, value: 1}\noutput_tokens: {distribution: fixed, value: 1}\n"
-                       "requests: 5\n")
-            .find("arrival.diurnal.amplitude: must be below 1") != std::string::npos);
+  CHECK(
+      workload_error("name: d\ntype: stream\narrival: {type: poisson, rate: 1/s, diurnal: {amplitude: 1, peak: 1 h}}\n"
+                     "input_tokens: {distribution: fixed, value: 1}\noutput_tokens: {distribution: fixed, value: 1}\n"
+                     "requests: 5\n")
+          .find("arrival.diurnal.amplitude: must be below 1") != std::string::npos);
 }
 
 TEST_CASE("every shipped workload file loads and generates requests", "[workload]") {
@@ -679,7 +709,8 @@ TEST_CASE("every shipped workload file loads and generates requests", "[workload
     REQUIRE(gen->next(&r));
     CHECK(r.input_tokens > 0);
   }
-  const Workload mix = workload_from_yaml(load_yaml_file(test::repo("workloads/mix.yaml")), test::repo("workloads/mix.yaml"));
+  const Workload mix =
+      workload_from_yaml(load_yaml_file(test::repo("workloads/mix.yaml")), test::repo("workloads/mix.yaml"));
   REQUIRE(mix.streams.size() == 2);
   CHECK(mix.slo_of(0).ttft == 3);
   CHECK(mix.slo_of(1).ttft == 30);

@@ -54,8 +54,8 @@ int jobs_option(const po::variables_map& vm) {
   return jobs;
 }
 
-ScenarioArgs parse_scenario_args(const std::string& name, const std::string& text,
-                                 const std::vector<std::string>& args, po::options_description& opts) {
+ScenarioArgs parse_scenario_args(const std::string& name, const std::string& text, const std::vector<std::string>& args,
+                                 po::options_description& opts) {
   opts.add_options()("help,h", "print this help")(
       "set,s", po::value<std::vector<std::string>>()->composing(),
       "override a scenario key, e.g. --set serving.chips=256 or --set platform.chip.hbm_bandwidth=\"20 TB/s\"; "

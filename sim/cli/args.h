@@ -5,7 +5,6 @@
 #pragma once
 
 #include <boost/program_options.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,8 +45,8 @@ struct ScenarioArgs {
 
 // Adds --help and --set to `opts`, parses `args` for command `name`, prints the help
 // when asked. Throws UsageError.
-ScenarioArgs parse_scenario_args(const std::string& name, const std::string& text,
-                                 const std::vector<std::string>& args, boost::program_options::options_description& opts);
+ScenarioArgs parse_scenario_args(const std::string& name, const std::string& text, const std::vector<std::string>& args,
+                                 boost::program_options::options_description& opts);
 
 // The values of the repeatable --set option as overrides. Throws UsageError.
 std::vector<Override> set_overrides(const boost::program_options::variables_map& vm);

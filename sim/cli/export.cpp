@@ -16,7 +16,8 @@ int cmd_export(const std::vector<std::string>& args) {
   po::variables_map vm;
   parse_args(args, opts, &vm);
   if (print_help(vm, "export RESULTS.db --csv FILE",
-                 "Writes every result as one CSV row: inputs (input.KEY) and every metric (dotted JSON paths).\n", opts))
+                 "Writes every result as one CSV row: inputs (input.KEY) and every metric (dotted JSON paths).\n",
+                 opts))
     return 0;
   const auto dbs = positionals(vm);
   if (dbs.size() != 1 || !vm.count("csv")) throw UsageError("usage: stacksim export RESULTS.db --csv FILE");

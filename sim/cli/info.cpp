@@ -1,11 +1,12 @@
 // `stacksim info`: what a scenario's inputs imply, without simulating.
+#include "report/info.h"
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "perf/fit.h"
-#include "report/info.h"
 #include "util/io.h"
 
 namespace po = boost::program_options;
@@ -16,10 +17,11 @@ int cmd_info(const std::vector<std::string>& args) {
   po::options_description opts("Options of `stacksim info [SCENARIO.yaml]`");
   opts.add_options()("output,o", po::value<std::string>(), "also write the figures as JSON to FILE (atomically)")(
       "quiet,q", "do not print them");
-  const ScenarioArgs a = parse_scenario_args("info",
-                                             "Prints what the scenario's inputs imply, without simulating: model sizes,\n"
-                                             "memory per chip and KV capacity, and step times at representative batches.\n",
-                                             args, opts);
+  const ScenarioArgs a =
+      parse_scenario_args("info",
+                          "Prints what the scenario's inputs imply, without simulating: model sizes,\n"
+                          "memory per chip and KV capacity, and step times at representative batches.\n",
+                          args, opts);
   if (a.help) return 0;
   nlohmann::json all = nlohmann::json::array();
   for (const auto& sc : load_fitting_scenarios(a.path, a.overrides)) all.push_back(describe(sc));

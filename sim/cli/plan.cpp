@@ -1,11 +1,12 @@
 // `stacksim plan`: the cheapest configuration per platform under an SLO (sweep/plan.h).
+#include "sweep/plan.h"
+
 #include <algorithm>
 #include <iostream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "config/error.h"
-#include "sweep/plan.h"
 #include "sweep/store.h"
 #include "util/table.h"
 
@@ -59,7 +60,7 @@ void print_frontier(const Plan& plan, const PlanResult& r) {
 int cmd_plan(const std::vector<std::string>& args) {
   po::options_description opts("Options of `stacksim plan PLAN.yaml`");
   opts.add_options()("help,h", "print this help")("jobs,j", po::value<int>()->default_value(1),
-                                                   "simulations to run at once")(
+                                                  "simulations to run at once")(
       "db", po::value<std::string>(), "cache of probes (default: PLAN.db beside the plan file)");
   po::variables_map vm;
   parse_args(args, opts, &vm);

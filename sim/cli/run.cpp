@@ -45,13 +45,13 @@ int cmd_run(const std::vector<std::string>& args) {
       "quiet,q", "do not print the table")(
       "stats", po::value<std::string>(),
       "write each simulation's wall seconds, peak RSS and SimGrid activities as JSON to FILE (for bench/)");
-  const ScenarioArgs a = parse_scenario_args(
-      "run",
-      "Simulates the scenario (each of its variants in its own process) and prints\n"
-      "throughput, TTFT/TPOT/E2E percentiles, KV-cache use, chip-hours and dollars per\n"
-      "million tokens side by side. Without SCENARIO.yaml runs " +
-          data_dir() + "/scenarios/default.yaml.\n",
-      args, opts);
+  const ScenarioArgs a =
+      parse_scenario_args("run",
+                          "Simulates the scenario (each of its variants in its own process) and prints\n"
+                          "throughput, TTFT/TPOT/E2E percentiles, KV-cache use, chip-hours and dollars per\n"
+                          "million tokens side by side. Without SCENARIO.yaml runs " +
+                              data_dir() + "/scenarios/default.yaml.\n",
+                          args, opts);
   if (a.help) return 0;
   const int jobs = jobs_option(a.vm);
 
@@ -76,7 +76,8 @@ int cmd_run(const std::vector<std::string>& args) {
     wall.push_back(results[i].wall_seconds);
   }
   if (!a.vm.count("quiet")) print_table(std::cout, summaries, wall);
-  if (a.vm.count("stats")) write_file_atomic(a.vm["stats"].as<std::string>(), run_stats(summaries, results).dump(2) + "\n");
+  if (a.vm.count("stats"))
+    write_file_atomic(a.vm["stats"].as<std::string>(), run_stats(summaries, results).dump(2) + "\n");
   if (a.vm.count("output")) {
     const nlohmann::json doc = {{"stacksim_version", kVersion}, {"scenario_file", a.path}, {"scenarios", summaries}};
     write_file_atomic(a.vm["output"].as<std::string>(), doc.dump(2) + "\n");

@@ -1,12 +1,13 @@
 // `stacksim sweep`: many scenarios, each in its own process, results in one SQLite
 // database (sweep/runner.h).
+#include "sweep/sweep.h"
+
 #include <iostream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "sweep/runner.h"
 #include "sweep/store.h"
-#include "sweep/sweep.h"
 #include "workload/generator.h"
 
 namespace po = boost::program_options;
@@ -16,7 +17,7 @@ namespace stacksim {
 int cmd_sweep(const std::vector<std::string>& args) {
   po::options_description opts("Options of `stacksim sweep SWEEP.yaml`");
   opts.add_options()("help,h", "print this help")("jobs,j", po::value<int>()->default_value(1),
-                                                   "scenarios to run at once (one process each)")(
+                                                  "scenarios to run at once (one process each)")(
       "db", po::value<std::string>(), "the results database (default: SWEEP.db beside the sweep file)")(
       "shard", po::value<std::string>(), "run only slice K/N of the scenarios (0 <= K < N), e.g. for job arrays")(
       "set,s", po::value<std::vector<std::string>>()->composing(), "override a key in every scenario");

@@ -1,7 +1,6 @@
 // `stacksim validate` and `stacksim calibrate`: the published measurements as a test.
 // Each parses its options, calls the library (validate/) and prints its tables.
 #include <boost/program_options.hpp>
-
 #include <cmath>
 #include <ctime>
 #include <iostream>
@@ -96,8 +95,8 @@ int cmd_validate(const std::vector<std::string>& args) {
       "loo-tolerance", po::value<double>()->default_value(0.25), "tolerance of a left-out case");
   Args a;
   if (!parse("validate",
-                         "Evaluates each validation case (default: scenarios/validation/) and prints\n"
-                         "simulated vs measured. Exits 1 when a case is outside its tolerance.\n",
+             "Evaluates each validation case (default: scenarios/validation/) and prints\n"
+             "simulated vs measured. Exits 1 when a case is outside its tolerance.\n",
              args, opts, &a))
     return 0;
   bool ok = print_validation(a.cases);
@@ -142,10 +141,10 @@ int cmd_calibrate(const std::vector<std::string>& args) {
       "lambda", po::value<double>()->default_value(0.02), "weight of the prior (the current values)");
   Args a;
   if (!parse("calibrate",
-                         "Fits each software stack's efficiencies and overheads to the validation cases\n"
-                         "that use it (least squares on log error, Nelder-Mead, a weak prior at the\n"
-                         "current values) and prints them; --write stores them in the stack files with\n"
-                         "a comment naming the cases and the date.\n",
+             "Fits each software stack's efficiencies and overheads to the validation cases\n"
+             "that use it (least squares on log error, Nelder-Mead, a weak prior at the\n"
+             "current values) and prints them; --write stores them in the stack files with\n"
+             "a comment naming the cases and the date.\n",
              args, opts, &a))
     return 0;
   for (const auto& [stack_file, group] : cases_by_stack(a.cases)) {

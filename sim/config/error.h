@@ -12,7 +12,10 @@ class ConfigError : public std::runtime_error {
   // line and column are 1-based; 0 means unknown (for example a --set override).
   ConfigError(std::string file, int line, int column, std::string key, std::string what)
       : std::runtime_error(format(file, line, column, key, what)),
-        file_(std::move(file)), line_(line), column_(column), key_(std::move(key)) {}
+        file_(std::move(file)),
+        line_(line),
+        column_(column),
+        key_(std::move(key)) {}
 
   const std::string& file() const { return file_; }
   int line() const { return line_; }

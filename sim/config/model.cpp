@@ -1,13 +1,12 @@
 #include "config/model.h"
 
-#include "util/io.h"
-
-#include <nlohmann/json.hpp>
-
 #include <cctype>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
+
+#include "util/io.h"
 
 namespace stacksim {
 
@@ -33,9 +32,7 @@ double Model::replicated_params() const {
   return p + embedding_params();
 }
 
-double Model::active_params() const {
-  return replicated_params() + double(moe_layers()) * top_k * expert_params();
-}
+double Model::active_params() const { return replicated_params() + double(moe_layers()) * top_k * expert_params(); }
 
 double Model::kv_values_per_token_layer() const {
   if (attention.type == AttentionType::MLA) return attention.kv_lora_rank + attention.qk_rope_head_dim;
@@ -129,7 +126,8 @@ class HfConfig {
       const auto [line, col] = line_col(e.byte > 0 ? e.byte - 1 : 0);
       std::string what = e.what();
       const size_t colon = what.find(": ", what.find("parse error"));
-      throw ConfigError(path_, line, col, "", "JSON syntax error: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+      throw ConfigError(path_, line, col, "",
+                        "JSON syntax error: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
     } catch (const nlohmann::json::exception& e) {
       // A number beyond double's range ("1e999"): out_of_range.406 names the literal.
       const std::string what = e.what();

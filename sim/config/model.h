@@ -40,16 +40,16 @@ struct Model {
   int max_context = 0;
   bool tied_embeddings = false;
   Attention attention;
-  int dense_layers = 0;          // layers with a dense FFN (the rest are MoE)
+  int dense_layers = 0;  // layers with a dense FFN (the rest are MoE)
   int dense_intermediate = 0;
-  int routed_experts = 0;        // 0 = dense model
+  int routed_experts = 0;  // 0 = dense model
   int shared_experts = 0;
   int top_k = 0;
   int expert_intermediate = 0;
   Precision weights = Precision::BF16;
   Precision activations = Precision::BF16;
   Precision kv_cache = Precision::BF16;
-  double published_total = 0;    // parameters as the source states them (0 = not stated)
+  double published_total = 0;  // parameters as the source states them (0 = not stated)
   double published_active = 0;
 
   int moe_layers() const { return routed_experts > 0 ? layers - dense_layers : 0; }

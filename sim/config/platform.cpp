@@ -1,7 +1,6 @@
 #include "config/platform.h"
 
 #include <cmath>
-
 #include <stdexcept>
 
 #include "config/stack_params.h"
@@ -86,8 +85,9 @@ void read_networks(MapReader& r, Platform& p) {
   // A scale-up domain is one switched star (build.cpp): a key that named another shape
   // would change nothing, so it is refused rather than silently ignored.
   if (su.has("topology"))
-    su.fail("topology", "is not a key: a scale-up domain is modelled as a switched star (each chip its own link "
-                        "at bandwidth_per_chip to a non-blocking switch); remove it");
+    su.fail("topology",
+            "is not a key: a scale-up domain is modelled as a switched star (each chip its own link "
+            "at bandwidth_per_chip to a non-blocking switch); remove it");
   su.finish();
 
   MapReader so = r.child("scale_out");
@@ -151,8 +151,9 @@ void read_facility_and_cost(MapReader& r, Platform& p) {
     p.cost.lifetime = o.quantity("lifetime", Dimension::Time, 1);
     p.cost.electricity_price = o.quantity("electricity_price", Dimension::EnergyPrice, 0);
     if (!p.cost.has_facility)
-      o.fail("electricity_price", "ownership pricing needs the platform's facility section "
-                                  "(chips_per_rack, rack_overhead_power, pue) for its electricity bill");
+      o.fail("electricity_price",
+             "ownership pricing needs the platform's facility section "
+             "(chips_per_rack, rack_overhead_power, pue) for its electricity bill");
     o.finish();
   }
   co.finish();
@@ -160,7 +161,8 @@ void read_facility_and_cost(MapReader& r, Platform& p) {
 
 }  // namespace
 
-Platform platform_from_yaml(const YAML::Node& root, const Origin& origin, const std::vector<Override>& stack_overrides) {
+Platform platform_from_yaml(const YAML::Node& root, const Origin& origin,
+                            const std::vector<Override>& stack_overrides) {
   Platform p;
   p.file = origin.file;
   MapReader r(root, origin, "");

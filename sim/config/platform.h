@@ -68,13 +68,11 @@ struct Cost {
   // Facility (the platform's `facility` section; without one, only the chips count):
   bool has_facility = false;
   int chips_per_rack = 1;
-  double rack_overhead_power = 0;     // W per rack not in the chips: CPUs, NICs, switches
-  double pue = 1;                     // facility power / IT power (cooling, conversion)
+  double rack_overhead_power = 0;  // W per rack not in the chips: CPUs, NICs, switches
+  double pue = 1;                  // facility power / IT power (cooling, conversion)
 
   // Facility power per chip drawing `chip_watts`: its share of the rack overhead, x PUE.
-  double facility_watts(double chip_watts) const {
-    return (chip_watts + rack_overhead_power / chips_per_rack) * pue;
-  }
+  double facility_watts(double chip_watts) const { return (chip_watts + rack_overhead_power / chips_per_rack) * pue; }
 
   // Capex per chip-second: (chip + its share of the rack) repaid over the lifetime at the
   // cost of capital (straight-line when it is 0).

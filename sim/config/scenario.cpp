@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <map>
+#include <sstream>
 
 #include "serving/variants.h"
 #include "util/hash.h"
@@ -229,8 +229,8 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
       model.tree.IsScalar() ? load_model(model.origin.file) : model_from_yaml(model.tree, model.origin);
   const Part workload = load_part(r, "workload", overrides);
   sc.workload = workload_from_yaml(workload.tree, workload.origin);
-  std::string resolved = YAML::Dump(root) + "\n---\n" + YAML::Dump(platform.tree) + "\n---\n" +
-                         YAML::Dump(model.tree) + "\n---\n" + YAML::Dump(workload.tree);
+  std::string resolved = YAML::Dump(root) + "\n---\n" + YAML::Dump(platform.tree) + "\n---\n" + YAML::Dump(model.tree) +
+                         "\n---\n" + YAML::Dump(workload.tree);
   for (const auto& o : platform.stack_overrides) resolved += "\n" + o.first + "=" + o.second;
   if (!base_platform.stack_file.empty()) resolved += "\n---\n" + file_text(base_platform.stack_file);
   if (model.tree.IsScalar()) resolved += "\n---\n" + file_text(model.origin.file);
@@ -254,7 +254,7 @@ int Scenario::total_chips() const {
 }
 
 PoolSpec read_pool(MapReader& s, const std::string& role, const Platform& platform, const Model& base) {
-  PoolSpec pool{role, platform, base, serving_from_yaml(s, platform)};
+  PoolSpec pool{role, platform, base, serving_from_yaml(s, platform), Location{}};
   Serving& v = pool.serving;
   Model* model = &pool.model;
   // Expert parallelism over the chips of an instance: every chip holds the same number

@@ -21,24 +21,24 @@
 namespace stacksim {
 
 struct Serving {
-  int chips = 0;                  // chips serving (0 in YAML = the platform's cluster.chips)
-  int chips_per_instance = 8;     // expert-parallel degree of one instance
-  int attention_tp = 1;           // tensor parallelism of attention; data-parallel ranks = chips / tp
-  int max_seqs_per_chip = 256;    // running sequences per data-parallel rank
+  int chips = 0;                     // chips serving (0 in YAML = the platform's cluster.chips)
+  int chips_per_instance = 8;        // expert-parallel degree of one instance
+  int attention_tp = 1;              // tensor parallelism of attention; data-parallel ranks = chips / tp
+  int max_seqs_per_chip = 256;       // running sequences per data-parallel rank
   int token_budget_per_chip = 8192;  // tokens per rank per step (chunked prefill budget)
-  bool two_batch_overlap = true;  // hide dispatch/combine behind computation
-  Routing routing;                // expert popularity and placement (see config/routing.h)
-  int redundant_experts = 0;      // extra expert replicas per instance (used by EPLB)
+  bool two_batch_overlap = true;     // hide dispatch/combine behind computation
+  Routing routing;                   // expert popularity and placement (see config/routing.h)
+  int redundant_experts = 0;         // extra expert replicas per instance (used by EPLB)
   // `redundant_experts: auto`: the fewest that make routed + redundant experts divide
   // evenly over the chips of an instance (resolved by read_pool).
   bool redundant_experts_auto = false;
-  int node_limit = 0;             // a token's experts span at most this many scale-up domains (0 = any)
+  int node_limit = 0;  // a token's experts span at most this many scale-up domains (0 = any)
   // How dispatch crosses scale-up domains: "hierarchical" sends a token once per
   // destination domain and fans out over the scale-up links (DeepEP normal mode);
   // "direct" sends every token-expert copy straight to its chip (DeepEP low-latency).
   std::string dispatch = "hierarchical";
-  int mtp_draft_tokens = 0;       // multi-token prediction: draft tokens per step
-  double mtp_acceptance = 0;      // probability each draft token is accepted
+  int mtp_draft_tokens = 0;            // multi-token prediction: draft tokens per step
+  double mtp_acceptance = 0;           // probability each draft token is accepted
   std::string router = "round_robin";  // a name of routers() (serving/router.h)
   // Admission, chunking and preemption: a name of batch_policies() (serving/batch_policy.h).
   std::string batch_policy = "fcfs_chunked";
@@ -88,7 +88,7 @@ struct Scenario {
   // its platform, the model at its precision and its serving keys.
   std::vector<PoolSpec> pools;
   Failures failures;
-  double horizon = 0;  // stop simulating at this time (0 = run until every request is done)
+  double horizon = 0;        // stop simulating at this time (0 = run until every request is done)
   bool latency_cdf = false;  // also report TTFT/TPOT/E2E at every percentile 0..100
   // A hash (16 hex digits) of the scenario as resolved: its tree after overrides and the
   // platform, stack, model and workload files it uses. Equal inputs, equal fingerprint.

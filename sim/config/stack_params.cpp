@@ -18,8 +18,10 @@ std::string format_fraction(double v) {
 // Microseconds below 1 ms, with the two decimals the stack files hold ("20.18 us").
 std::string format_overhead(double v) {
   char b[32];
-  if (v < 1e-3) std::snprintf(b, sizeof b, "%.2f us", v * 1e6);
-  else std::snprintf(b, sizeof b, "%.3f ms", v * 1e3);
+  if (v < 1e-3)
+    std::snprintf(b, sizeof b, "%.2f us", v * 1e6);
+  else
+    std::snprintf(b, sizeof b, "%.3f ms", v * 1e3);
   return b;
 }
 
@@ -53,7 +55,8 @@ std::string format_stack_param(const StackParam& p, const Stack& s) { return p.f
 
 std::string describe_stack(const Stack& s) {
   std::string out;
-  for (const auto& p : stack_params()) out += (out.empty() ? "" : ", ") + std::string(p.name) + " " + format_stack_param(p, s);
+  for (const auto& p : stack_params())
+    out += (out.empty() ? "" : ", ") + std::string(p.name) + " " + format_stack_param(p, s);
   return out;
 }
 

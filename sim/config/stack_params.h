@@ -12,11 +12,11 @@
 namespace stacksim {
 
 struct StackParam {
-  const char* name;      // its key in a stack file
+  const char* name;  // its key in a stack file
   double Stack::*field;
-  Dimension dimension;   // Number (a fraction of peak), Time or Bytes
-  double min, max;       // the range a stack file may give
-  bool calibrated;       // fitted by `stacksim calibrate`, and listed under `prior:`
+  Dimension dimension;  // Number (a fraction of peak), Time or Bytes
+  double min, max;      // the range a stack file may give
+  bool calibrated;      // fitted by `stacksim calibrate`, and listed under `prior:`
   // The value as a stack file holds it and as reports print it ("0.586", "20.18 us",
   // "2.029 ms", "10.0 GB"); it reads back with `dimension`.
   std::string (*format)(double value);

@@ -12,18 +12,16 @@ namespace {
 
 using UnitTable = std::vector<std::pair<const char*, double>>;
 
-const UnitTable kBytes = {{"B", 1},         {"KB", 1e3},        {"MB", 1e6},
-                          {"GB", 1e9},      {"TB", 1e12},       {"PB", 1e15},
-                          {"KiB", 1024.0},  {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-                          {"TiB", 1099511627776.0}};
-const UnitTable kBandwidth = {{"B/s", 1},      {"KB/s", 1e3},      {"MB/s", 1e6},     {"GB/s", 1e9},
-                              {"TB/s", 1e12},  {"PB/s", 1e15},     {"b/s", 0.125},    {"Kb/s", 125.0},
-                              {"Mb/s", 1.25e5}, {"Gb/s", 1.25e8},  {"Tb/s", 1.25e11}, {"GiB/s", 1073741824.0}};
-const UnitTable kFlops = {{"FLOPS", 1},     {"KFLOPS", 1e3},  {"MFLOPS", 1e6}, {"GFLOPS", 1e9},
-                          {"TFLOPS", 1e12}, {"PFLOPS", 1e15}, {"EFLOPS", 1e18}, {"TOPS", 1e12},
-                          {"POPS", 1e15}};
-const UnitTable kTime = {{"ns", 1e-9}, {"us", 1e-6},   {"ms", 1e-3},     {"s", 1},
-                         {"min", 60},  {"h", 3600},    {"d", 86400},     {"y", 365.25 * 86400}};
+const UnitTable kBytes = {
+    {"B", 1},     {"KB", 1e3},     {"MB", 1e6},        {"GB", 1e9},           {"TB", 1e12},
+    {"PB", 1e15}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
+const UnitTable kBandwidth = {{"B/s", 1},       {"KB/s", 1e3},    {"MB/s", 1e6},     {"GB/s", 1e9},
+                              {"TB/s", 1e12},   {"PB/s", 1e15},   {"b/s", 0.125},    {"Kb/s", 125.0},
+                              {"Mb/s", 1.25e5}, {"Gb/s", 1.25e8}, {"Tb/s", 1.25e11}, {"GiB/s", 1073741824.0}};
+const UnitTable kFlops = {{"FLOPS", 1},     {"KFLOPS", 1e3},  {"MFLOPS", 1e6}, {"GFLOPS", 1e9}, {"TFLOPS", 1e12},
+                          {"PFLOPS", 1e15}, {"EFLOPS", 1e18}, {"TOPS", 1e12},  {"POPS", 1e15}};
+const UnitTable kTime = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1},
+                         {"min", 60},  {"h", 3600},  {"d", 86400}, {"y", 365.25 * 86400}};
 const UnitTable kPower = {{"W", 1}, {"kW", 1e3}, {"MW", 1e6}};
 const UnitTable kPerTime = {{"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400}, {"y", 365.25 * 86400}};
 const UnitTable kEnergy = {{"J", 1}, {"Wh", 3600}, {"kWh", 3.6e6}, {"MWh", 3.6e9}};

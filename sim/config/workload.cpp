@@ -120,8 +120,8 @@ void read_coding_sessions(MapReader& r, Workload* w) {
     r.fail("max_context_tokens", "at most 2^24 blocks of block_tokens per prompt");
   const int64_t first_max = w->repo_prefix_tokens + w->first_turn.max;
   if (first_max > w->max_context_tokens)
-    r.fail("max_context_tokens", "must hold the repository prefix plus the longest first turn (" +
-                                     std::to_string(first_max) + " tokens)");
+    r.fail("max_context_tokens",
+           "must hold the repository prefix plus the longest first turn (" + std::to_string(first_max) + " tokens)");
 }
 
 void read_document_batch(MapReader& r, Workload* w) {

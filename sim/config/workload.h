@@ -25,11 +25,11 @@ namespace stacksim {
 
 struct LengthDist {
   enum class Kind { Fixed, Lognormal, Uniform } kind = Kind::Fixed;
-  double mean = 0;   // lognormal: mean before clipping
-  double cv = 0;     // lognormal: coefficient of variation (stddev / mean)
-  int64_t min = 1;   // lognormal, uniform: lower bound (inclusive)
-  int64_t max = 1;   // lognormal, uniform: upper bound (inclusive)
-  int64_t value = 1; // fixed
+  double mean = 0;    // lognormal: mean before clipping
+  double cv = 0;      // lognormal: coefficient of variation (stddev / mean)
+  int64_t min = 1;    // lognormal, uniform: lower bound (inclusive)
+  int64_t max = 1;    // lognormal, uniform: upper bound (inclusive)
+  int64_t value = 1;  // fixed
 };
 
 // A random duration (think times), in seconds; the same shapes as LengthDist. In YAML
@@ -53,8 +53,8 @@ struct Diurnal {
 
 struct Arrival {
   enum class Kind { Poisson, Gamma } kind = Kind::Poisson;
-  double rate = 1;   // arrivals (requests, sessions, jobs) per second, mean over a diurnal period
-  double cv = 1;     // gamma: coefficient of variation of inter-arrival times (1 = Poisson)
+  double rate = 1;  // arrivals (requests, sessions, jobs) per second, mean over a diurnal period
+  double cv = 1;    // gamma: coefficient of variation of inter-arrival times (1 = Poisson)
   Diurnal diurnal;
 };
 
@@ -71,38 +71,38 @@ struct Workload {
   std::string name;
   std::string description;
   std::string file;
-  Arrival arrival;           // stream: requests; coding_sessions: sessions; document_batch: jobs
-  LengthDist input;          // prompt tokens (document_batch: per document)
-  LengthDist output;         // generated tokens (coding_sessions: per turn)
-  int64_t requests = 0;      // stop after this many (0 = no count limit)
-  double duration = 0;       // stream, coding_sessions, document_batch: nothing starts after
-                             // this simulated time (0 = none); started sessions run on
-  int64_t users = 0;         // closed_loop
-  double think_time = 0;     // closed_loop, seconds
-  std::string trace_path;    // azure_trace, mooncake_trace: resolved against the workload file
-  double time_scale = 1;     // traces: replay at time_scale × the recorded rate (arrival = t / k)
-  int64_t limit = 0;         // traces: first N rows (0 = all)
-  Slo slo;                   // targets for goodput; a mix's apply to its streams that set none
-  int64_t block_tokens = 512;  // tokens per KV block of RequestSpec::blocks
+  Arrival arrival;                // stream: requests; coding_sessions: sessions; document_batch: jobs
+  LengthDist input;               // prompt tokens (document_batch: per document)
+  LengthDist output;              // generated tokens (coding_sessions: per turn)
+  int64_t requests = 0;           // stop after this many (0 = no count limit)
+  double duration = 0;            // stream, coding_sessions, document_batch: nothing starts after
+                                  // this simulated time (0 = none); started sessions run on
+  int64_t users = 0;              // closed_loop
+  double think_time = 0;          // closed_loop, seconds
+  std::string trace_path;         // azure_trace, mooncake_trace: resolved against the workload file
+  double time_scale = 1;          // traces: replay at time_scale × the recorded rate (arrival = t / k)
+  int64_t limit = 0;              // traces: first N rows (0 = all)
+  Slo slo;                        // targets for goodput; a mix's apply to its streams that set none
+  int64_t block_tokens = 512;     // tokens per KV block of RequestSpec::blocks
   std::vector<Workload> streams;  // mix: the component streams (RequestSpec::stream indexes them)
-  double weight = 1;         // mix component: arrival rates are multiplied by it when generated
-                             // (traces: time_scale is)
+  double weight = 1;              // mix component: arrival rates are multiplied by it when generated
+                                  // (traces: time_scale is)
 
   // coding_sessions. Session ids are RequestSpec::session.
-  int64_t sessions = 0;             // sessions to start (0 = until duration)
-  int64_t teams = 1;                // each session belongs to one, uniformly
-  int64_t repo_prefix_tokens = 0;   // shared by every session of a team
-  LengthDist first_turn;            // turn 1 prompt = repo prefix + this
-  LengthDist turns;                 // turns per session (at most)
-  LengthDist new_tokens;            // turn k+1 prompt = turn k prompt + its output + this
-  TimeDist think;                   // from a turn's completion to the next turn
-  int64_t max_context_tokens = 0;   // a session ends when its next prompt would exceed this
+  int64_t sessions = 0;            // sessions to start (0 = until duration)
+  int64_t teams = 1;               // each session belongs to one, uniformly
+  int64_t repo_prefix_tokens = 0;  // shared by every session of a team
+  LengthDist first_turn;           // turn 1 prompt = repo prefix + this
+  LengthDist turns;                // turns per session (at most)
+  LengthDist new_tokens;           // turn k+1 prompt = turn k prompt + its output + this
+  TimeDist think;                  // from a turn's completion to the next turn
+  int64_t max_context_tokens = 0;  // a session ends when its next prompt would exceed this
 
   // document_batch. Job ids are RequestSpec::session (a job's documents share it).
-  int64_t jobs = 0;                 // jobs to submit (0 = until duration)
-  LengthDist documents;             // documents per job
-  double deadline = 0;              // s from the job's arrival; a job meets it when all its
-                                    // documents have finished by then (reported by metrics)
+  int64_t jobs = 0;      // jobs to submit (0 = until duration)
+  LengthDist documents;  // documents per job
+  double deadline = 0;   // s from the job's arrival; a job meets it when all its
+                         // documents have finished by then (reported by metrics)
 
   // The SLO that applies to a request of stream `i`.
   const Slo& slo_of(int i) const { return streams.empty() ? slo : streams[size_t(i)].slo; }

@@ -1,14 +1,14 @@
 #include "config/yaml_reader.h"
 
-#include "util/io.h"
-
 #include <algorithm>
 #include <cerrno>
-#include <filesystem>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "util/io.h"
 
 namespace stacksim {
 
@@ -69,7 +69,8 @@ static size_t edit_distance(const std::string& a, const std::string& b) {
   for (size_t i = 1; i <= a.size(); ++i)
     for (size_t j = 1; j <= b.size(); ++j) {
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   return d[a.size()][b.size()];
 }
@@ -148,8 +149,10 @@ double quantity_at(const YAML::Node& n, const Origin& origin, const std::string&
       return o.str();
     };
     os << "value " << s << " is out of range (";
-    if (*v < min) os << (min > 0 && min <= 1e-9 ? std::string("must be above 0") : "must be at least " + bound(min));
-    else os << "must be at most " << bound(max);
+    if (*v < min)
+      os << (min > 0 && min <= 1e-9 ? std::string("must be above 0") : "must be at least " + bound(min));
+    else
+      os << "must be at most " << bound(max);
     os << ")";
     fail_at(n, origin, path, os.str());
   }
@@ -243,7 +246,7 @@ std::vector<std::string> split_key(const std::string& key) {
 // Sets root[seg0][seg1]... = value, creating mappings on the way. Each step takes a
 // fresh Node (yaml-cpp's Node assignment would overwrite the tree instead of moving).
 static void set_path(YAML::Node node, const std::vector<std::string>& segs, size_t i, const YAML::Node& value,
-              const std::string& key) {
+                     const std::string& key) {
   if (!node.IsMap() && !node.IsNull())
     throw ConfigError("--set", 0, 0, key, "cannot set a key below \"" + segs[i - 1] + "\", which is a single value");
   if (i + 1 == segs.size()) {

@@ -28,7 +28,7 @@ YAML::Node load_yaml_file(const std::string& path);
 // overridden key name the override instead of a line of the file.
 struct Origin {
   Origin(std::string f) : file(std::move(f)) {}  // NOLINT: implicit, a plain file is an Origin
-  Origin(const char* f) : file(f) {}               // NOLINT
+  Origin(const char* f) : file(f) {}             // NOLINT
   std::string file;
   std::map<std::string, std::string> overrides;
 };
@@ -57,7 +57,8 @@ class MapReader {
   YAML::Node list(const std::string& key);
   std::vector<int64_t> integer_list(const std::string& key, int64_t min = std::numeric_limits<int64_t>::min(),
                                     int64_t max = std::numeric_limits<int64_t>::max());
-  std::vector<double> quantity_list(const std::string& key, Dimension d, double min = -std::numeric_limits<double>::max(),
+  std::vector<double> quantity_list(const std::string& key, Dimension d,
+                                    double min = -std::numeric_limits<double>::max(),
                                     double max = std::numeric_limits<double>::max());
   MapReader child(const std::string& key);
   // A file path: the value, relative to this file's directory; fails at the key when the
@@ -70,8 +71,7 @@ class MapReader {
   bool boolean_or(const std::string& key, bool def);
   int64_t integer_or(const std::string& key, int64_t def, int64_t min = std::numeric_limits<int64_t>::min(),
                      int64_t max = std::numeric_limits<int64_t>::max());
-  double quantity_or(const std::string& key, Dimension d, double def,
-                     double min = -std::numeric_limits<double>::max(),
+  double quantity_or(const std::string& key, Dimension d, double def, double min = -std::numeric_limits<double>::max(),
                      double max = std::numeric_limits<double>::max());
   // One of `choices`, or the default when absent.
   std::string choice(const std::string& key, const std::vector<std::string>& choices);

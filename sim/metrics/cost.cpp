@@ -16,10 +16,7 @@ PoolCost pool_cost(const PoolSpec& ps, const InstanceTotals& t, double energy_jo
   c.usd_per_chip_s = ps.platform.cost.per_chip_second(c.watts);
   c.usd = pool_chips * span * c.usd_per_chip_s;
   const double work = t.prefill_time + t.decode_time;
-  c.prefill_share = ps.role == "prefill" ? 1.0
-                    : ps.role == "decode" ? 0.0
-                    : work > 0            ? t.prefill_time / work
-                                          : 0.5;
+  c.prefill_share = ps.role == "prefill" ? 1.0 : ps.role == "decode" ? 0.0 : work > 0 ? t.prefill_time / work : 0.5;
   return c;
 }
 

@@ -38,7 +38,8 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
   double sum = 0;
   for (double x : v) sum += x;
   p.mean = sum / v.size();
-  fill_percentiles(&p, p.count, [&](int64_t i) { return v[size_t(i)]; }, with_cdf);
+  fill_percentiles(
+      &p, p.count, [&](int64_t i) { return v[size_t(i)]; }, with_cdf);
   return p;
 }
 
@@ -75,7 +76,8 @@ Percentiles Samples::percentiles(bool with_cdf) {
   Percentiles p;
   p.count = n_;
   p.mean = sum_ / double(n_);
-  fill_percentiles(&p, n_, [this](int64_t rank) { return at_rank(rank); }, with_cdf);
+  fill_percentiles(
+      &p, n_, [this](int64_t rank) { return at_rank(rank); }, with_cdf);
   return p;
 }
 
@@ -150,8 +152,7 @@ LatencyStats stats_of(Samples& s, bool with_cdf = false) {
 
 }  // namespace
 
-void MetricsCollector::summarize_requests(const Scenario& sc, const RunStats& run, double span,
-                                          RunSummary* s) const {
+void MetricsCollector::summarize_requests(const Scenario& sc, const RunStats& run, double span, RunSummary* s) const {
   const double chips = sc.total_chips();
   s->requests.generated = generated_;
   s->requests.completed = completed_;
@@ -206,8 +207,8 @@ RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
                        ps.serving.chips_per_instance, p.kv_tokens_per_instance, c.busy,
                        c.usd_per_chip_s * 3600 * ps.serving.chips});
   }
-  s.kv_cache = {kv_per_instance, all.kv_overflows,
-                kv_capacity > 0 ? all.kv_token_seconds / (kv_capacity * span) : 0, all.kv_peak_fraction};
+  s.kv_cache = {kv_per_instance, all.kv_overflows, kv_capacity > 0 ? all.kv_token_seconds / (kv_capacity * span) : 0,
+                all.kv_peak_fraction};
   s.prefix_cache = {all.prompt_tokens > 0 ? double(all.prefix_hit_tokens) / all.prompt_tokens : 0.0,
                     all.prefix_hit_tokens, all.tier2_hit_tokens, all.prompt_tokens};
   s.preemption = {all.preemptions, all.recomputed_tokens, all.swapped_tokens};

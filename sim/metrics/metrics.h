@@ -3,11 +3,10 @@
 // numbers the report prints (throughput, latency percentiles, KV use, cost).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -54,21 +53,21 @@ class Samples {
 // Totals an instance accumulates over the run (summed over instances by the simulation).
 struct InstanceTotals {
   int64_t steps = 0;
-  int64_t waits = 0;             // times the instance went idle (a wait on its condition)
-  double busy_time = 0;          // s spent in steps
-  double prefill_time = 0;       // share of busy time attributed to prefill work
-  double decode_time = 0;        // share attributed to decode work
-  double kv_token_seconds = 0;   // integral of KV tokens in use over time
-  double kv_peak_fraction = 0;   // highest KV use / capacity seen on any instance
-  double batch_seq_steps = 0;    // sum over steps of decoding sequences (for the mean batch)
-  int64_t kv_overflows = 0;      // steps whose KV use exceeded capacity (must stay 0)
-  int64_t prompt_tokens = 0;     // prompt tokens admitted (recomputations included)
-  int64_t prefix_hit_tokens = 0; // of those, reused from the prefix cache
-  int64_t tier2_hit_tokens = 0;  // of those, loaded back from the second tier
+  int64_t waits = 0;              // times the instance went idle (a wait on its condition)
+  double busy_time = 0;           // s spent in steps
+  double prefill_time = 0;        // share of busy time attributed to prefill work
+  double decode_time = 0;         // share attributed to decode work
+  double kv_token_seconds = 0;    // integral of KV tokens in use over time
+  double kv_peak_fraction = 0;    // highest KV use / capacity seen on any instance
+  double batch_seq_steps = 0;     // sum over steps of decoding sequences (for the mean batch)
+  int64_t kv_overflows = 0;       // steps whose KV use exceeded capacity (must stay 0)
+  int64_t prompt_tokens = 0;      // prompt tokens admitted (recomputations included)
+  int64_t prefix_hit_tokens = 0;  // of those, reused from the prefix cache
+  int64_t tier2_hit_tokens = 0;   // of those, loaded back from the second tier
   int64_t preemptions = 0;
-  int64_t recomputed_tokens = 0; // prompt tokens prefilled again after a preemption
-  int64_t swapped_tokens = 0;    // KV tokens swapped out to host memory
-  int64_t failures = 0;          // chip failures that took the instance down
+  int64_t recomputed_tokens = 0;  // prompt tokens prefilled again after a preemption
+  int64_t swapped_tokens = 0;     // KV tokens swapped out to host memory
+  int64_t failures = 0;           // chip failures that took the instance down
 
   // Adds another instance's totals (the peak is a maximum).
   void add(const InstanceTotals& o);
@@ -83,13 +82,13 @@ struct RunStats {
     double energy_joules = -1;  // the chips' energy from SimGrid's energy plugin (-1: not measured)
   };
   std::vector<Pool> pools;
-  double end_time = 0;              // simulated time the run stopped
-  int64_t in_flight = 0;            // requests unfinished then
-  int64_t retried = 0;              // request restarts after chip failures
+  double end_time = 0;    // simulated time the run stopped
+  int64_t in_flight = 0;  // requests unfinished then
+  int64_t retried = 0;    // request restarts after chip failures
   int64_t chip_failures = 0;
-  double lost_chip_seconds = 0;     // chip-seconds of instances down (a failed chip takes its instance)
-  Samples kv_transfer;              // disaggregated: seconds from prefill end to KV at the decode instance
-  int64_t control_activities = 0;   // SimGrid activities of the source, transfer workers and failures
+  double lost_chip_seconds = 0;    // chip-seconds of instances down (a failed chip takes its instance)
+  Samples kv_transfer;             // disaggregated: seconds from prefill end to KV at the decode instance
+  int64_t control_activities = 0;  // SimGrid activities of the source, transfer workers and failures
 };
 
 class MetricsCollector {

@@ -8,9 +8,9 @@ void check_fit(const PoolSpec& pool) {
   const MemoryPlan mem = memory_plan(pool.model, pool.platform, pool.serving);
   if (mem.kv_bytes_per_chip > 0) return;
   const MemoryTier& hbm = mem.kv_tier();
-  pool.serving_at.fail("the model does not fit: weights need " + format_bytes(hbm.use("weights")) +
-                       " per chip, HBM " + format_bytes(hbm.capacity) + " minus " +
-                       format_bytes(hbm.use("reserved")) + " reserved leaves no KV cache; use more chips_per_instance");
+  pool.serving_at.fail("the model does not fit: weights need " + format_bytes(hbm.use("weights")) + " per chip, HBM " +
+                       format_bytes(hbm.capacity) + " minus " + format_bytes(hbm.use("reserved")) +
+                       " reserved leaves no KV cache; use more chips_per_instance");
 }
 
 std::vector<Scenario> load_fitting_scenarios(const std::string& path, const std::vector<Override>& overrides) {

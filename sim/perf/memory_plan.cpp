@@ -37,7 +37,8 @@ double kv_bytes_per_token_chip(const Model& model, int attention_tp) {
 MemoryPlan memory_plan(const Model& model, const Platform& platform, const Serving& serving) {
   MemoryPlan mp;
   mp.weights_per_chip = weights_per_chip(model, serving);
-  mp.tiers.push_back({"hbm", platform.chip.hbm_capacity,
+  mp.tiers.push_back({"hbm",
+                      platform.chip.hbm_capacity,
                       {{"reserved", platform.stack.hbm_reserved}, {"weights", mp.weights_per_chip}}});
   mp.kv_bytes_per_chip = mp.kv_tier().left();
   mp.kv_bytes_per_token = kv_bytes_per_token_chip(model, serving.attention_tp);

@@ -19,8 +19,8 @@ struct MemoryUse {
 };
 
 struct MemoryTier {
-  std::string name;  // "hbm"
-  double capacity = 0;  // bytes per chip
+  std::string name;             // "hbm"
+  double capacity = 0;          // bytes per chip
   std::vector<MemoryUse> uses;  // allocated in this order
 
   // The capacity minus every use, subtracted in order (may be <= 0: they do not fit).
@@ -31,11 +31,11 @@ struct MemoryTier {
 
 // Memory per chip and the KV capacity it leaves.
 struct MemoryPlan {
-  std::vector<MemoryTier> tiers;     // tiers[0], HBM, holds the KV cache
-  double weights_per_chip = 0;       // bytes
-  double kv_bytes_per_chip = 0;      // bytes left for the KV cache (may be <= 0: does not fit)
-  double kv_bytes_per_token = 0;     // bytes one token's KV occupies on its rank's chip(s), per chip
-  int64_t kv_tokens_per_rank = 0;    // KV capacity of one data-parallel rank, tokens
+  std::vector<MemoryTier> tiers;   // tiers[0], HBM, holds the KV cache
+  double weights_per_chip = 0;     // bytes
+  double kv_bytes_per_chip = 0;    // bytes left for the KV cache (may be <= 0: does not fit)
+  double kv_bytes_per_token = 0;   // bytes one token's KV occupies on its rank's chip(s), per chip
+  int64_t kv_tokens_per_rank = 0;  // KV capacity of one data-parallel rank, tokens
   int64_t kv_tokens_per_instance = 0;
 
   const MemoryTier& kv_tier() const { return tiers.front(); }

@@ -72,8 +72,7 @@ void PerfModel::init_attention_core(const Model& m, const Platform& p) {
     // Decode uses the absorbed form: scores over the latent (kv_lora + rope), values over kv_lora.
     decode_flops_per_pair_ = heads_per_chip * (2.0 * (a.kv_lora_rank + a.qk_rope_head_dim) + 2.0 * a.kv_lora_rank);
     // Prefill expands K and V per head: scores over nope + rope, values over v_head_dim.
-    prefill_flops_per_pair_ =
-        heads_per_chip * (2.0 * (a.qk_nope_head_dim + a.qk_rope_head_dim) + 2.0 * a.v_head_dim);
+    prefill_flops_per_pair_ = heads_per_chip * (2.0 * (a.qk_nope_head_dim + a.qk_rope_head_dim) + 2.0 * a.v_head_dim);
   } else {
     decode_flops_per_pair_ = prefill_flops_per_pair_ = heads_per_chip * 4.0 * a.head_dim;
   }
@@ -129,8 +128,8 @@ PerfModel::RankLoad PerfModel::rank_load(const BatchShape& b) const {
   r.decode_seqs = n > 0 ? ceil_div(n, dp_) : 0;
   r.kv_tokens = n > 0 ? b.decode_kv_tokens * r.decode_seqs / n : 0;
   if (b.prefill_tokens > 0) {
-    r.prefill_tokens = std::min<double>(b.prefill_tokens,
-                                        std::max<double>(ceil_div(double(b.prefill_tokens), dp_), b.max_chunk));
+    r.prefill_tokens =
+        std::min<double>(b.prefill_tokens, std::max<double>(ceil_div(double(b.prefill_tokens), dp_), b.max_chunk));
     r.prefill_pairs = b.prefill_attn_pairs * r.prefill_tokens / b.prefill_tokens;
   }
   r.tokens = r.decode_seqs * q + r.prefill_tokens;
@@ -209,7 +208,9 @@ StepTime PerfModel::step_time(const BatchShape& b) const {
   t.comm = (moe_layers_ * dispatch_combine(r) + layers_ * tp_all_reduce(r)) * layer_scale_;
   t.overhead = overhead();
   t.flops_limited = (layers_ * attn.flop_bound + dense_layers_ * ffn.flop_bound +
-                     moe_layers_ * (shared_ffn.flop_bound + routed.flop_bound)) * layer_scale_ + lm.flop_bound;
+                     moe_layers_ * (shared_ffn.flop_bound + routed.flop_bound)) *
+                        layer_scale_ +
+                    lm.flop_bound;
   // Two-batch overlap hides communication behind computation (see perf_model.h).
   const double c = t.compute(), m = t.comm;
   const double body = overlap_ ? std::max(c, m) + std::min(c, m) / 2 : c + m;

@@ -21,22 +21,22 @@ namespace stacksim {
 
 // What one instance processes in one step (totals over the instance's ranks).
 struct BatchShape {
-  int64_t decode_seqs = 0;          // sequences generating this step
-  double decode_kv_tokens = 0;      // sum of their context lengths (tokens in KV)
-  int64_t prefill_tokens = 0;       // prompt tokens processed this step
-  double prefill_attn_pairs = 0;    // sum over those tokens of the tokens each attends to (causal)
-  int64_t prefill_seqs_done = 0;    // prompts that finish this step (they produce logits)
-  int64_t max_chunk = 0;            // largest single prompt chunk (it runs on one rank)
+  int64_t decode_seqs = 0;        // sequences generating this step
+  double decode_kv_tokens = 0;    // sum of their context lengths (tokens in KV)
+  int64_t prefill_tokens = 0;     // prompt tokens processed this step
+  double prefill_attn_pairs = 0;  // sum over those tokens of the tokens each attends to (causal)
+  int64_t prefill_seqs_done = 0;  // prompts that finish this step (they produce logits)
+  int64_t max_chunk = 0;          // largest single prompt chunk (it runs on one rank)
 };
 
 // Step time and its parts (seconds, all for the busiest rank/chip, summed over layers).
 struct StepTime {
   double total = 0;
-  double attention = 0;     // projections + core attention
-  double ffn = 0;           // dense FFNs, shared experts, routers, LM head
-  double experts = 0;       // routed experts
-  double comm = 0;          // dispatch + combine
-  double overhead = 0;      // fixed per-layer and per-step costs
+  double attention = 0;  // projections + core attention
+  double ffn = 0;        // dense FFNs, shared experts, routers, LM head
+  double experts = 0;    // routed experts
+  double comm = 0;       // dispatch + combine
+  double overhead = 0;   // fixed per-layer and per-step costs
   // The part of compute() whose roofline was set by FLOPs (the rest by HBM bytes).
   double flops_limited = 0;
   double compute() const { return attention + ffn + experts; }
@@ -98,8 +98,8 @@ class PerfModel {
   MemoryPlan memory_;
   // Layout and multi-token prediction.
   int chips_ = 1, dp_ = 1, tp_ = 1, layers_ = 1, moe_layers_ = 0, dense_layers_ = 0;
-  double layer_scale_ = 1;         // (layers + MTP draft layers) / layers
-  double verify_tokens_ = 1;       // tokens per decoding sequence per step (1 + drafts)
+  double layer_scale_ = 1;    // (layers + MTP draft layers) / layers
+  double verify_tokens_ = 1;  // tokens per decoding sequence per step (1 + drafts)
   double tokens_per_step_ = 1;
   double hidden_ = 0;
   // GEMMs (attention projections, FFNs, experts, head): weights read once per step.
@@ -108,7 +108,7 @@ class PerfModel {
   double act_io_ = 0;  // activation bytes in and out of a GEMM, per token
   double attn_params_ = 0, dense_ffn_params_ = 0, shared_params_ = 0, router_params_ = 0, head_params_ = 0;
   // Attention core.
-  double attn_rate_ = 0;  // achieved FLOP/s
+  double attn_rate_ = 0;                                           // achieved FLOP/s
   double decode_flops_per_pair_ = 0, prefill_flops_per_pair_ = 0;  // per layer, per rank, all heads / tp
   double kv_read_bytes_per_token_layer_ = 0;
   double sparse_topk_ = 0;
@@ -117,7 +117,7 @@ class PerfModel {
   double imbalance_ = 1;  // static routed-load imbalance of the busiest chip
   bool balanced_ = true;
   // Communication.
-  double dispatch_bytes_per_token_ = 0;  // dispatch + combine bytes per token-expert pair
+  double dispatch_bytes_per_token_ = 0;                // dispatch + combine bytes per token-expert pair
   double scale_up_copies_ = 0, scale_out_copies_ = 0;  // token-expert copies per token per layer on each
   double scale_up_rate_ = 1, scale_out_rate_ = 1, comm_latency_per_layer_ = 0;
   bool overlap_ = true;

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <simgrid/s4u.hpp>
-
 #include <vector>
 
 #include "config/platform.h"
@@ -16,7 +15,7 @@
 namespace stacksim {
 
 struct ClusterHosts {
-  std::vector<simgrid::s4u::Host*> chips;  // in placement order: group by group, domain by domain
+  std::vector<simgrid::s4u::Host*> chips;    // in placement order: group by group, domain by domain
   simgrid::s4u::Host* controller = nullptr;  // runs the control actors (source, instances); never fails
 };
 

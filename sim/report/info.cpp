@@ -86,7 +86,8 @@ nlohmann::json steps_json(const Serving& s, const PerfModel& pm) {
   pf.max_chunk = chunk;
   pf.prefill_attn_pairs = double(pf.prefill_tokens) * double(chunk + 1) / 2;
   pf.prefill_seqs_done = static_cast<int64_t>(dp);
-  nlohmann::json st = step_json("prefill " + std::to_string(chunk) + "-token prompts", pm.step_time(pf), double(chunk) / tp);
+  nlohmann::json st =
+      step_json("prefill " + std::to_string(chunk) + "-token prompts", pm.step_time(pf), double(chunk) / tp);
   st["kind"] = "prefill";
   st["tokens_per_rank"] = chunk;
   steps.push_back(st);
@@ -122,8 +123,9 @@ void print_pool(const nlohmann::json& j) {
   std::printf("platform %s: %s, %.0f TFLOPS %s, HBM %s at %s/s; scale-up %d chips at %s/s; NIC %s/s; %s\n",
               p["name"].get<std::string>().c_str(), p["chip"].get<std::string>().c_str(),
               p["activation_peak_flops_per_chip"].get<double>() / 1e12, p["activations"].get<std::string>().c_str(),
-              format_bytes(p["hbm_bytes"].get<double>()).c_str(), format_bytes(p["hbm_bytes_per_s"].get<double>()).c_str(),
-              p["scale_up_chips"].get<int>(), format_bytes(p["scale_up_bytes_per_s"].get<double>()).c_str(),
+              format_bytes(p["hbm_bytes"].get<double>()).c_str(),
+              format_bytes(p["hbm_bytes_per_s"].get<double>()).c_str(), p["scale_up_chips"].get<int>(),
+              format_bytes(p["scale_up_bytes_per_s"].get<double>()).c_str(),
               format_bytes(p["nic_bytes_per_s"].get<double>()).c_str(), p["stack"].get<std::string>().c_str());
   const int tp = s["attention_tp"].get<int>();
   const std::string ep = m["routed_experts"].get<int>() > 0
@@ -141,14 +143,14 @@ void print_pool(const nlohmann::json& j) {
               tp > 1 ? "s" : "");
   for (const auto& st : j["steps"]) {
     const double compute = st["attention_s"].get<double>() + st["ffn_s"].get<double>() + st["experts_s"].get<double>();
-    std::printf("  %-34s %9.2f ms  (attention %.2f, ffn %.2f, experts %.2f, dispatch/combine %.2f, overhead %.2f;"
-                " %3.0f%% FLOP-bound)  %8.0f tok/s/chip\n",
-                st["label"].get<std::string>().c_str(), st["total_s"].get<double>() * 1e3,
-                st["attention_s"].get<double>() * 1e3, st["ffn_s"].get<double>() * 1e3,
-                st["experts_s"].get<double>() * 1e3, st["dispatch_combine_s"].get<double>() * 1e3,
-                st["overhead_s"].get<double>() * 1e3,
-                compute > 0 ? 100 * st["flops_limited_s"].get<double>() / compute : 0.0,
-                st["tokens_per_s_per_chip"].get<double>());
+    std::printf(
+        "  %-34s %9.2f ms  (attention %.2f, ffn %.2f, experts %.2f, dispatch/combine %.2f, overhead %.2f;"
+        " %3.0f%% FLOP-bound)  %8.0f tok/s/chip\n",
+        st["label"].get<std::string>().c_str(), st["total_s"].get<double>() * 1e3,
+        st["attention_s"].get<double>() * 1e3, st["ffn_s"].get<double>() * 1e3, st["experts_s"].get<double>() * 1e3,
+        st["dispatch_combine_s"].get<double>() * 1e3, st["overhead_s"].get<double>() * 1e3,
+        compute > 0 ? 100 * st["flops_limited_s"].get<double>() / compute : 0.0,
+        st["tokens_per_s_per_chip"].get<double>());
   }
 }
 

@@ -11,7 +11,6 @@
 namespace stacksim {
 
 // One column per scenario; `wall_seconds` (same length, may be empty) adds a row.
-void print_table(std::ostream& out, const std::vector<RunSummary>& summaries,
-                 const std::vector<double>& wall_seconds);
+void print_table(std::ostream& out, const std::vector<RunSummary>& summaries, const std::vector<double>& wall_seconds);
 
 }  // namespace stacksim

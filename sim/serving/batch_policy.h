@@ -35,9 +35,9 @@ class Admission {
 
 // The token budget of one step.
 struct StepBudget {
-  int64_t tokens = 0;            // over the whole instance
-  int64_t chunk_limit = 0;       // of one sequence (one rank's budget)
-  double mtp_draft_tokens = 0;   // per decoding sequence, on top of its one token
+  int64_t tokens = 0;           // over the whole instance
+  int64_t chunk_limit = 0;      // of one sequence (one rank's budget)
+  double mtp_draft_tokens = 0;  // per decoding sequence, on top of its one token
 };
 
 class BatchPolicy {

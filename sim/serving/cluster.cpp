@@ -13,8 +13,10 @@ void Cluster::start(ClusterHosts h) {
     pools.push_back(std::make_unique<Pool>(spec, first_chip, this, sc.workload.block_tokens));
     Pool& pool = *pools.back();
     for (size_t i = 0; i < pool.instances.size(); ++i) {
-      const auto first = hosts.chips.begin() + first_chip + static_cast<std::ptrdiff_t>(i) * spec.serving.chips_per_instance;
-      pool.instances[i]->start(hosts.controller, std::vector<sg4::Host*>(first, first + spec.serving.chips_per_instance));
+      const auto first =
+          hosts.chips.begin() + first_chip + static_cast<std::ptrdiff_t>(i) * spec.serving.chips_per_instance;
+      pool.instances[i]->start(hosts.controller,
+                               std::vector<sg4::Host*>(first, first + spec.serving.chips_per_instance));
     }
     first_chip += spec.serving.chips;
   }

@@ -5,11 +5,10 @@
 // the KV transfer workers (kv_transfer.h) and the failure injector (failures.cpp).
 #pragma once
 
-#include <simgrid/s4u.hpp>
-
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <simgrid/s4u.hpp>
 #include <vector>
 
 #include "config/scenario.h"
@@ -67,7 +66,7 @@ class Cluster : public InstanceListener {
   int64_t outstanding_ = 0;
   double end_time_ = 0;
   const bool reacts_ = gen->reacts_to_completions();
-  bool draining_ = false;  // the source has submitted everything and waits for the rest
+  bool draining_ = false;                             // the source has submitted everything and waits for the rest
   const bool batch_jobs_ = sc.workload.deadline > 0;  // requests are grouped in jobs (session = job id)
 };
 

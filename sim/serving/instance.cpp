@@ -26,11 +26,10 @@ Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& s
       caching_(serving.prefix_cache.enabled && role != Role::Decode),
       budget_{step_token_budget_, chunk_limit_, double(serving.mtp_draft_tokens)},
       policy_(batch_policies().make(serving.batch_policy)),
-      cache_(block_tokens,
-             serving.prefix_cache.tier2_capacity_per_chip > 0 && perf.memory().kv_bytes_per_token > 0
-                 ? static_cast<int64_t>(serving.prefix_cache.tier2_capacity_per_chip * serving.chips_per_instance /
-                                        perf.memory().kv_bytes_per_token)
-                 : 0),
+      cache_(block_tokens, serving.prefix_cache.tier2_capacity_per_chip > 0 && perf.memory().kv_bytes_per_token > 0
+                               ? static_cast<int64_t>(serving.prefix_cache.tier2_capacity_per_chip *
+                                                      serving.chips_per_instance / perf.memory().kv_bytes_per_token)
+                               : 0),
       load_slot_(load_slot) {
   publish_load();
 }
@@ -106,7 +105,8 @@ bool Instance::try_admit(Request* r) {
   kv_static_ += need;
   prefilled_tokens_ += hit;
   if (tier2_blocks > 0 && serving_.prefix_cache.tier2_bandwidth_per_chip > 0)
-    pending_load_ += double(tier2_blocks * B) * kv_bytes_per_token_chip() / serving_.prefix_cache.tier2_bandwidth_per_chip;
+    pending_load_ +=
+        double(tier2_blocks * B) * kv_bytes_per_token_chip() / serving_.prefix_cache.tier2_bandwidth_per_chip;
   totals_.prompt_tokens += r->prompt_tokens;
   totals_.prefix_hit_tokens += hit;
   totals_.tier2_hit_tokens += tier2_blocks * B;
@@ -224,7 +224,8 @@ void Instance::finish_step(const std::vector<Chunk>& chunks, double now) {
     if (caching_ && !r->spec.blocks.empty()) {
       // The prompt's full blocks enter the cache; those it creates move from the
       // request's KV to the cache's.
-      const auto full = std::min<size_t>(r->spec.blocks.size(), static_cast<size_t>(r->prompt_tokens / cache_.block_tokens()));
+      const auto full =
+          std::min<size_t>(r->spec.blocks.size(), static_cast<size_t>(r->prompt_tokens / cache_.block_tokens()));
       if (full > static_cast<size_t>(r->pinned_blocks)) {
         const int64_t added = cache_.pin(r->spec.blocks, static_cast<size_t>(r->pinned_blocks), full);
         const int64_t moved = std::min(r->kv_static, added * cache_.block_tokens());

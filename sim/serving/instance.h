@@ -19,11 +19,10 @@
 // (static part + decode growth) + blocks cached in HBM <= capacity, always.
 #pragma once
 
-#include <simgrid/s4u.hpp>
-
 #include <cstdint>
 #include <deque>
 #include <queue>
+#include <simgrid/s4u.hpp>
 #include <vector>
 
 #include "metrics/metrics.h"
@@ -99,9 +98,9 @@ class Instance : private Admission {
 
   void run();
   bool try_admit(Request* r) override;  // Admission, for the policy
-  bool make_room(int64_t tokens);  // evicts cached blocks until `tokens` more fit
-  void make_room_for_step();       // on-demand: room for the next step's growth
-  bool preempt();  // the policy's victim; false when no sequence is decoding
+  bool make_room(int64_t tokens);       // evicts cached blocks until `tokens` more fit
+  void make_room_for_step();            // on-demand: room for the next step's growth
+  bool preempt();                       // the policy's victim; false when no sequence is decoding
   void join_decode(Request* r);
   void leave_decode(Request* r);
   BatchShape plan_step(std::vector<Chunk>* chunks) const;
@@ -141,7 +140,7 @@ class Instance : private Admission {
   int64_t kv_static_ = 0;         // sum of Request::kv_static over the requests held here
   int64_t prefilled_tokens_ = 0;  // prompt tokens in KV for prefilling sequences (for utilisation)
   int64_t step_ = 0;
-  double pending_load_ = 0;       // s of KV loads/stores to charge to the next step
+  double pending_load_ = 0;  // s of KV loads/stores to charge to the next step
   int64_t outstanding_tokens_ = 0;
   int64_t* const load_slot_;
   void publish_load() { *load_slot_ = down_ ? PoolView::kDown : outstanding_tokens_; }

@@ -38,8 +38,10 @@ void KvTransfers::worker() {
       }
     }
     const double t = sg4::Engine::get_clock();
-    if (job.source->epoch() != job.epoch) lost = true;  // the prefill instance failed meanwhile
-    else job.source->release_transferred(job.req);
+    if (job.source->epoch() != job.epoch)
+      lost = true;  // the prefill instance failed meanwhile
+    else
+      job.source->release_transferred(job.req);
     if (lost) {
       lost_(job.req);
       continue;

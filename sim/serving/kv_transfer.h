@@ -4,10 +4,9 @@
 // idle, so actors exist up to the peak number of transfers in flight, not per request.
 #pragma once
 
-#include <simgrid/s4u.hpp>
-
 #include <deque>
 #include <functional>
+#include <simgrid/s4u.hpp>
 
 #include "metrics/metrics.h"
 #include "serving/instance.h"

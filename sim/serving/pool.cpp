@@ -17,8 +17,8 @@ Pool::Pool(const PoolSpec& s, int first, InstanceListener* listener, int64_t blo
       first_chip(first),
       load_mirror_(size_t(s.serving.instances()), 0) {
   for (int i = 0; i < s.serving.instances(); ++i) {
-    instances.push_back(
-        std::make_unique<Instance>(i, role_of(s.role), *perf, s.serving, listener, block_tokens, &load_mirror_[size_t(i)]));
+    instances.push_back(std::make_unique<Instance>(i, role_of(s.role), *perf, s.serving, listener, block_tokens,
+                                                   &load_mirror_[size_t(i)]));
     down_chips.push_back(0);
     down_since.push_back(0);
   }
@@ -32,8 +32,10 @@ simgrid::s4u::Host* Pool::chip_of(const std::vector<simgrid::s4u::Host*>& chips,
 
 void Pool::route(Request* r) {
   const size_t i = router->pick(*r, *this);
-  if (i == Router::kNone) pending.push_back(r);  // every instance is down
-  else instances[i]->enqueue(r);
+  if (i == Router::kNone)
+    pending.push_back(r);  // every instance is down
+  else
+    instances[i]->enqueue(r);
 }
 
 }  // namespace stacksim

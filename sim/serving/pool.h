@@ -2,10 +2,9 @@
 // what the router sees of them (PoolView over the instances' mirrored loads).
 #pragma once
 
-#include <simgrid/s4u.hpp>
-
 #include <deque>
 #include <memory>
+#include <simgrid/s4u.hpp>
 #include <vector>
 
 #include "config/scenario.h"

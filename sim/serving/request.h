@@ -11,21 +11,21 @@ namespace stacksim {
 struct Request {
   int64_t id = 0;
   RequestSpec spec;
-  double first_token = -1;     // s; -1 until the first output token
-  double prefill_end = -1;     // s; disaggregated: when its prompt finished on the prefill pool
-  int64_t prompt_tokens = 0;   // tokens to prefill: the input, or input + generated after a recompute
-  int64_t prefilled = 0;       // of prompt_tokens, in KV so far (cache hits included)
-  int64_t generated = 0;       // output tokens produced so far
-  int64_t kv_static = 0;       // KV tokens it holds outside the prefix cache (without decode growth)
-  int64_t pinned_blocks = 0;   // leading prefix-cache blocks it pins
-  int64_t ctx_at_join = 0;     // context (KV tokens) when decoding started
-  int64_t join_step = 0;       // the instance step after which decoding started
-  int64_t finish_step = 0;     // the instance step at whose end it completes
-  uint32_t epoch = 0;          // bumped when it leaves a decode heap early (preempted, failed)
-  double load_time = 0;        // KV to load before its next step (second tier, swap-in), s
-  bool swapped = false;        // preempted by swap: resumes decoding without a prefill
+  double first_token = -1;    // s; -1 until the first output token
+  double prefill_end = -1;    // s; disaggregated: when its prompt finished on the prefill pool
+  int64_t prompt_tokens = 0;  // tokens to prefill: the input, or input + generated after a recompute
+  int64_t prefilled = 0;      // of prompt_tokens, in KV so far (cache hits included)
+  int64_t generated = 0;      // output tokens produced so far
+  int64_t kv_static = 0;      // KV tokens it holds outside the prefix cache (without decode growth)
+  int64_t pinned_blocks = 0;  // leading prefix-cache blocks it pins
+  int64_t ctx_at_join = 0;    // context (KV tokens) when decoding started
+  int64_t join_step = 0;      // the instance step after which decoding started
+  int64_t finish_step = 0;    // the instance step at whose end it completes
+  uint32_t epoch = 0;         // bumped when it leaves a decode heap early (preempted, failed)
+  double load_time = 0;       // KV to load before its next step (second tier, swap-in), s
+  bool swapped = false;       // preempted by swap: resumes decoding without a prefill
   bool done = false;
-  int retries = 0;             // times restarted after a chip failure
+  int retries = 0;  // times restarted after a chip failure
 };
 
 }  // namespace stacksim

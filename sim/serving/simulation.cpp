@@ -1,8 +1,8 @@
 #include "serving/simulation.h"
 
 #include <simgrid/plugins/energy.h>
-#include <simgrid/s4u.hpp>
 
+#include <simgrid/s4u.hpp>
 #include <stdexcept>
 
 #include "serving/cluster.h"

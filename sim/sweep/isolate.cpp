@@ -75,8 +75,8 @@ ChildResult finish(Running& r) {
   } else if (WIFSIGNALED(status)) {
     res.error = std::string("the simulation process was killed by signal ") + strsignal(WTERMSIG(status));
   } else {
-    res.error = "the simulation process exited with status " + std::to_string(WEXITSTATUS(status)) +
-                " without a result";
+    res.error =
+        "the simulation process exited with status " + std::to_string(WEXITSTATUS(status)) + " without a result";
   }
   return res;
 }

@@ -11,8 +11,8 @@ namespace stacksim {
 
 struct ChildResult {
   bool ok = false;
-  std::string output;   // what the task returned (on success)
-  std::string error;    // the failure, one line (on failure)
+  std::string output;  // what the task returned (on success)
+  std::string error;   // the failure, one line (on failure)
   double wall_seconds = 0;
   double peak_rss_mb = 0;  // the child's maximum resident set size
 };

@@ -92,8 +92,10 @@ PlanProbe probe_of(const RunSummary& s, const Plan& plan) {
 // One bisection step of configuration `c` from its probe at `n` instances.
 void narrow(PlanConfig& c, int64_t n, bool ok) {
   if (c.hi == 0) {  // the first probe: the largest allowed
-    if (!ok) c.done = true;
-    else c.hi = n, c.feasible = true;
+    if (!ok)
+      c.done = true;
+    else
+      c.hi = n, c.feasible = true;
   } else if (ok) {
     c.hi = n;
   } else {

@@ -34,7 +34,7 @@ struct PlanCandidate {
 };
 
 struct Plan {
-  std::string base;  // the base scenario file
+  std::string base;                   // the base scenario file
   double ttft_p99 = 0, tpot_p99 = 0;  // the SLO (s)
   std::vector<PlanCandidate> candidates;
 };
@@ -44,10 +44,10 @@ Plan load_plan(const std::string& file);
 
 // One configuration of a candidate and the state of its bisection.
 struct PlanConfig {
-  size_t candidate = 0;  // index in Plan::candidates
+  size_t candidate = 0;                          // index in Plan::candidates
   int64_t chips_per_instance = 0, max_seqs = 0;  // max_seqs 0: the base's
   double prefill_fraction = 0;                   // 0: colocated
-  int64_t lo = 0, hi = 0;  // lo infeasible (0 = none tried), hi feasible (0 = unknown)
+  int64_t lo = 0, hi = 0;                        // lo infeasible (0 = none tried), hi feasible (0 = unknown)
   bool done = false, feasible = false;
 };
 

@@ -65,8 +65,9 @@ int run_shard(const std::vector<SweepScenario>& all, const std::set<std::string>
     if (s.index % shard.n == shard.k && !done.count(s.scenario.fingerprint)) todo.push_back(&s);
   std::vector<std::function<std::string()>> tasks;
   for (const SweepScenario* s : todo)
-    tasks.push_back(
-        [s] { return nlohmann::json(simulate(s->scenario, make_generator(s->scenario.workload, s->scenario.seed))).dump(); });
+    tasks.push_back([s] {
+      return nlohmann::json(simulate(s->scenario, make_generator(s->scenario.workload, s->scenario.seed))).dump();
+    });
   Progress progress(tasks.size(), label);
   int failed = 0;
   run_isolated(tasks, jobs, [&](size_t i, const ChildResult& r) {

@@ -1,8 +1,7 @@
 #include "sweep/store.h"
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
@@ -39,8 +38,9 @@ ResultStore::ResultStore(const std::string& path) : path_(path) {
   sqlite3_busy_timeout(db_, 60000);
   try {
     exec("PRAGMA journal_mode=WAL");
-    exec("CREATE TABLE IF NOT EXISTS results (fingerprint TEXT PRIMARY KEY, sweep_index INTEGER, scenario TEXT, "
-         "inputs TEXT, summary TEXT)");
+    exec(
+        "CREATE TABLE IF NOT EXISTS results (fingerprint TEXT PRIMARY KEY, sweep_index INTEGER, scenario TEXT, "
+        "inputs TEXT, summary TEXT)");
   } catch (const std::exception& e) {
     sqlite3_close(db_);
     throw std::runtime_error("cannot use the results database " + path + ": " + e.what());
@@ -66,8 +66,8 @@ std::set<std::string> ResultStore::fingerprints() const {
 }
 
 void ResultStore::insert(const StoredResult& r) {
-  Statement st(db_,
-               "INSERT OR IGNORE INTO results (fingerprint, sweep_index, scenario, inputs, summary) VALUES (?,?,?,?,?)");
+  Statement st(
+      db_, "INSERT OR IGNORE INTO results (fingerprint, sweep_index, scenario, inputs, summary) VALUES (?,?,?,?,?)");
   sqlite3_bind_text(st.get(), 1, r.fingerprint.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st.get(), 2, r.index);
   sqlite3_bind_text(st.get(), 3, r.scenario.c_str(), -1, SQLITE_TRANSIENT);
@@ -79,7 +79,8 @@ void ResultStore::insert(const StoredResult& r) {
 
 std::vector<StoredResult> ResultStore::all() const {
   std::vector<StoredResult> out;
-  Statement st(db_, "SELECT fingerprint, sweep_index, scenario, inputs, summary FROM results ORDER BY sweep_index, fingerprint");
+  Statement st(
+      db_, "SELECT fingerprint, sweep_index, scenario, inputs, summary FROM results ORDER BY sweep_index, fingerprint");
   while (sqlite3_step(st.get()) == SQLITE_ROW)
     out.push_back({column_text(st.get(), 0), sqlite3_column_int64(st.get(), 1), column_text(st.get(), 2),
                    column_text(st.get(), 3), column_text(st.get(), 4)});
@@ -104,7 +105,8 @@ namespace {
 
 void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, std::string>* out) {
   if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it) flatten(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+    for (auto it = j.begin(); it != j.end(); ++it)
+      flatten(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), out);
   } else if (j.is_array()) {
     for (size_t i = 0; i < j.size(); ++i) flatten(j[i], prefix + "." + std::to_string(i), out);
   } else if (j.is_string()) {

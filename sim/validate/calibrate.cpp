@@ -69,8 +69,10 @@ std::vector<double> nelder_mead(const std::function<double(const std::vector<dou
       std::vector<double> e = along(-2.0);
       const double fe = f(e);
       ++*evals;
-      if (fe < fr) pts[worst] = e, val[worst] = fe;
-      else pts[worst] = r, val[worst] = fr;
+      if (fe < fr)
+        pts[worst] = e, val[worst] = fe;
+      else
+        pts[worst] = r, val[worst] = fr;
     } else if (fr < val[second]) {
       pts[worst] = r, val[worst] = fr;
     } else {
@@ -126,8 +128,7 @@ FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack
     r.evaluations += evals;
   }
   r.stack = from_logs(current, x);
-  for (const auto& p : ps)
-    r.stack.*(p.field) = std::min(p.max, r.stack.*(p.field));
+  for (const auto& p : ps) r.stack.*(p.field) = std::min(p.max, r.stack.*(p.field));
   r.rms_log_error = std::sqrt(data_loss(r.stack));
   return r;
 }
@@ -143,7 +144,8 @@ void write_stack_file(const std::string& path, const Stack& stack, const std::ve
   std::vector<std::string> kept;
   bool in_block = false;
   for (const auto& l : lines) {
-    if (l.rfind(marker, 0) == 0) in_block = true;
+    if (l.rfind(marker, 0) == 0)
+      in_block = true;
     else if (in_block && l.rfind("# -- end calibration", 0) == 0) {
       in_block = false;
       continue;
@@ -152,11 +154,13 @@ void write_stack_file(const std::string& path, const Stack& stack, const std::ve
   }
   // The prior: written once, from the values before the first calibration, so that
   // later fits start from and regularise towards the same documented values.
-  const bool has_prior = std::any_of(kept.begin(), kept.end(), [](const std::string& l) { return l.rfind("prior:", 0) == 0; });
+  const bool has_prior =
+      std::any_of(kept.begin(), kept.end(), [](const std::string& l) { return l.rfind("prior:", 0) == 0; });
   if (!has_prior) {
     const YAML::Node old = load_yaml_file(path);
     kept.push_back("prior:                      # the documented values before calibration; fits start from these");
-    for (const auto& p : calibrated_stack_params()) kept.push_back("  " + std::string(p.name) + ": " + old[p.name].Scalar());
+    for (const auto& p : calibrated_stack_params())
+      kept.push_back("  " + std::string(p.name) + ": " + old[p.name].Scalar());
   }
   // Replace each fitted key's value, keeping any trailing comment.
   size_t first_key = kept.size();
@@ -167,7 +171,8 @@ void write_stack_file(const std::string& path, const Stack& stack, const std::ve
       if (kept[i].rfind(key, 0) != 0) continue;
       const size_t hash = kept[i].find('#');
       std::string line = key + " " + format_stack_param(p, stack);
-      if (hash != std::string::npos) line += std::string(std::max<size_t>(2, 28 - std::min<size_t>(28, line.size())), ' ') + kept[i].substr(hash);
+      if (hash != std::string::npos)
+        line += std::string(std::max<size_t>(2, 28 - std::min<size_t>(28, line.size())), ' ') + kept[i].substr(hash);
       kept[i] = line;
       first_key = std::min(first_key, i);
       found = true;
@@ -179,8 +184,8 @@ void write_stack_file(const std::string& path, const Stack& stack, const std::ve
   block << "# Fitted to:";
   for (const auto& id : case_ids) block << " " << id;
   char buf[96];
-  std::snprintf(buf, sizeof buf, "\n# RMS of log(simulated / measured) over those cases: %.4f (~%.1f%%)\n", rms_log_error,
-                100 * (std::exp(rms_log_error) - 1));
+  std::snprintf(buf, sizeof buf, "\n# RMS of log(simulated / measured) over those cases: %.4f (~%.1f%%)\n",
+                rms_log_error, 100 * (std::exp(rms_log_error) - 1));
   block << buf << "# Reproduce: " << command << "\n";
   block << "# -- end calibration\n";
   std::ostringstream out;

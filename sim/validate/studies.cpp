@@ -6,7 +6,8 @@ namespace stacksim {
 
 std::map<std::string, std::vector<const ValidationCase*>> cases_by_stack(const std::vector<ValidationCase>& cases) {
   std::map<std::string, std::vector<const ValidationCase*>> out;
-  for (const auto& c : cases) out[c.platform.stack_file.empty() ? c.platform.file : c.platform.stack_file].push_back(&c);
+  for (const auto& c : cases)
+    out[c.platform.stack_file.empty() ? c.platform.file : c.platform.stack_file].push_back(&c);
   return out;
 }
 

@@ -59,9 +59,9 @@ ValidationCase load_case(const std::string& path) {
   }
   p.finish();
   MapReader m = r.child("measured");
-  const std::vector<std::string> metrics =
-      c.pool.phase == "prefill" ? std::vector<std::string>{"input_tokens_per_s_per_chip"}
-                                : std::vector<std::string>{"output_tokens_per_s_per_chip", "tpot_ms"};
+  const std::vector<std::string> metrics = c.pool.phase == "prefill"
+                                               ? std::vector<std::string>{"input_tokens_per_s_per_chip"}
+                                               : std::vector<std::string>{"output_tokens_per_s_per_chip", "tpot_ms"};
   for (const auto& k : metrics)
     if (m.has(k)) c.measured[k] = m.quantity(k, Dimension::Number, 1e-9);
   m.finish();

@@ -15,11 +15,11 @@
 namespace stacksim {
 
 struct Pool {
-  std::string phase;             // "prefill" or "decode"
-  int64_t tokens_per_chip = 0;   // prefill: prompt tokens per chip per forward pass
-  int64_t input_tokens = 0;      // prefill: prompt length
-  int64_t batch_per_chip = 0;    // decode: concurrent sequences per chip
-  int64_t kv_tokens = 0;         // decode: context length of each sequence
+  std::string phase;            // "prefill" or "decode"
+  int64_t tokens_per_chip = 0;  // prefill: prompt tokens per chip per forward pass
+  int64_t input_tokens = 0;     // prefill: prompt length
+  int64_t batch_per_chip = 0;   // decode: concurrent sequences per chip
+  int64_t kv_tokens = 0;        // decode: context length of each sequence
 };
 
 struct ValidationCase {

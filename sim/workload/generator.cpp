@@ -21,14 +21,11 @@ std::vector<RequestSpec> in_stream(std::vector<RequestSpec> rows, int stream) {
 
 std::unique_ptr<Generator> make_part(const Workload& w, uint64_t seed, int stream) {
   switch (w.type) {
-    case Workload::Type::Stream:
-      return make_stream_generator(w, seed);
-    case Workload::Type::DocumentBatch:
-      return make_document_batch_generator(w, seed);
+    case Workload::Type::Stream: return make_stream_generator(w, seed);
+    case Workload::Type::DocumentBatch: return make_document_batch_generator(w, seed);
     case Workload::Type::ClosedLoop: return make_closed_loop_generator(w, seed);
     case Workload::Type::CodingSessions: return make_coding_sessions_generator(w, seed, std::max(stream, 0));
-    case Workload::Type::AzureTrace:
-      return make_trace_generator(read_azure_trace(w.trace_path, w.time_scale, w.limit));
+    case Workload::Type::AzureTrace: return make_trace_generator(read_azure_trace(w.trace_path, w.time_scale, w.limit));
     case Workload::Type::MooncakeTrace: {
       auto rows = read_mooncake_trace(w.trace_path, w.time_scale, w.limit);
       return make_trace_generator(stream < 0 ? std::move(rows) : in_stream(std::move(rows), stream));

@@ -7,10 +7,10 @@
 namespace stacksim {
 
 struct RequestSpec {
-  double arrival = 0;     // s
+  double arrival = 0;  // s
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
-  int stream = 0;         // which stream of a mix it came from (index into Workload::streams; 0 otherwise)
+  int stream = 0;  // which stream of a mix it came from (index into Workload::streams; 0 otherwise)
   // The group it belongs to (-1: none): the session of a coding_sessions turn, the job of
   // a document_batch document.
   int64_t session = -1;

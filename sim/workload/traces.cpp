@@ -90,10 +90,12 @@ MooncakeRow parse_mooncake_line(const TraceLine& at) {
   if (!row.is_object()) throw ConfigError(at.path, at.number, 1, "", "expected a JSON object");
   static const std::set<std::string> known = {"timestamp", "input_length", "output_length", "hash_ids"};
   for (const auto& kv : row.items())
-    if (!known.count(kv.key())) at.fail(kv.key(), "unknown field (expected timestamp, input_length, output_length, hash_ids)");
+    if (!known.count(kv.key()))
+      at.fail(kv.key(), "unknown field (expected timestamp, input_length, output_length, hash_ids)");
   MooncakeRow out;
   const nlohmann::json& ts = mooncake_field(row, at, "timestamp");
-  if (!ts.is_number() || ts.get<double>() < 0) at.fail("timestamp", "expected milliseconds from the start (a number >= 0), found " + ts.dump());
+  if (!ts.is_number() || ts.get<double>() < 0)
+    at.fail("timestamp", "expected milliseconds from the start (a number >= 0), found " + ts.dump());
   out.timestamp_ms = ts.get<double>();
   RequestSpec& r = out.request;
   r.input_tokens = mooncake_count(row, at, "input_length");
@@ -133,7 +135,8 @@ std::vector<RequestSpec> read_azure_trace(const std::string& path, double time_s
   if (!std::getline(in, line)) throw ConfigError(path, 1, 1, "", "empty trace file");
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (line != "TIMESTAMP,ContextTokens,GeneratedTokens")
-    throw ConfigError(path, 1, 1, "", "expected the header TIMESTAMP,ContextTokens,GeneratedTokens, found \"" + line + "\"");
+    throw ConfigError(path, 1, 1, "",
+                      "expected the header TIMESTAMP,ContextTokens,GeneratedTokens, found \"" + line + "\"");
   std::vector<RequestSpec> rows;
   double first = 0, prev = 0;
   int lineno = 1;
@@ -146,14 +149,15 @@ std::vector<RequestSpec> read_azure_trace(const std::string& path, double time_s
     std::getline(ss, ts, ',');
     std::getline(ss, ctx, ',');
     std::getline(ss, gen, ',');
-    if (std::getline(ss, extra, ','))
-      throw ConfigError(path, lineno, 1, "", "expected 3 columns, found more");
+    if (std::getline(ss, extra, ',')) throw ConfigError(path, lineno, 1, "", "expected 3 columns, found more");
     double t;
     if (!parse_timestamp(ts, &t))
-      throw ConfigError(path, lineno, 1, "TIMESTAMP", "expected a time such as 2023-11-16 18:17:03.97, found \"" + ts + "\"");
+      throw ConfigError(path, lineno, 1, "TIMESTAMP",
+                        "expected a time such as 2023-11-16 18:17:03.97, found \"" + ts + "\"");
     RequestSpec r;
     if (!parse_count(ctx, &r.input_tokens) || r.input_tokens < 1)
-      throw ConfigError(path, lineno, int(ts.size()) + 2, "ContextTokens", "expected a positive whole number, found \"" + ctx + "\"");
+      throw ConfigError(path, lineno, int(ts.size()) + 2, "ContextTokens",
+                        "expected a positive whole number, found \"" + ctx + "\"");
     if (!parse_count(gen, &r.output_tokens) || r.output_tokens < 1)
       throw ConfigError(path, lineno, int(ts.size() + ctx.size()) + 3, "GeneratedTokens",
                         "expected a positive whole number, found \"" + gen + "\"");

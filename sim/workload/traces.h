@@ -22,5 +22,4 @@ std::vector<RequestSpec> read_azure_trace(const std::string& path, double time_s
 // timestamps not decreasing); an unknown field is an error.
 std::vector<RequestSpec> read_mooncake_trace(const std::string& path, double time_scale, int64_t limit);
 
-
 }  // namespace stacksim

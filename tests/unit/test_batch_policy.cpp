@@ -1,7 +1,6 @@
 // The batch policies over plain requests and a fake KV admission: admission order and
 // blocking, the step's chunks within the token budget, and the preemption victim.
 #include <catch2/catch.hpp>
-
 #include <deque>
 
 #include "serving/batch_policy.h"

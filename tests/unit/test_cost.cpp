@@ -79,7 +79,7 @@ TEST_CASE("facility energy adds the rack overhead share and the PUE; ownership p
   CHECK(p.platform.cost.facility_watts(300) == Approx(600));  // (300 + 100) x 1.5
   p.platform.cost.rental = false;
   p.platform.cost.capex_per_chip = 10000;
-  p.platform.cost.lifetime = 3600 * 1000;  // $10 per chip-hour, straight-line
+  p.platform.cost.lifetime = 3600 * 1000;           // $10 per chip-hour, straight-line
   p.platform.cost.electricity_price = 0.1 / 3.6e6;  // $0.1 per kWh
   // $10/h capex + 0.6 kW x $0.1/kWh = $10.06 per chip-hour.
   CHECK(p.platform.cost.per_chip_second(300) * 3600 == Approx(10.06));

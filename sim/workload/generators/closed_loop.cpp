@@ -1,7 +1,6 @@
-#include "workload/generators/generators.h"
-
 #include "workload/arrivals.h"
 #include "workload/generators/common.h"
+#include "workload/generators/generators.h"
 
 namespace stacksim {
 

@@ -1,10 +1,10 @@
-#include "workload/generators/generators.h"
-
 #include <algorithm>
 #include <string>
 #include <unordered_map>
+
 #include "workload/arrivals.h"
 #include "workload/generators/common.h"
+#include "workload/generators/generators.h"
 
 namespace stacksim {
 

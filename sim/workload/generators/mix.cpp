@@ -1,9 +1,8 @@
-#include "workload/generators/generators.h"
-
 #include <algorithm>
 #include <string>
 
 #include "util/rng.h"
+#include "workload/generators/generators.h"
 
 namespace stacksim {
 

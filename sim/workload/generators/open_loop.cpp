@@ -1,7 +1,7 @@
-#include "workload/generators/generators.h"
-
 #include <deque>
+
 #include "workload/arrivals.h"
+#include "workload/generators/generators.h"
 
 namespace stacksim {
 
@@ -12,12 +12,14 @@ namespace {
 class BatchGenerator : public Generator {
  public:
   struct Shape {
-    int64_t count;          // arrivals (0 = until duration)
-    LengthDist per_arrival; // requests per arrival
-    bool grouped;           // RequestSpec::session = arrival number
+    int64_t count;           // arrivals (0 = until duration)
+    LengthDist per_arrival;  // requests per arrival
+    bool grouped;            // RequestSpec::session = arrival number
   };
   BatchGenerator(const Workload& w, uint64_t seed, Shape shape)
-      : w_(w), shape_(shape), arrivals_(w.arrival, stream_seed(seed, w.name + "/arrivals")),
+      : w_(w),
+        shape_(shape),
+        arrivals_(w.arrival, stream_seed(seed, w.name + "/arrivals")),
         lengths_(stream_seed(seed, w.name + "/lengths")) {
     arrive();
   }

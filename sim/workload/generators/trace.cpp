@@ -1,6 +1,5 @@
 #include "workload/generators/generators.h"
 
-
 namespace stacksim {
 
 namespace {
