@@ -3,10 +3,26 @@
 #include <algorithm>
 
 #include "workload/generators/common.h"
-#include "workload/generators/generators.h"
 #include "workload/traces.h"
 
 namespace stacksim {
+
+// The generator of each Workload::Type, one file each in generators/. A new kind: its
+// keys in config/workload.{h,cpp}, its file in generators/ (defining its make_ function),
+// its line here and in CMakeLists.txt, and its case in tests/test_workload.cpp.
+
+// Open loop, one request per arrival (Workload::Type::Stream).
+std::unique_ptr<Generator> make_stream_generator(const Workload& w, uint64_t seed);
+// Open loop, jobs of several documents sharing an arrival and a group id.
+std::unique_ptr<Generator> make_document_batch_generator(const Workload& w, uint64_t seed);
+// N users, each waiting think_time after its previous request completes.
+std::unique_ptr<Generator> make_closed_loop_generator(const Workload& w, uint64_t seed);
+// Multi-turn coding sessions; `stream` is the index in a mix (0 on its own), for block ids.
+std::unique_ptr<Generator> make_coding_sessions_generator(const Workload& w, uint64_t seed, int stream);
+// Replays rows read from a trace, in order.
+std::unique_ptr<Generator> make_trace_generator(std::vector<RequestSpec> rows);
+// The streams of a mix merged by arrival.
+std::unique_ptr<Generator> make_mix_generator(const Workload& w, uint64_t seed);
 
 namespace {
 

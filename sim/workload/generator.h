@@ -43,4 +43,8 @@ class Generator {
 // arrival rate multiplied by its weight (traces: its time_scale).
 std::unique_ptr<Generator> make_generator(const Workload& w, uint64_t seed);
 
+// The generator of `w` as part `stream` of a mix (-1: on its own; a mix's streams keep
+// their block ids apart by it).
+std::unique_ptr<Generator> make_part(const Workload& w, uint64_t seed, int stream);
+
 }  // namespace stacksim

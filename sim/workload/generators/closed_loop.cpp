@@ -1,6 +1,6 @@
 #include "workload/arrivals.h"
+#include "workload/generator.h"
 #include "workload/generators/common.h"
-#include "workload/generators/generators.h"
 
 namespace stacksim {
 

@@ -3,8 +3,8 @@
 #include <unordered_map>
 
 #include "workload/arrivals.h"
+#include "workload/generator.h"
 #include "workload/generators/common.h"
-#include "workload/generators/generators.h"
 
 namespace stacksim {
 

@@ -2,7 +2,7 @@
 #include <string>
 
 #include "util/rng.h"
-#include "workload/generators/generators.h"
+#include "workload/generator.h"
 
 namespace stacksim {
 

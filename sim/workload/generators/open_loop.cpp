@@ -1,7 +1,7 @@
 #include <deque>
 
 #include "workload/arrivals.h"
-#include "workload/generators/generators.h"
+#include "workload/generator.h"
 
 namespace stacksim {
 

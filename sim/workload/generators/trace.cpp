@@ -1,4 +1,4 @@
-#include "workload/generators/generators.h"
+#include "workload/generator.h"
 
 namespace stacksim {
 
