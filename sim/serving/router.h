@@ -21,9 +21,7 @@ class Router {
   virtual size_t pick(const Request& r, const PoolView& pool) = 0;
 };
 
-// round_robin; least_loaded (fewest outstanding tokens, ties to the lowest index);
-// prefix_aware (the longest cached prefix of the prompt, then least loaded);
-// shortest_queue (fewest waiting requests, then least loaded).
+// The routers by name (routers/registry.cpp; each router's file says what it picks).
 const Registry<Router>& routers();
 
 }  // namespace stacksim

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <sstream>
 
 #include "report/report.h"
+#include "util/io.h"
 
 namespace stacksim {
 
@@ -135,9 +135,10 @@ FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack
 
 void write_stack_file(const std::string& path, const Stack& stack, const std::vector<std::string>& case_ids,
                       double rms_log_error, const std::string& date, const std::string& command) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path, 0, 0, "", "cannot open file");
+  std::string text;
+  if (!read_text(path, &text)) throw ConfigError(path, 0, 0, "", "cannot open file");
   std::vector<std::string> lines;
+  std::istringstream in(text);
   for (std::string l; std::getline(in, l);) lines.push_back(l);
   // Drop a previous calibration block.
   const std::string marker = "# -- calibrated by `stacksim calibrate`";
