@@ -133,19 +133,19 @@ FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack
   return r;
 }
 
-void write_stack_file(const std::string& path, const Stack& stack, const std::vector<std::string>& case_ids,
-                      double rms_log_error, const std::string& date, const std::string& command) {
+namespace {
+
+const char* const kCalibrationMarker = "# -- calibrated by `stacksim calibrate`";
+
+// The lines of the stack file at `path` without a previous calibration block.
+std::vector<std::string> lines_without_calibration(const std::string& path) {
   std::string text;
   if (!read_text(path, &text)) throw ConfigError(path, 0, 0, "", "cannot open file");
-  std::vector<std::string> lines;
   std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  // Drop a previous calibration block.
-  const std::string marker = "# -- calibrated by `stacksim calibrate`";
   std::vector<std::string> kept;
   bool in_block = false;
-  for (const auto& l : lines) {
-    if (l.rfind(marker, 0) == 0)
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind(kCalibrationMarker, 0) == 0)
       in_block = true;
     else if (in_block && l.rfind("# -- end calibration", 0) == 0) {
       in_block = false;
@@ -153,6 +153,14 @@ void write_stack_file(const std::string& path, const Stack& stack, const std::ve
     }
     if (!in_block) kept.push_back(l);
   }
+  return kept;
+}
+
+}  // namespace
+
+void write_stack_file(const std::string& path, const Stack& stack, const std::vector<std::string>& case_ids,
+                      double rms_log_error, const std::string& date, const std::string& command) {
+  std::vector<std::string> kept = lines_without_calibration(path);
   // The prior: written once, from the values before the first calibration, so that
   // later fits start from and regularise towards the same documented values.
   const bool has_prior =
@@ -181,7 +189,7 @@ void write_stack_file(const std::string& path, const Stack& stack, const std::ve
     if (!found) throw ConfigError(path, 0, 0, p.name, "key not found at the start of a line in the stack file");
   }
   std::ostringstream block;
-  block << marker << " on " << date << " --\n";
+  block << kCalibrationMarker << " on " << date << " --\n";
   block << "# Fitted to:";
   for (const auto& id : case_ids) block << " " << id;
   char buf[96];
