@@ -43,22 +43,6 @@ Shell shell(const std::string& command);
 
 namespace stacksim::test {
 
-// A generator replaying given requests (arrival order), for exact tests.
-class VectorGenerator : public Generator {
- public:
-  explicit VectorGenerator(std::vector<RequestSpec> specs) : specs_(std::move(specs)) {}
-  bool next(RequestSpec* out) override {
-    if (i_ >= specs_.size()) return false;
-    *out = specs_[i_++];
-    return true;
-  }
-  bool exhausted() const override { return i_ >= specs_.size(); }
-
- private:
-  std::vector<RequestSpec> specs_;
-  size_t i_ = 0;
-};
-
 inline RequestSpec spec(double arrival, int64_t input, int64_t output, std::vector<uint64_t> blocks = {}) {
   RequestSpec s;
   s.arrival = arrival;
@@ -70,8 +54,7 @@ inline RequestSpec spec(double arrival, int64_t input, int64_t output, std::vect
 
 // Simulates `sc` on the given requests in a child process.
 inline nlohmann::json run_specs(const Scenario& sc, const std::vector<RequestSpec>& specs) {
-  auto results =
-      run_isolated({[&] { return nlohmann::json(simulate(sc, std::make_unique<VectorGenerator>(specs))).dump(); }}, 1);
+  auto results = run_isolated({[&] { return nlohmann::json(simulate(sc, make_trace_generator(specs))).dump(); }}, 1);
   if (!results[0].ok) throw std::runtime_error("simulation failed: " + results[0].error);
   return nlohmann::json::parse(results[0].output);
 }

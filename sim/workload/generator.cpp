@@ -19,8 +19,6 @@ std::unique_ptr<Generator> make_document_batch_generator(const Workload& w, uint
 std::unique_ptr<Generator> make_closed_loop_generator(const Workload& w, uint64_t seed);
 // Multi-turn coding sessions; `stream` is the index in a mix (0 on its own), for block ids.
 std::unique_ptr<Generator> make_coding_sessions_generator(const Workload& w, uint64_t seed, int stream);
-// Replays rows read from a trace, in order.
-std::unique_ptr<Generator> make_trace_generator(std::vector<RequestSpec> rows);
 // The streams of a mix merged by arrival.
 std::unique_ptr<Generator> make_mix_generator(const Workload& w, uint64_t seed);
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "config/workload.h"
 #include "workload/request.h"
@@ -42,6 +43,10 @@ class Generator {
 // Each stream of a mix gets its own seed, stream_seed(seed, "mix/<i>/<name>"), and its
 // arrival rate multiplied by its weight (traces: its time_scale).
 std::unique_ptr<Generator> make_generator(const Workload& w, uint64_t seed);
+
+// Replays `rows` in order (their arrivals must not decrease): a trace's rows, or given
+// requests in exact tests.
+std::unique_ptr<Generator> make_trace_generator(std::vector<RequestSpec> rows);
 
 // The generator of `w` as part `stream` of a mix (-1: on its own; a mix's streams keep
 // their block ids apart by it).
