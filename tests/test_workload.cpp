@@ -100,12 +100,14 @@ TEST_CASE("the random stream is reproducible and seeds are independent per compo
 }
 
 TEST_CASE("gamma arrivals have the requested rate and burstiness", "[workload]") {
-  Workload w;
-  w.name = "g";
-  w.type = Workload::Type::Stream;
-  w.arrival = {Arrival::Kind::Gamma, 10.0, 3.0, Diurnal{}};
-  w.input = w.output = LengthDist{};
-  w.requests = 200000;
+  const Workload w = parse_workload(R"(
+name: g
+type: stream
+arrival: {type: gamma, rate: 10/s, cv: 3}
+input_tokens: {distribution: fixed, value: 1}
+output_tokens: {distribution: fixed, value: 1}
+requests: 200000
+)");
   auto gen = make_generator(w, 1);
   RequestSpec r, prev;
   double sum = 0, sum2 = 0;
@@ -149,10 +151,14 @@ TEST_CASE("lognormal lengths have the requested mean and stay within bounds", "[
 }
 
 TEST_CASE("a stream stops at its duration", "[workload]") {
-  Workload w;
-  w.name = "d";
-  w.arrival = {Arrival::Kind::Poisson, 5.0, 1.0, Diurnal{}};
-  w.duration = 100;
+  const Workload w = parse_workload(R"(
+name: d
+type: stream
+arrival: {type: poisson, rate: 5/s}
+input_tokens: {distribution: fixed, value: 1}
+output_tokens: {distribution: fixed, value: 1}
+duration: 100 s
+)");
   auto gen = make_generator(w, 3);
   RequestSpec r;
   int n = 0;
@@ -253,12 +259,13 @@ TEST_CASE("the Mooncake conversation trace replays with its timing, lengths and 
   CHECK(fast[2999].arrival == Approx(rows[2999].arrival / 4));
   CHECK(fast[2999].arrival > 0);
   // The same through a workload file and the generator.
-  Workload w = workload_from_yaml(load_yaml_file(test::repo("workloads/mooncake-conversation.yaml")),
-                                  test::repo("workloads/mooncake-conversation.yaml"));
-  CHECK(w.type == Workload::Type::MooncakeTrace);
-  CHECK(w.block_tokens == 512);
-  w.limit = 10;
-  w.time_scale = 2;
+  const Workload shipped = workload_from_yaml(load_yaml_file(test::repo("workloads/mooncake-conversation.yaml")),
+                                              test::repo("workloads/mooncake-conversation.yaml"));
+  CHECK(shipped.type == "mooncake_trace");
+  CHECK(shipped.carries_blocks);
+  CHECK(shipped.block_tokens == 512);
+  const Workload w = parse_workload(
+      "name: t\ntype: mooncake_trace\npath: ../data/traces/conversation_trace.jsonl\nlimit: 10\ntime_scale: 2\n");
   auto gen = make_generator(w, 1);
   const auto pulled = drain(*gen);
   REQUIRE(pulled.size() == 10);
@@ -312,8 +319,10 @@ slo: {ttft: 3 s, tpot: 100 ms}
 )";
 
 // A small coding_sessions workload (one team, no repository prefix, fixed lengths), its
-// keys changed by `set`, each line prefixed by `indent` (to nest it in a mix).
-static std::string sessions_yaml(const std::map<std::string, std::string>& set, const std::string& indent = "") {
+// keys changed by `set` and those in `drop` left out, each line prefixed by `indent` (to
+// nest it in a mix).
+static std::string sessions_yaml(const std::map<std::string, std::string>& set, const std::string& indent = "",
+                                 const std::set<std::string>& drop = {}) {
   std::map<std::string, std::string> keys = {{"name", "cs"},
                                              {"type", "coding_sessions"},
                                              {"arrival", "{type: poisson, rate: 1/s}"},
@@ -327,6 +336,7 @@ static std::string sessions_yaml(const std::map<std::string, std::string>& set, 
                                              {"think_time", "1 s"},
                                              {"max_context_tokens", "10000"}};
   for (const auto& [k, v] : set) keys[k] = v;
+  for (const std::string& k : drop) keys.erase(k);
   std::string yaml;
   for (const auto& [k, v] : keys) yaml += indent + k + ": " + v + "\n";
   return yaml;
@@ -407,18 +417,18 @@ TEST_CASE("coding sessions: a team's sessions share the repository prefix blocks
 
 TEST_CASE("coding sessions end at the context cap, after their turns, or when starts stop", "[workload][sessions]") {
   // Prompts 2000, 3500, 5000, then 6500 > 6000: three turns of the ten.
-  Workload w =
-      parse_workload(sessions_yaml({{"arrival", "{type: gamma, rate: 1/s, cv: 2}"},
-                                    {"sessions", "12"},
-                                    {"repo_prefix_tokens", "1000"},
-                                    {"first_turn_tokens", "{distribution: fixed, value: 1000}"},
-                                    {"turns", "{distribution: fixed, value: 10}"},
-                                    {"new_tokens", "{distribution: fixed, value: 1000}"},
-                                    {"output_tokens", "{distribution: fixed, value: 500}"},
-                                    {"think_time", "{distribution: lognormal, mean: 20 s, cv: 1, min: 1 s, max: 60 s}"},
-                                    {"max_context_tokens", "6000"}}));
+  std::map<std::string, std::string> keys = {
+      {"arrival", "{type: gamma, rate: 1/s, cv: 2}"},
+      {"sessions", "12"},
+      {"repo_prefix_tokens", "1000"},
+      {"first_turn_tokens", "{distribution: fixed, value: 1000}"},
+      {"turns", "{distribution: fixed, value: 10}"},
+      {"new_tokens", "{distribution: fixed, value: 1000}"},
+      {"output_tokens", "{distribution: fixed, value: 500}"},
+      {"think_time", "{distribution: lognormal, mean: 20 s, cv: 1, min: 1 s, max: 60 s}"},
+      {"max_context_tokens", "6000"}};
   bool ordered;
-  auto gen = make_generator(w, 3);
+  auto gen = make_generator(parse_workload(sessions_yaml(keys)), 3);
   auto sessions = by_session(drive(
       *gen, [](const RequestSpec&) { return 2.0; }, &ordered));
   CHECK(ordered);
@@ -431,16 +441,15 @@ TEST_CASE("coding sessions end at the context cap, after their turns, or when st
     CHECK(think <= 60 + 1e-9);
   }
   // Turns run out first when the context is large.
-  w.max_context_tokens = 100000;
-  gen = make_generator(w, 3);
+  keys["max_context_tokens"] = "100000";
+  gen = make_generator(parse_workload(sessions_yaml(keys)), 3);
   sessions = by_session(drive(
       *gen, [](const RequestSpec&) { return 2.0; }, &ordered));
   for (const auto& [id, s] : sessions) CHECK(s.size() == 10);
   // With a duration instead of a count, no session starts after it.
-  w.sessions = 0;
-  w.duration = 50;
-  w.arrival = {Arrival::Kind::Poisson, 2.0, 1.0, Diurnal{}};
-  gen = make_generator(w, 3);
+  keys["duration"] = "50 s";
+  keys["arrival"] = "{type: poisson, rate: 2/s}";
+  gen = make_generator(parse_workload(sessions_yaml(keys, "", {"sessions"})), 3);
   sessions = by_session(drive(
       *gen, [](const RequestSpec&) { return 2.0; }, &ordered));
   CHECK(sessions.size() == Approx(100).margin(35));  // Poisson: sd 10
@@ -586,17 +595,11 @@ TEST_CASE("a turn that becomes ready before an arrival already returned is retur
 }
 
 TEST_CASE("the streams of a mix never share block ids", "[workload][mix][trace]") {
-  const Workload w = parse_workload(R"(
-name: twice
-type: mix
-streams:
-  - {workload: mooncake-conversation.yaml}
-  - {workload: mooncake-conversation.yaml, weight: 2}
-)");
-  Workload one = w.streams[0];
-  one.limit = 40;
-  Workload mix = w;
-  for (auto& c : mix.streams) c.limit = 40;
+  const std::string trace =
+      "{name: mc, type: mooncake_trace, path: ../data/traces/conversation_trace.jsonl, limit: 40}";
+  const Workload mix = parse_workload("name: twice\ntype: mix\nstreams:\n  - {workload: " + trace +
+                                      "}\n  - {workload: " + trace + ", weight: 2}\n");
+  const Workload one = mix.streams[0];
   const auto alone = drain(*make_generator(one, 1));
   const auto mixed = drain(*make_generator(mix, 1));
   REQUIRE(mixed.size() == 80);
@@ -670,7 +673,6 @@ input_tokens: {distribution: fixed, value: 1}
 output_tokens: {distribution: fixed, value: 1}
 duration: 10000 s
 )");
-  CHECK(w.arrival.diurnal.period == 1000);
   auto gen = make_generator(w, 8);
   const auto all = drain(*gen);
   int64_t near_peak = 0, near_trough = 0;

@@ -1,4 +1,6 @@
-// Workload: where requests come from. Seven kinds, chosen by `type:`:
+// Workload: where requests come from. `type:` names a kind; each kind's parameters, the
+// reader of its keys and its generator live in one file of workload/generators/, and
+// workload/kinds.cpp lists them:
 //   stream           open-loop synthetic stream (coding, document processing): an arrival
 //                    process and length distributions;
 //   closed_loop      N users, each sending its next request when the previous one completes
@@ -12,10 +14,12 @@
 //   document_batch   batch jobs of long documents, all submitted at the job's arrival, with
 //                    a deadline for the whole job;
 //   mix              a weighted mix of other workloads (its `streams`), merged by arrival.
-// Arrival processes may follow a diurnal rate curve. Everything is in SI units (seconds).
+// This file holds what every kind shares: the common keys (name, description, type, slo),
+// the distributions and arrival processes, and their readers. Everything is in SI units.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,49 +69,46 @@ struct Slo {
   double tpot = 0;  // s
 };
 
+// One kind's own keys. Each kind defines its parameters beside its generator
+// (workload/generators/) and its reader fills Workload::params with them.
+struct WorkloadParams {
+  virtual ~WorkloadParams() = default;
+};
+
 struct Workload {
-  enum class Type { Stream, ClosedLoop, AzureTrace, MooncakeTrace, CodingSessions, DocumentBatch, Mix };
-  Type type = Type::Stream;
+  std::string type;  // the kind, as `type:` names it (workload/kinds.cpp lists them)
   std::string name;
   std::string description;
   std::string file;
-  Arrival arrival;                // stream: requests; coding_sessions: sessions; document_batch: jobs
-  LengthDist input;               // prompt tokens (document_batch: per document)
-  LengthDist output;              // generated tokens (coding_sessions: per turn)
-  int64_t requests = 0;           // stop after this many (0 = no count limit)
-  double duration = 0;            // stream, coding_sessions, document_batch: nothing starts after
-                                  // this simulated time (0 = none); started sessions run on
-  int64_t users = 0;              // closed_loop
-  double think_time = 0;          // closed_loop, seconds
-  std::string trace_path;         // azure_trace, mooncake_trace: resolved against the workload file
-  double time_scale = 1;          // traces: replay at time_scale × the recorded rate (arrival = t / k)
-  int64_t limit = 0;              // traces: first N rows (0 = all)
-  Slo slo;                        // targets for goodput; a mix's apply to its streams that set none
+  Slo slo;                                       // targets for goodput; a mix's apply to its streams that set none
+  std::shared_ptr<const WorkloadParams> params;  // the kind's own keys (a mix has none)
+
+  // What the rest of the simulator needs of any kind; each kind's reader sets its own.
+  bool carries_blocks = false;    // its requests carry RequestSpec::blocks (prefix-cache ids)
   int64_t block_tokens = 512;     // tokens per KV block of RequestSpec::blocks
+  double deadline = 0;            // s: requests come in jobs (RequestSpec::session is the job id);
+                                  // a job meets it when all its requests finish by then (0 = none)
   std::vector<Workload> streams;  // mix: the component streams (RequestSpec::stream indexes them)
-  double weight = 1;              // mix component: arrival rates are multiplied by it when generated
-                                  // (traces: time_scale is)
-
-  // coding_sessions. Session ids are RequestSpec::session.
-  int64_t sessions = 0;            // sessions to start (0 = until duration)
-  int64_t teams = 1;               // each session belongs to one, uniformly
-  int64_t repo_prefix_tokens = 0;  // shared by every session of a team
-  LengthDist first_turn;           // turn 1 prompt = repo prefix + this
-  LengthDist turns;                // turns per session (at most)
-  LengthDist new_tokens;           // turn k+1 prompt = turn k prompt + its output + this
-  TimeDist think;                  // from a turn's completion to the next turn
-  int64_t max_context_tokens = 0;  // a session ends when its next prompt would exceed this
-
-  // document_batch. Job ids are RequestSpec::session (a job's documents share it).
-  int64_t jobs = 0;      // jobs to submit (0 = until duration)
-  LengthDist documents;  // documents per job
-  double deadline = 0;   // s from the job's arrival; a job meets it when all its
-                         // documents have finished by then (reported by metrics)
+  double weight = 1;              // mix component: its arrival rates (traces: time_scale) are
+                                  // multiplied by it when generated
 
   // The SLO that applies to a request of stream `i`.
   const Slo& slo_of(int i) const { return streams.empty() ? slo : streams[size_t(i)].slo; }
 };
 
 Workload workload_from_yaml(const YAML::Node& root, const Origin& origin);
+
+// The readers the kinds share (workload/generators/ use them for their keys).
+// A workload at `path` inside a file (a mix's inline stream; "" for the whole file).
+Workload read_workload(const YAML::Node& root, const Origin& origin, const std::string& path);
+// A length distribution {distribution: fixed | uniform | lognormal, ...}.
+LengthDist read_lengths(MapReader r);
+// One time ("30 s": fixed) or a distribution whose values are times.
+TimeDist read_times(MapReader& r, const std::string& key);
+// An arrival process {type: poisson | gamma, rate, cv, diurnal}.
+Arrival read_arrival(MapReader a);
+// How an open-loop workload stops: after `key` arrivals (at most `max`) and/or after
+// `duration`; absent means unbounded by that measure (0), and one of them is required.
+void read_count_or_duration(MapReader& r, const std::string& key, int64_t max, int64_t* count, double* duration);
 
 }  // namespace stacksim

@@ -14,6 +14,12 @@ int64_t draw_length(const LengthDist& d, Rng& rng);
 // Draws one duration (s) from `d` (lognormal values are clipped to [min, max]).
 double draw_time(const TimeDist& d, Rng& rng);
 
+// `a` with its rate multiplied by `k` (a mix stream's weight).
+inline Arrival scaled(Arrival a, double k) {
+  a.rate *= k;
+  return a;
+}
+
 // A renewal process of arrival times (Poisson, or gamma gaps with a cv) with mean rate
 // `rate`, the first at t = 0, bent by the arrival's diurnal curve.
 class ArrivalProcess {

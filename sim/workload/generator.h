@@ -39,7 +39,8 @@ class Generator {
   virtual bool reacts_to_completions() const { return true; }
 };
 
-// REQUIRES: a validated Workload. Trace files are read here; a bad trace throws ConfigError.
+// REQUIRES: a Workload as workload_from_yaml read it. Its kind (workload/kinds.h) makes
+// the generator. Trace files are read here; a bad trace throws ConfigError.
 // Each stream of a mix gets its own seed, stream_seed(seed, "mix/<i>/<name>"), and its
 // arrival rate multiplied by its weight (traces: its time_scale).
 std::unique_ptr<Generator> make_generator(const Workload& w, uint64_t seed);
@@ -47,9 +48,5 @@ std::unique_ptr<Generator> make_generator(const Workload& w, uint64_t seed);
 // Replays `rows` in order (their arrivals must not decrease): a trace's rows, or given
 // requests in exact tests.
 std::unique_ptr<Generator> make_trace_generator(std::vector<RequestSpec> rows);
-
-// The generator of `w` as part `stream` of a mix (-1: on its own; a mix's streams keep
-// their block ids apart by it).
-std::unique_ptr<Generator> make_part(const Workload& w, uint64_t seed, int stream);
 
 }  // namespace stacksim

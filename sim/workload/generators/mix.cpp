@@ -3,23 +3,14 @@
 
 #include "util/rng.h"
 #include "workload/generator.h"
+#include "workload/kinds.h"
 
 namespace stacksim {
 
 namespace {
 
-// A mix stream's workload with its weight applied to its arrival rate.
-Workload weighted(Workload c) {
-  switch (c.type) {
-    case Workload::Type::AzureTrace:
-    case Workload::Type::MooncakeTrace: c.time_scale *= c.weight; break;
-    case Workload::Type::ClosedLoop:
-    case Workload::Type::Mix: break;  // config/workload.cpp rejects a weight there
-    default: c.arrival.rate *= c.weight;
-  }
-  c.weight = 1;
-  return c;
-}
+// At most 64 streams: a stream's index has 6 bits in block ids (see common.h).
+constexpr size_t kMaxMixStreams = 64;
 
 // The streams of a mix merged by arrival (ties: the lower stream index first), each
 // request tagged with its stream's index; completions go back to the stream they came from.
@@ -28,7 +19,8 @@ class MixGenerator : public Generator {
   MixGenerator(const Workload& w, uint64_t seed) {
     for (size_t i = 0; i < w.streams.size(); ++i) {
       const Workload& c = w.streams[i];
-      parts_.push_back(make_part(weighted(c), stream_seed(seed, "mix/" + std::to_string(i) + "/" + c.name), int(i)));
+      const Part part{stream_seed(seed, "mix/" + std::to_string(i) + "/" + c.name), int(i), c.weight};
+      parts_.push_back(workload_kind(c.type).make(c, part));
     }
   }
   bool next(RequestSpec* out) override {
@@ -70,10 +62,54 @@ class MixGenerator : public Generator {
   double released_ = 0;
 };
 
+// One entry of a mix's streams: {workload: PATH or mapping, weight}.
+Workload read_component(MapReader& e) {
+  const YAML::Node n = e.node("workload");
+  Workload c;
+  if (n.IsScalar()) {
+    const std::string file = e.file_at("workload");
+    c = read_workload(load_yaml_file(file), Origin(file), "");
+  } else {
+    c = read_workload(n, e.origin(), e.path_of("workload"));
+  }
+  if (c.type == "mix") e.fail("workload", "a mix cannot contain a mix");
+  c.weight = e.quantity_or("weight", Dimension::Number, 1, 1e-9);
+  const std::string& fixed_rate = workload_kind(c.type).fixed_rate;
+  if (!fixed_rate.empty() && c.weight != 1) e.fail("weight", fixed_rate);
+  e.finish();
+  return c;
+}
+
+// The streams that carry prefix blocks must agree on their size.
+void read_mix(MapReader& r, Workload* w) {
+  const YAML::Node list = r.node("streams");
+  if (!list.IsSequence() || list.size() == 0)
+    fail_at(list, r.origin(), r.path_of("streams"), "expected a non-empty list of {workload, weight}");
+  if (list.size() > kMaxMixStreams) r.fail("streams", "at most 64 streams");
+  int with_blocks = -1;  // the first stream that carries prefix blocks
+  for (size_t i = 0; i < list.size(); ++i) {
+    MapReader e(list[i], r.origin(), r.path_of("streams") + "[" + std::to_string(i) + "]");
+    w->streams.push_back(read_component(e));
+    const Workload& c = w->streams.back();
+    if (!c.carries_blocks) continue;
+    if (with_blocks < 0) {
+      with_blocks = int(i);
+      w->carries_blocks = true;
+      w->block_tokens = c.block_tokens;
+    } else if (c.block_tokens != w->block_tokens) {
+      e.fail("workload", "block_tokens " + std::to_string(c.block_tokens) + " differs from " +
+                             std::to_string(w->block_tokens) + " of " + w->streams[size_t(with_blocks)].name +
+                             ": the streams of a mix share one KV block size");
+    }
+  }
+}
+
+std::unique_ptr<Generator> make_mix(const Workload& w, const Part& part) {
+  return std::make_unique<MixGenerator>(w, part.seed);
+}
+
 }  // namespace
 
-std::unique_ptr<Generator> make_mix_generator(const Workload& w, uint64_t seed) {
-  return std::make_unique<MixGenerator>(w, seed);
-}
+WorkloadKind mix_kind() { return {"mix", read_mix, make_mix, ""}; }
 
 }  // namespace stacksim
