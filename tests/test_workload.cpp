@@ -726,3 +726,56 @@ TEST_CASE("coding sessions run end to end: every turn of every session is served
   CHECK(r["requests"]["generated"] == 12);
   CHECK(r["requests"]["completed"].get<int64_t>() + r["requests"]["rejected"].get<int64_t>() == 12);
 }
+
+static const char* kOffline = R"(
+name: bench
+type: offline
+requests: 50
+input_tokens: {distribution: uniform, min: 100, max: 900}
+output_tokens: {distribution: fixed, value: 20}
+)";
+
+TEST_CASE("offline: every request is submitted at t = 0 with its drawn lengths", "[workload][offline]") {
+  const Workload w = parse_workload(kOffline);
+  CHECK(w.type == "offline");
+  auto gen = make_generator(w, 5);
+  CHECK_FALSE(gen->reacts_to_completions());
+  double first;
+  REQUIRE(gen->peek(&first));
+  CHECK(first == 0);
+  const auto all = drain(*gen);
+  REQUIRE(all.size() == 50);
+  CHECK(gen->exhausted());
+  std::set<int64_t> lengths;
+  for (const auto& r : all) {
+    CHECK(r.arrival == 0);
+    CHECK(r.input_tokens >= 100);
+    CHECK(r.input_tokens <= 900);
+    CHECK(r.output_tokens == 20);
+    lengths.insert(r.input_tokens);
+  }
+  CHECK(lengths.size() > 10);  // drawn, not one value
+  const auto again = drain(*make_generator(w, 5));
+  for (size_t i = 0; i < all.size(); ++i) CHECK(again[i].input_tokens == all[i].input_tokens);
+  // Its keys are checked, and a mix cannot scale it.
+  const std::string file = test::repo("workloads/test.yaml");
+  CHECK(workload_error("name: o\ntype: offline\ninput_tokens: {distribution: fixed, value: 1}\n"
+                       "output_tokens: {distribution: fixed, value: 1}\n") ==
+        file + ":1:1: requests: missing required key");
+  CHECK(workload_error(std::string("name: m\ntype: mix\nstreams:\n  - weight: 2\n    workload:\n") +
+                       std::regex_replace(kOffline, std::regex("\n(.)"), "\n      $1")) ==
+        file + ":4:13: streams[0].weight: an offline stream submits everything at once: it has no rate to scale");
+}
+
+TEST_CASE("offline runs end to end: the queue drains at the deployment's throughput", "[workload][offline][serving]") {
+  const std::string path = std::filesystem::temp_directory_path() / ("offline-" + std::to_string(getpid()) + ".yaml");
+  { std::ofstream(path) << kOffline; }
+  Scenario sc = test::load_one(test::data("lone.yaml"), {{"workload", path}});
+  std::remove(path.c_str());
+  const nlohmann::json r = test::run(sc);
+  CHECK(r["requests"]["generated"] == 50);
+  CHECK(r["requests"]["completed"] == 50);
+  // Every request waits from t = 0: the slowest first tokens come many steps after the first.
+  const auto& ttft = r["latency_s"]["ttft"];
+  CHECK(ttft["p99"].get<double>() > 3 * ttft["p50"].get<double>() / 2);
+}

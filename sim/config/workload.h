@@ -1,19 +1,6 @@
 // Workload: where requests come from. `type:` names a kind; each kind's parameters, the
 // reader of its keys and its generator live in one file of workload/generators/, and
-// workload/kinds.cpp lists them:
-//   stream           open-loop synthetic stream (coding, document processing): an arrival
-//                    process and length distributions;
-//   closed_loop      N users, each sending its next request when the previous one completes
-//                    (plus a think time), as serving benchmarks measure;
-//   azure_trace      replay of an Azure LLM inference trace CSV (TIMESTAMP,ContextTokens,GeneratedTokens);
-//   mooncake_trace   replay of a Mooncake JSONL trace (timestamp, input_length,
-//                    output_length, hash_ids of 512-token blocks);
-//   coding_sessions  multi-turn agentic coding sessions: each turn's prompt is the previous
-//                    context plus new tokens, issued a think time after the previous turn
-//                    completes; a team's sessions share a repository prefix;
-//   document_batch   batch jobs of long documents, all submitted at the job's arrival, with
-//                    a deadline for the whole job;
-//   mix              a weighted mix of other workloads (its `streams`), merged by arrival.
+// workload/kinds.cpp lists them.
 // This file holds what every kind shares: the common keys (name, description, type, slo),
 // the distributions and arrival processes, and their readers. Everything is in SI units.
 #pragma once
