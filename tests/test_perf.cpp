@@ -72,10 +72,10 @@ TEST_CASE("compute-bound prefill grows with tokens, attention quadratically", "[
   const StepTime t64 = pm.step_time(prefill(65536));
   const StepTime t128 = pm.step_time(prefill(131072));
   CHECK(t128.attention / t64.attention == Approx(4.0).epsilon(0.15));
-  // Expert GEMMs are linear in tokens once compute-bound (at 8k tokens per step they
+  // Expert GEMMs are linear in tokens once compute-bound (at 1k tokens per step they
   // still mostly read weights).
   CHECK(t128.experts / t64.experts == Approx(2.0).epsilon(0.01));
-  CHECK(t16.experts / t8.experts < 2.0);
+  CHECK(pm.step_time(prefill(2048)).experts / pm.step_time(prefill(1024)).experts < 2.0);
 }
 
 TEST_CASE("two-batch overlap never makes a step slower than its longest part, nor than no overlap", "[perf]") {

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "config/platform.h"
 #include "config/stack_params.h"
 
 using namespace stacksim;
@@ -76,4 +79,36 @@ TEST_CASE("the stack reader applies the table's bounds, and a prior holds only c
   CHECK(s.prior->gemm_efficiency == 0.5);
   CHECK(s.prior->hbm_reserved == 1e9);  // not a prior's key: the stack's own
   CHECK_THROWS_AS(read(base + "gemm_efficiency: 0.6\n" + prior + "  hbm_reserved: 2 GB\n"), ConfigError);
+}
+
+TEST_CASE("a stack file inherits another's values, overrides what it gives, and says why", "[stack]") {
+  char dir[] = "/tmp/stacksim-stack-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string d = dir;
+  std::ofstream(d + "/parent.yaml") << "name: parent\ngemm_efficiency: 0.6\nattention_efficiency: 0.5\n"
+                                       "memory_efficiency: 0.8\nscale_up_efficiency: 0.7\nscale_out_efficiency: 0.8\n"
+                                       "layer_overhead: 20 us\nstep_overhead: 2 ms\nhbm_reserved: 10 GB\n"
+                                       "prior: {gemm_efficiency: 0.65, attention_efficiency: 0.5, memory_efficiency: "
+                                       "0.8, scale_up_efficiency: 0.7, scale_out_efficiency: 0.8, layer_overhead: 20 "
+                                       "us, step_overhead: 2 ms}\n";
+  std::ofstream(d + "/child.yaml") << "name: child\ninherits: parent.yaml\ninherited_because: \"ASSUMPTION: x\"\n"
+                                      "step_overhead: 3 ms\n";
+  MapReader r(load_yaml_file(d + "/child.yaml"), Origin(d + "/child.yaml"), "");
+  const Stack s = stack_from_yaml(r);
+  CHECK(s.name == "child");
+  CHECK(s.inherits == "parent");
+  CHECK(s.inherited_because == "ASSUMPTION: x");
+  CHECK(s.gemm_efficiency == 0.6);  // inherited
+  CHECK(s.hbm_reserved == 10e9);
+  CHECK(s.step_overhead == Approx(3e-3));  // its own
+  REQUIRE(s.prior);
+  CHECK(s.prior->gemm_efficiency == 0.65);  // the parent's prior
+  // The reason is required, and a cycle is reported rather than followed.
+  std::ofstream(d + "/bare.yaml") << "name: bare\ninherits: parent.yaml\n";
+  MapReader b(load_yaml_file(d + "/bare.yaml"), Origin(d + "/bare.yaml"), "");
+  CHECK_THROWS_WITH(stack_from_yaml(b), Catch::Contains("inherited_because"));
+  std::ofstream(d + "/loop.yaml") << "name: loop\ninherits: loop.yaml\ninherited_because: x\n";
+  MapReader l(load_yaml_file(d + "/loop.yaml"), Origin(d + "/loop.yaml"), "");
+  CHECK_THROWS_WITH(stack_from_yaml(l), Catch::Contains("inherits: stacks inherit at most 8 deep"));
+  std::filesystem::remove_all(d);
 }

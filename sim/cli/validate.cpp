@@ -63,10 +63,12 @@ bool print_validation(const std::vector<ValidationCase>& cases) {
 bool print_leave_one_out(const std::vector<ValidationCase>& cases, double tolerance) {
   std::cout << "\nLeave-one-out: each case predicted by its stack fitted to the other cases of that stack\n";
   bool ok = true;
-  Table t({"case", "metric", "predicted", "measured", "error", "pass"});
+  Table t({"case", "metric", "fitted to", "predicted", "measured", "error", "pass"});
   for (const Prediction& p : leave_one_out(cases)) {
     const bool pass = std::fabs(p.error()) <= tolerance;
-    t.add({p.case_id, p.metric, num(p.predicted), num(p.measured), pct(p.error()), pass ? "yes" : "NO"});
+    const std::string others =
+        p.fitted_to > 0 ? std::to_string(p.fitted_to) + (p.fitted_to == 1 ? " case" : " cases") : "prior only";
+    t.add({p.case_id, p.metric, others, num(p.predicted), num(p.measured), pct(p.error()), pass ? "yes" : "NO"});
     ok = ok && pass;
   }
   std::cout << t;
@@ -124,6 +126,10 @@ void write_fit(const std::string& stack_file, const std::vector<const Validation
                const std::vector<std::string>& args) {
   if (group.front()->platform.stack_file.empty())
     throw UsageError(stack_file + ": the stack is inline; move it to a stack file to write it");
+  const Stack& stack = group.front()->platform.stack;
+  if (!stack.inherits.empty())
+    throw UsageError(stack_file + ": the stack inherits " + stack.inherits_file +
+                     "; give it its own keys (and prior) to fit it on its cases");
   std::vector<std::string> ids;
   for (const auto* c : group) ids.push_back(c->id);
   std::string command = "stacksim calibrate --write";

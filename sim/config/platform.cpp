@@ -35,26 +35,43 @@ double Cost::per_chip_second(double watts) const {
   return capex_per_chip_second() + facility_watts(watts) * electricity_price;
 }
 
-// Reads the parameters of a stack, or only the calibrated ones for its prior.
-static void read_stack_values(MapReader& st, Stack* k, bool calibrated_only) {
+// Reads the parameters of a stack, or only the calibrated ones for its prior. With a
+// `base` (the stack it inherits), a key left out keeps the base's value.
+static void read_stack_values(MapReader& st, Stack* k, bool calibrated_only, bool keys_optional) {
   for (const StackParam& p : stack_params())
-    if (p.calibrated || !calibrated_only) k->*(p.field) = st.quantity(p.name, p.dimension, p.min, p.max);
+    if ((p.calibrated || !calibrated_only) && (!keys_optional || st.has(p.name)))
+      k->*(p.field) = st.quantity(p.name, p.dimension, p.min, p.max);
 }
 
-Stack stack_from_yaml(MapReader& st) {
+// Stack files inherit at most this deep (a cycle is reported rather than followed).
+constexpr int kMaxInheritance = 8;
+
+static Stack read_stack_file(MapReader& st, int depth) {
   Stack k;
+  const bool inherits = st.has("inherits");
+  if (inherits) {
+    if (depth >= kMaxInheritance) st.fail("inherits", "stacks inherit at most 8 deep (is there a cycle?)");
+    const std::string parent = st.file_at("inherits");
+    MapReader pr(load_yaml_file(parent), Origin(parent), "");
+    k = read_stack_file(pr, depth + 1);
+    k.inherits = k.name;
+    k.inherits_file = parent;
+    k.inherited_because = st.str("inherited_because");
+  }
   k.name = st.str("name");
-  read_stack_values(st, &k, false);
+  read_stack_values(st, &k, false, inherits);
   if (st.has("prior")) {
     MapReader pr = st.child("prior");
     auto prior = std::make_shared<Stack>(k);
-    read_stack_values(pr, prior.get(), true);
+    read_stack_values(pr, prior.get(), true, false);
     pr.finish();
     k.prior = prior;
   }
   st.finish();
   return k;
 }
+
+Stack stack_from_yaml(MapReader& st) { return read_stack_file(st, 0); }
 
 namespace {
 

@@ -54,6 +54,12 @@ struct Stack {
   // from and is regularised towards, so that refitting gives the same result. Absent:
   // the values above.
   std::shared_ptr<const Stack> prior;
+  // A stack file may inherit another's values (`inherits: FILE`, with the reason in
+  // `inherited_because`): a chip nobody has measured carries over a measured
+  // generation's fit, and says so. The keys it gives override the inherited ones.
+  std::string inherits;           // the inherited stack's name ("" = none)
+  std::string inherits_file;      // its file
+  std::string inherited_because;  // ASSUMPTION: why its values are taken to hold here
 };
 
 struct Cost {
@@ -99,7 +105,8 @@ struct Platform {
 // apply to such a file.
 Platform platform_from_yaml(const YAML::Node& root, const Origin& origin,
                             const std::vector<Override>& stack_overrides = {});
-// Reads the keys of a software stack (efficiencies, overheads, reserved HBM).
+// Reads the keys of a software stack (efficiencies, overheads, reserved HBM); with
+// `inherits: FILE` (and `inherited_because`), the keys it leaves out are that file's.
 Stack stack_from_yaml(MapReader& r);
 // Loads a platform file.
 Platform load_platform(const std::string& path);

@@ -39,18 +39,22 @@ nlohmann::json model_json(const Model& m) {
 nlohmann::json platform_json(const Platform& p, const Model& m) {
   nlohmann::json peaks = nlohmann::json::object();
   for (const auto& [prec, f] : p.chip.flops) peaks[precision_name(prec)] = f;
-  return {{"name", p.name},
-          {"chip", p.chip.name},
-          {"stack", p.stack.name},
-          {"peak_flops_per_chip", peaks},
-          {"activation_peak_flops_per_chip", p.chip.peak(m.activations)},
-          {"activations", precision_name(m.activations)},
-          {"hbm_bytes", p.chip.hbm_capacity},
-          {"hbm_bytes_per_s", p.chip.hbm_bandwidth},
-          {"scale_up_chips", p.scale_up.chips_per_domain},
-          {"scale_up_bytes_per_s", p.scale_up.bandwidth_per_chip},
-          {"nic_bytes_per_s", p.scale_out.nic_bandwidth_per_chip},
-          {"cluster_chips", p.cluster_chips}};
+  nlohmann::json j = {{"name", p.name},
+                      {"chip", p.chip.name},
+                      {"stack", p.stack.name},
+                      {"peak_flops_per_chip", peaks},
+                      {"activation_peak_flops_per_chip", p.chip.peak(m.activations)},
+                      {"activations", precision_name(m.activations)},
+                      {"hbm_bytes", p.chip.hbm_capacity},
+                      {"hbm_bytes_per_s", p.chip.hbm_bandwidth},
+                      {"scale_up_chips", p.scale_up.chips_per_domain},
+                      {"scale_up_bytes_per_s", p.scale_up.bandwidth_per_chip},
+                      {"nic_bytes_per_s", p.scale_out.nic_bandwidth_per_chip},
+                      {"cluster_chips", p.cluster_chips}};
+  // A stack carried over from another generation says so (an assumption, not a fit).
+  if (!p.stack.inherits.empty())
+    j["stack_inherits"] = {{"stack", p.stack.inherits}, {"because", p.stack.inherited_because}};
+  return j;
 }
 
 nlohmann::json memory_json(const PoolSpec& pool, const MemoryPlan& mem) {
@@ -127,6 +131,9 @@ void print_pool(const nlohmann::json& j) {
               format_bytes(p["hbm_bytes_per_s"].get<double>()).c_str(), p["scale_up_chips"].get<int>(),
               format_bytes(p["scale_up_bytes_per_s"].get<double>()).c_str(),
               format_bytes(p["nic_bytes_per_s"].get<double>()).c_str(), p["stack"].get<std::string>().c_str());
+  if (p.contains("stack_inherits"))
+    std::printf("  stack inherits %s: %s\n", p["stack_inherits"]["stack"].get<std::string>().c_str(),
+                p["stack_inherits"]["because"].get<std::string>().c_str());
   const int tp = s["attention_tp"].get<int>();
   const std::string ep = m["routed_experts"].get<int>() > 0
                              ? "EP" + std::to_string(s["chips_per_instance"].get<int>()) + ", "

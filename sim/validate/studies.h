@@ -19,9 +19,11 @@ std::map<std::string, std::vector<const ValidationCase*>> cases_by_stack(const s
 struct Prediction {
   std::string case_id, metric;
   double predicted = 0, measured = 0;
+  int fitted_to = 0;  // the other cases of its stack (0: predicted by the stack's prior)
   double error() const { return predicted / measured - 1; }
 };
-// Every case and metric, stack by stack (a stack's only case: by the stack as it is).
+// Every case and metric, stack by stack (a stack's only case: by the stack's prior, the
+// values it had before any fit).
 std::vector<Prediction> leave_one_out(const std::vector<ValidationCase>& cases, double lambda = 0.02);
 
 // The relative change of a case's first metric for each calibrated parameter

@@ -37,7 +37,7 @@ def _implied_gap(study):
     """The gap the calibrated stacks imply: 1 - CANN / CUDA, per efficiency."""
     with open(study.gap_stack) as f:
         cuda = yaml.safe_load(f)
-    with open(os.path.join(ROOT, "platforms", "stacks", "cann.yaml")) as f:
+    with open(os.path.join(ROOT, "platforms", "stacks", "cann-910c.yaml")) as f:
         cann = yaml.safe_load(f)
     return {k: 1 - cann[k] / cuda[k] for k in COMPARED}
 
