@@ -130,7 +130,8 @@ TEST_CASE("calibration writes the fitted values into the stack file, keeping its
   const std::string path = std::string(dir) + "/s.yaml";
   std::ofstream(path) << "name: t\n# a comment\ngemm_efficiency: 0.6   # why\nattention_efficiency: 0.5\n"
                          "memory_efficiency: 0.8\nscale_up_efficiency: 0.7\nscale_out_efficiency: 0.8\n"
-                         "layer_overhead: 20 us\nstep_overhead: 2 ms\nhbm_reserved: 10 GB\n";
+                         "layer_overhead: 20 us\nstep_overhead: 2 ms\nhbm_reserved: 10 GB\n"
+                         "dispatch_latency: 30 us\ncombine_latency: 20 us\nall_reduce_latency: 7 us\n";
   Stack s;
   s.gemm_efficiency = 0.55;
   s.attention_efficiency = 0.45;

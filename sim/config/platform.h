@@ -50,6 +50,12 @@ struct Stack {
   double layer_overhead = 0;  // s per layer per step (kernel launches, syncs)
   double step_overhead = 0;   // s per step (scheduler, sampling)
   double hbm_reserved = 0;    // bytes per chip for activations, workspace and runtime
+  // Fixed latencies of one operation, on top of its bytes over the links (measured by the
+  // libraries' microbenchmarks, not fitted): an expert-parallel dispatch and combine (once
+  // each per MoE layer per step) and a tensor-parallel all-reduce (twice per layer).
+  double dispatch_latency = 0;    // s
+  double combine_latency = 0;     // s
+  double all_reduce_latency = 0;  // s
   // The documented starting values (the stack file's `prior:`) that calibration fits
   // from and is regularised towards, so that refitting gives the same result. Absent:
   // the values above.

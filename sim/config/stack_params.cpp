@@ -37,6 +37,9 @@ const std::vector<StackParam>& stack_params() {
       {"layer_overhead", &Stack::layer_overhead, Dimension::Time, 0, kNoMax, true, format_overhead},
       {"step_overhead", &Stack::step_overhead, Dimension::Time, 0, kNoMax, true, format_overhead},
       {"hbm_reserved", &Stack::hbm_reserved, Dimension::Bytes, 0, kNoMax, false, format_bytes},
+      {"dispatch_latency", &Stack::dispatch_latency, Dimension::Time, 0, 1e-2, false, format_overhead},
+      {"combine_latency", &Stack::combine_latency, Dimension::Time, 0, 1e-2, false, format_overhead},
+      {"all_reduce_latency", &Stack::all_reduce_latency, Dimension::Time, 0, 1e-2, false, format_overhead},
   };
   return params;
 }

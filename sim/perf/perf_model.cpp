@@ -118,6 +118,9 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
   scale_up_rate_ = p.scale_up.bandwidth_per_chip * st.scale_up_efficiency;
   scale_out_rate_ = p.scale_out.nic_bandwidth_per_chip * st.scale_out_efficiency / p.scale_out.oversubscription;
   comm_latency_per_layer_ = 2.0 * (chips_ <= domain ? p.scale_up.latency : p.scale_out.latency);
+  // The libraries' fixed cost of a dispatch and a combine, when experts span chips.
+  if (chips_ > 1) comm_latency_per_layer_ += st.dispatch_latency + st.combine_latency;
+  all_reduce_latency_ = st.all_reduce_latency;
 }
 
 PerfModel::RankLoad PerfModel::rank_load(const BatchShape& b) const {
@@ -192,8 +195,9 @@ double PerfModel::dispatch_combine(const RankLoad& r) const {
 }
 
 double PerfModel::tp_all_reduce(const RankLoad& r) const {
-  // Two all-reduces of the hidden state per layer (ring: 2(tp-1)/tp each).
-  return tp_ > 1 ? 2.0 * 2.0 * (tp_ - 1) / tp_ * r.tokens * hidden_ * 2.0 / scale_up_rate_ : 0;
+  // Two all-reduces of the hidden state per layer (ring: 2(tp-1)/tp each), each with the
+  // collective's fixed latency.
+  return tp_ > 1 ? 2.0 * (2.0 * (tp_ - 1) / tp_ * r.tokens * hidden_ * 2.0 / scale_up_rate_ + all_reduce_latency_) : 0;
 }
 
 double PerfModel::overhead() const { return layers_ * layer_overhead_ * layer_scale_ + step_overhead_; }

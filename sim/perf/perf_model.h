@@ -7,6 +7,8 @@
 //   per layer: attention (projections + core), dense FFN or shared expert + routed
 //   experts, dispatch/combine all-to-all; plus the LM head and fixed overheads.
 // Each part is a roofline: max(FLOPs / (peak * efficiency), bytes / (HBM bw * efficiency)).
+// Communication is bytes / (link bandwidth * efficiency) plus fixed latencies: the links'
+// and the stack's floors per dispatch, combine and tensor-parallel all-reduce.
 // With two-batch overlap, communication hides behind computation:
 //   t = max(compute, comm) + min(compute, comm) / 2   (pipeline fill of two micro-batches),
 // so max(compute, comm) <= t <= compute + comm.
@@ -119,7 +121,9 @@ class PerfModel {
   // Communication.
   double dispatch_bytes_per_token_ = 0;                // dispatch + combine bytes per token-expert pair
   double scale_up_copies_ = 0, scale_out_copies_ = 0;  // token-expert copies per token per layer on each
-  double scale_up_rate_ = 1, scale_out_rate_ = 1, comm_latency_per_layer_ = 0;
+  double scale_up_rate_ = 1, scale_out_rate_ = 1;
+  double comm_latency_per_layer_ = 0;  // links' latency and the library's dispatch + combine floors
+  double all_reduce_latency_ = 0;      // per tensor-parallel all-reduce
   bool overlap_ = true;
   // Overheads.
   double layer_overhead_ = 0, step_overhead_ = 0;
