@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -61,4 +62,24 @@ TEST_CASE("sensitivity: faster GEMMs speed prefill up, longer overheads slow dec
   CHECK(s[1].metric == "output_tokens_per_s_per_chip");
   CHECK(s[1].up[index("step_overhead")] < 0);
   CHECK(s[1].down[index("step_overhead")] > 0);
+}
+
+TEST_CASE("identifying cases: a parameter no case moves by 2% is at its prior", "[studies]") {
+  const auto cases = load_cases({repo("scenarios/validation")});
+  const auto& ps = calibrated_stack_params();
+  for (const auto& [file, group] : cases_by_stack(cases)) {
+    if (file.find("cann-910c") == std::string::npos) continue;
+    const auto ids = identifying_cases(group);
+    REQUIRE(ids.size() == ps.size());
+    for (size_t i = 0; i < ps.size(); ++i) {
+      INFO(ps[i].name);
+      // The CloudMatrix cases never leave the UB domain: the NIC's efficiency moves nothing.
+      if (std::string(ps[i].name) == "scale_out_efficiency") CHECK(ids[i].empty());
+      // Prefill is GEMM-bound: its case identifies gemm_efficiency.
+      if (std::string(ps[i].name) == "gemm_efficiency")
+        CHECK(std::find(ids[i].begin(), ids[i].end(), "cloudmatrix384-910c-prefill") != ids[i].end());
+    }
+    // With a threshold no change reaches, nothing is identified.
+    for (const auto& v : identifying_cases(group, 10.0)) CHECK(v.empty());
+  }
 }

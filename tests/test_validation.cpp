@@ -1,5 +1,8 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -141,13 +144,16 @@ TEST_CASE("calibration writes the fitted values into the stack file, keeping its
   s.layer_overhead = 21e-6;
   s.step_overhead = 1.5e-3;
   for (int round = 0; round < 2; ++round)
-    write_stack_file(path, s, {"case-a", "case-b"}, 0.03, "2026-11-29", "stacksim calibrate --write x");
+    write_stack_file(path, s, {"case-a", "case-b"}, {"memory_efficiency"}, 0.03, "2026-11-29",
+                     "stacksim calibrate --write x");
   std::stringstream text;
   text << std::ifstream(path).rdbuf();
   const std::string t = text.str();
   CHECK(t.find("gemm_efficiency: 0.550") != std::string::npos);
   CHECK(t.find("# why") != std::string::npos);
   CHECK(t.find("Fitted to: case-a case-b") != std::string::npos);
+  CHECK(t.find("# At prior (no case moves them by 2%: assumptions, not measurements): memory_efficiency\n") !=
+        std::string::npos);
   CHECK(t.find("on 2026-11-29") != std::string::npos);
   // One calibration block and one prior, holding the values before the first write.
   CHECK(t.find("-- calibrated by") == t.rfind("-- calibrated by"));
@@ -159,4 +165,21 @@ TEST_CASE("calibration writes the fitted values into the stack file, keeping its
   CHECK(back.step_overhead == Approx(1.5e-3));
   REQUIRE(back.prior);
   CHECK(back.prior->gemm_efficiency == Approx(0.6));
+}
+
+TEST_CASE("a case's tolerance may differ per metric", "[validation]") {
+  char dir[] = "/tmp/stacksim-case-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string path = std::string(dir) + "/c.yaml";
+  const std::string ok = repo("tests/malformed/ok/");
+  std::ofstream(path) << "case: c\nsource: test\nplatform: " << ok << "platform.yaml\nmodel: " << ok
+                      << "model.yaml\nserving: {chips: 4, chips_per_instance: 4}\n"
+                         "pool: {phase: decode, batch_per_chip: 16, kv_tokens: 2000}\n"
+                         "measured: {output_tokens_per_s_per_chip: 100, tpot_ms: 20}\n"
+                         "tolerance: {output_tokens_per_s_per_chip: 0.1, tpot_ms: 0.25}\n";
+  const std::vector<ValidationRow> rows = validate({load_case(path)});
+  REQUIRE(rows.size() == 2);
+  for (const ValidationRow& r : rows) CHECK(r.tolerance == (r.metric == "tpot_ms" ? 0.25 : 0.1));
+  std::remove(path.c_str());
+  rmdir(dir);
 }

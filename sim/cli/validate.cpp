@@ -86,6 +86,23 @@ void print_sensitivity(const std::vector<ValidationCase>& cases) {
     t.add(row);
   }
   std::cout << t;
+  std::cout << "\nWhich cases identify each parameter (move it by 2% or more at +-10%); a parameter no case\n"
+               "moves stays at its prior: it is an assumption, not a measurement\n";
+  std::vector<std::string> stacks = {"parameter"};
+  std::vector<std::vector<std::vector<std::string>>> by_stack;
+  for (const auto& [stack_file, group] : cases_by_stack(cases)) {
+    stacks.push_back(group.front()->platform.stack.name);
+    by_stack.push_back(identifying_cases(group));
+  }
+  Table id(stacks);
+  for (size_t i = 0; i < calibrated_stack_params().size(); ++i) {
+    std::vector<std::string> row = {calibrated_stack_params()[i].name};
+    for (const auto& ids : by_stack)
+      row.push_back(ids[i].empty() ? "at prior"
+                                   : std::to_string(ids[i].size()) + (ids[i].size() == 1 ? " case" : " cases"));
+    id.add(row);
+  }
+  std::cout << id;
 }
 
 }  // namespace
@@ -115,10 +132,24 @@ void print_fit(const std::string& stack_file, const std::vector<const Validation
   const Stack prior = current.prior ? *current.prior : current;
   std::cout << "stack " << stack_file << " (" << prior.name << "), " << group.size() << " cases, " << fit.evaluations
             << " evaluations, RMS log error " << num(fit.rms_log_error) << "\n";
-  Table t({"parameter", "prior", "current", "fitted"});
-  for (const auto& p : calibrated_stack_params())
-    t.add({p.name, format_stack_param(p, prior), format_stack_param(p, current), format_stack_param(p, fit.stack)});
+  const auto ids = identifying_cases(group);
+  Table t({"parameter", "prior", "current", "fitted", "identified by"});
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const StackParam& p = calibrated_stack_params()[i];
+    t.add({p.name, format_stack_param(p, prior), format_stack_param(p, current), format_stack_param(p, fit.stack),
+           ids[i].empty() ? "at prior"
+                          : std::to_string(ids[i].size()) + " of " + std::to_string(group.size()) + " cases"});
+  }
   std::cout << t;
+}
+
+// The calibrated parameters no case of `group` identifies.
+std::vector<std::string> at_prior(const std::vector<const ValidationCase*>& group) {
+  const auto ids = identifying_cases(group);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i].empty()) out.push_back(calibrated_stack_params()[i].name);
+  return out;
 }
 
 // Writes a fit into its stack file.
@@ -135,7 +166,7 @@ void write_fit(const std::string& stack_file, const std::vector<const Validation
   std::string command = "stacksim calibrate --write";
   for (const auto& arg : args)
     if (arg != "--write") command += " " + arg;
-  write_stack_file(stack_file, fit.stack, ids, fit.rms_log_error, today(), command);
+  write_stack_file(stack_file, fit.stack, ids, at_prior(group), fit.rms_log_error, today(), command);
   std::cout << "written to " << stack_file << "\n";
 }
 

@@ -159,7 +159,8 @@ std::vector<std::string> lines_without_calibration(const std::string& path) {
 }  // namespace
 
 void write_stack_file(const std::string& path, const Stack& stack, const std::vector<std::string>& case_ids,
-                      double rms_log_error, const std::string& date, const std::string& command) {
+                      const std::vector<std::string>& at_prior, double rms_log_error, const std::string& date,
+                      const std::string& command) {
   std::vector<std::string> kept = lines_without_calibration(path);
   // The prior: written once, from the values before the first calibration, so that
   // later fits start from and regularise towards the same documented values.
@@ -195,7 +196,13 @@ void write_stack_file(const std::string& path, const Stack& stack, const std::ve
   char buf[96];
   std::snprintf(buf, sizeof buf, "\n# RMS of log(simulated / measured) over those cases: %.4f (~%.1f%%)\n",
                 rms_log_error, 100 * (std::exp(rms_log_error) - 1));
-  block << buf << "# Reproduce: " << command << "\n";
+  block << buf;
+  if (!at_prior.empty()) {
+    block << "# At prior (no case moves them by 2%: assumptions, not measurements):";
+    for (const auto& name : at_prior) block << " " << name;
+    block << "\n";
+  }
+  block << "# Reproduce: " << command << "\n";
   block << "# -- end calibration\n";
   std::ostringstream out;
   for (size_t i = 0; i < kept.size(); ++i) {

@@ -32,7 +32,10 @@ std::map<std::string, double> evaluate_with(const ValidationCase& c, const Stack
 // Rewrites the fitted keys' values in a stack file in place (comments kept) and records
 // the calibration (date, cases, error, `command` to reproduce it) in a comment block above
 // them. The first calibration also records the values it started from as `prior:`.
+// `at_prior` names the parameters no case identifies (they stay at their priors), so the
+// file says which of its values are assumptions.
 void write_stack_file(const std::string& path, const Stack& stack, const std::vector<std::string>& case_ids,
-                      double rms_log_error, const std::string& date, const std::string& command);
+                      const std::vector<std::string>& at_prior, double rms_log_error, const std::string& date,
+                      const std::string& command);
 
 }  // namespace stacksim

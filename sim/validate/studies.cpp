@@ -1,5 +1,8 @@
 #include "validate/studies.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "validate/calibrate.h"
 
 namespace stacksim {
@@ -30,21 +33,34 @@ std::vector<Prediction> leave_one_out(const std::vector<ValidationCase>& cases, 
   return out;
 }
 
+Sensitivity sensitivity_of(const ValidationCase& c) {
+  Sensitivity s{c.id, c.measured.begin()->first, {}, {}};
+  const double base = evaluate_with(c, c.platform.stack).at(s.metric);
+  auto change = [&](const StackParam& p, double factor) {
+    Stack moved = c.platform.stack;
+    moved.*(p.field) *= factor;
+    return evaluate_with(c, moved).at(s.metric) / base - 1;
+  };
+  for (const auto& p : calibrated_stack_params()) {
+    s.up.push_back(change(p, 1.1));
+    s.down.push_back(change(p, 0.9));
+  }
+  return s;
+}
+
 std::vector<Sensitivity> sensitivity(const std::vector<ValidationCase>& cases) {
   std::vector<Sensitivity> out;
-  for (const auto& c : cases) {
-    Sensitivity s{c.id, c.measured.begin()->first, {}, {}};
-    const double base = evaluate_with(c, c.platform.stack).at(s.metric);
-    auto change = [&](const StackParam& p, double factor) {
-      Stack moved = c.platform.stack;
-      moved.*(p.field) *= factor;
-      return evaluate_with(c, moved).at(s.metric) / base - 1;
-    };
-    for (const auto& p : calibrated_stack_params()) {
-      s.up.push_back(change(p, 1.1));
-      s.down.push_back(change(p, 0.9));
-    }
-    out.push_back(s);
+  for (const auto& c : cases) out.push_back(sensitivity_of(c));
+  return out;
+}
+
+std::vector<std::vector<std::string>> identifying_cases(const std::vector<const ValidationCase*>& group,
+                                                        double threshold) {
+  std::vector<std::vector<std::string>> out(calibrated_stack_params().size());
+  for (const ValidationCase* c : group) {
+    const Sensitivity s = sensitivity_of(*c);
+    for (size_t i = 0; i < out.size(); ++i)
+      if (std::max(std::fabs(s.up[i]), std::fabs(s.down[i])) >= threshold) out[i].push_back(c->id);
   }
   return out;
 }

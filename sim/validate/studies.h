@@ -33,5 +33,12 @@ struct Sensitivity {
   std::vector<double> up, down;
 };
 std::vector<Sensitivity> sensitivity(const std::vector<ValidationCase>& cases);
+Sensitivity sensitivity_of(const ValidationCase& c);
+
+// For each calibrated parameter (calibrated_stack_params(), in order), the ids of the cases
+// of `group` that it moves by at least `threshold` at +10% or -10%. A parameter that moves
+// none is not identified by the cases: calibration leaves it at its prior ("at prior").
+std::vector<std::vector<std::string>> identifying_cases(const std::vector<const ValidationCase*>& group,
+                                                        double threshold = 0.02);
 
 }  // namespace stacksim

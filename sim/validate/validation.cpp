@@ -35,6 +35,39 @@ std::map<std::string, double> evaluate_pool(const Model& model, const Platform& 
   return out;
 }
 
+namespace {
+
+// `tolerance:` one relative tolerance for every metric, or a map giving one per metric
+// ({output_tokens_per_s_per_chip: 0.10, tpot_ms: 0.15}) that covers each measured one.
+void read_tolerance(MapReader& r, ValidationCase* c) {
+  if (r.node("tolerance").IsScalar()) {
+    const double t = r.quantity("tolerance", Dimension::Number, 0, 1);
+    for (const auto& m : c->measured) c->tolerance[m.first] = t;
+    return;
+  }
+  MapReader t = r.child("tolerance");
+  for (const auto& m : c->measured) c->tolerance[m.first] = t.quantity(m.first, Dimension::Number, 0, 1);
+  t.finish();
+}
+
+// The pool's sequences must fit one data-parallel rank's KV cache: a measurement at a
+// batch the layout cannot hold would be compared with a step that could not run.
+void check_kv_fits(const ValidationCase& c, MapReader& r) {
+  const MemoryPlan mem = memory_plan(c.model, c.platform, c.serving);
+  if (mem.kv_bytes_per_chip <= 0) r.fail("serving", "the model does not fit in HBM with this layout");
+  const int64_t tp = c.serving.attention_tp;
+  const bool prefill = c.pool.phase == "prefill";
+  // Prefill: the rank's prompt tokens of one forward pass; decode: its sequences' contexts.
+  const int64_t need = prefill ? c.pool.tokens_per_chip * tp : c.pool.batch_per_chip * tp * c.pool.kv_tokens;
+  if (need <= mem.kv_tokens_per_rank) return;
+  MapReader p = r.child("pool");
+  p.fail(prefill ? "tokens_per_chip" : "batch_per_chip",
+         std::to_string(need) + " KV tokens per data-parallel rank do not fit its KV cache of " +
+             std::to_string(mem.kv_tokens_per_rank) + " tokens with this layout");
+}
+
+}  // namespace
+
 ValidationCase load_case(const std::string& path) {
   ValidationCase c;
   c.file = path;
@@ -66,10 +99,9 @@ ValidationCase load_case(const std::string& path) {
     if (m.has(k)) c.measured[k] = m.quantity(k, Dimension::Number, 1e-9);
   m.finish();
   if (c.measured.empty()) r.fail("measured", "no metric this phase can check (" + metrics[0] + " ...)");
-  c.tolerance = r.quantity("tolerance", Dimension::Number, 0, 1);
+  read_tolerance(r, &c);
   r.finish();
-  if (memory_plan(c.model, c.platform, c.serving).kv_bytes_per_chip <= 0)
-    r.fail("serving", "the model does not fit in HBM with this layout");
+  check_kv_fits(c, r);
   return c;
 }
 
@@ -101,7 +133,7 @@ std::vector<ValidationRow> validate(const std::vector<ValidationCase>& cases) {
   for (const auto& c : cases) {
     const auto sim = evaluate_pool(c.model, c.platform, c.serving, c.pool);
     for (const auto& [metric, measured] : c.measured)
-      rows.push_back({c.id, c.platform.name, metric, sim.at(metric), measured, c.tolerance});
+      rows.push_back({c.id, c.platform.name, metric, sim.at(metric), measured, c.tolerance.at(metric)});
   }
   return rows;
 }

@@ -30,8 +30,8 @@ struct ValidationCase {
   Model model;
   Serving serving;
   Pool pool;
-  std::map<std::string, double> measured;  // metric -> value
-  double tolerance = 0.15;
+  std::map<std::string, double> measured;   // metric -> value
+  std::map<std::string, double> tolerance;  // metric -> relative tolerance (one per measured metric)
 };
 
 // The metrics a case can state: input_tokens_per_s_per_chip, output_tokens_per_s_per_chip, tpot_ms.
