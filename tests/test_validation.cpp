@@ -53,6 +53,21 @@ TEST_CASE("a decode pool's throughput is its batch times tokens per step over th
   CHECK(m.at("tpot_ms") == Approx(t / 1.7 * 1e3));
 }
 
+TEST_CASE("a prefill pool's TTFT is the forward passes its prompt takes at that batch", "[validation]") {
+  ValidationCase c = load_case(repo("scenarios/validation/cloudmatrix384-910c-prefill.yaml"));
+  const auto m = evaluate_pool(c.model, c.platform, c.serving, c.pool);
+  // 16,384 tokens per NPU of 4,096-token prompts: each prompt finishes in one pass, and the
+  // pass moves 16,384 tokens per chip at the throughput the case states.
+  REQUIRE(c.pool.input_tokens <= c.pool.tokens_per_chip);
+  const double pass_s = double(c.pool.tokens_per_chip) / m.at("input_tokens_per_s_per_chip");
+  CHECK(m.at("ttft_ms") == Approx(pass_s * 1e3));
+  // A prompt of 2.5 passes takes three.
+  c.pool.input_tokens = c.pool.tokens_per_chip * c.serving.attention_tp * 5 / 2;
+  const auto longer = evaluate_pool(c.model, c.platform, c.serving, c.pool);
+  const double pass2 = double(c.pool.tokens_per_chip) / longer.at("input_tokens_per_s_per_chip");
+  CHECK(longer.at("ttft_ms") == Approx(3 * pass2 * 1e3));
+}
+
 TEST_CASE("routing imbalance: balanced is 1, skew hurts, EPLB with replicas repairs it", "[routing]") {
   Routing bal;
   CHECK(static_imbalance(bal, 256, 0, 32) == 1.0);

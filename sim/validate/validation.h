@@ -34,7 +34,9 @@ struct ValidationCase {
   std::map<std::string, double> tolerance;  // metric -> relative tolerance (one per measured metric)
 };
 
-// The metrics a case can state: input_tokens_per_s_per_chip, output_tokens_per_s_per_chip, tpot_ms.
+// The metrics a case can state: prefill input_tokens_per_s_per_chip and ttft_ms (the
+// forward passes a prompt takes at that batch, without queueing); decode
+// output_tokens_per_s_per_chip and tpot_ms.
 std::map<std::string, double> evaluate_pool(const Model& model, const Platform& platform, const Serving& serving,
                                             const Pool& pool);
 
