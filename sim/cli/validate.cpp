@@ -127,12 +127,13 @@ int cmd_validate(const std::vector<std::string>& args) {
 namespace {
 
 // Prints a stack's fit: its prior, current and fitted parameters.
-void print_fit(const std::string& stack_file, const std::vector<const ValidationCase*>& group, const FitResult& fit) {
+// `ids`: identifying_cases(group).
+void print_fit(const std::string& stack_file, const std::vector<const ValidationCase*>& group, const FitResult& fit,
+               const std::vector<std::vector<std::string>>& ids) {
   const Stack& current = group.front()->platform.stack;
-  const Stack prior = current.prior ? *current.prior : current;
+  const Stack& prior = current.prior_or_self();
   std::cout << "stack " << stack_file << " (" << prior.name << "), " << group.size() << " cases, " << fit.evaluations
             << " evaluations, RMS log error " << num(fit.rms_log_error) << "\n";
-  const auto ids = identifying_cases(group);
   Table t({"parameter", "prior", "current", "fitted", "identified by"});
   for (size_t i = 0; i < ids.size(); ++i) {
     const StackParam& p = calibrated_stack_params()[i];
@@ -143,9 +144,8 @@ void print_fit(const std::string& stack_file, const std::vector<const Validation
   std::cout << t;
 }
 
-// The calibrated parameters no case of `group` identifies.
-std::vector<std::string> at_prior(const std::vector<const ValidationCase*>& group) {
-  const auto ids = identifying_cases(group);
+// The calibrated parameters no case identifies, from identifying_cases().
+std::vector<std::string> at_prior(const std::vector<std::vector<std::string>>& ids) {
   std::vector<std::string> out;
   for (size_t i = 0; i < ids.size(); ++i)
     if (ids[i].empty()) out.push_back(calibrated_stack_params()[i].name);
@@ -154,7 +154,7 @@ std::vector<std::string> at_prior(const std::vector<const ValidationCase*>& grou
 
 // Writes a fit into its stack file.
 void write_fit(const std::string& stack_file, const std::vector<const ValidationCase*>& group, const FitResult& fit,
-               const std::vector<std::string>& args) {
+               const std::vector<std::vector<std::string>>& identified, const std::vector<std::string>& args) {
   if (group.front()->platform.stack_file.empty())
     throw UsageError(stack_file + ": the stack is inline; move it to a stack file to write it");
   const Stack& stack = group.front()->platform.stack;
@@ -166,7 +166,7 @@ void write_fit(const std::string& stack_file, const std::vector<const Validation
   std::string command = "stacksim calibrate --write";
   for (const auto& arg : args)
     if (arg != "--write") command += " " + arg;
-  write_stack_file(stack_file, fit.stack, ids, at_prior(group), fit.rms_log_error, today(), command);
+  write_stack_file(stack_file, fit.stack, ids, at_prior(identified), fit.rms_log_error, today(), command);
   std::cout << "written to " << stack_file << "\n";
 }
 
@@ -186,8 +186,9 @@ int cmd_calibrate(const std::vector<std::string>& args) {
     return 0;
   for (const auto& [stack_file, group] : cases_by_stack(a.cases)) {
     const FitResult fit = fit_stack(group, group.front()->platform.stack, a.vm["lambda"].as<double>());
-    print_fit(stack_file, group, fit);
-    if (a.vm.count("write")) write_fit(stack_file, group, fit, args);
+    const auto identified = identifying_cases(group);
+    print_fit(stack_file, group, fit, identified);
+    if (a.vm.count("write")) write_fit(stack_file, group, fit, identified, args);
     std::cout << "\n";
   }
   return 0;

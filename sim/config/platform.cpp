@@ -35,8 +35,8 @@ double Cost::per_chip_second(double watts) const {
   return capex_per_chip_second() + facility_watts(watts) * electricity_price;
 }
 
-// Reads the parameters of a stack, or only the calibrated ones for its prior. With a
-// `base` (the stack it inherits), a key left out keeps the base's value.
+// Reads the parameters of a stack, or only the calibrated ones for its prior. With
+// keys_optional (a stack that inherits), a key left out keeps the inherited value.
 static void read_stack_values(MapReader& st, Stack* k, bool calibrated_only, bool keys_optional) {
   for (const StackParam& p : stack_params())
     if ((p.calibrated || !calibrated_only) && (!keys_optional || st.has(p.name)))

@@ -60,6 +60,7 @@ struct Stack {
   // from and is regularised towards, so that refitting gives the same result. Absent:
   // the values above.
   std::shared_ptr<const Stack> prior;
+  const Stack& prior_or_self() const { return prior ? *prior : *this; }
   // A stack file may inherit another's values (`inherits: FILE`, with the reason in
   // `inherited_because`): a chip nobody has measured carries over a measured
   // generation's fit, and says so. The keys it gives override the inherited ones.

@@ -23,8 +23,7 @@ std::vector<Prediction> leave_one_out(const std::vector<ValidationCase>& cases, 
         if (c != left) rest.push_back(c);
       // With no other case, nothing was fitted: the prediction is the stack's prior.
       const Stack& current = left->platform.stack;
-      const Stack fitted =
-          rest.empty() ? (current.prior ? *current.prior : current) : fit_stack(rest, current, lambda).stack;
+      const Stack fitted = rest.empty() ? current.prior_or_self() : fit_stack(rest, current, lambda).stack;
       const auto sim = evaluate_with(*left, fitted);
       for (const auto& [metric, measured] : left->measured)
         out.push_back({left->id, metric, sim.at(metric), measured, int(rest.size())});
