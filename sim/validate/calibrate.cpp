@@ -100,7 +100,7 @@ std::vector<double> nelder_mead(const std::function<double(const std::vector<dou
 }  // namespace
 
 FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack& current, double lambda) {
-  const Stack prior = current.prior_or_self();
+  const Stack& prior = current.prior_or_self();
   const auto& ps = calibrated_stack_params();
   std::vector<double> x0;
   for (const auto& p : ps) x0.push_back(std::log(std::max(prior.*(p.field), kFloor)));
