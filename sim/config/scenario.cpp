@@ -103,6 +103,15 @@ void read_experts(MapReader& s, Serving& v) {
   }
 }
 
+// `overlap:`, or its older boolean spelling `two_batch_overlap:` (not both).
+void read_overlap(MapReader& s, Serving& v) {
+  if (s.has("two_batch_overlap")) {
+    if (s.has("overlap")) s.fail("two_batch_overlap", "give overlap or two_batch_overlap, not both");
+    v.overlap = s.boolean("two_batch_overlap") ? "two_batch" : "none";
+  }
+  v.overlap = s.choice_or("overlap", {"none", "single_batch", "two_batch"}, v.overlap);
+}
+
 // The router, the batch policy, KV allocation and preemption, the prefix cache.
 void read_scheduling(MapReader& s, Serving& v) {
   if (s.has("router")) {
@@ -137,7 +146,7 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   v.max_seqs_per_chip = static_cast<int>(s.integer_or("max_seqs_per_chip", v.max_seqs_per_chip, 1, 1 << 20));
   v.token_budget_per_chip =
       static_cast<int>(s.integer_or("token_budget_per_chip", v.token_budget_per_chip, 1, 1 << 24));
-  v.two_batch_overlap = s.boolean_or("two_batch_overlap", v.two_batch_overlap);
+  read_overlap(s, v);
   read_experts(s, v);
   v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
   v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct"}, v.dispatch);

@@ -26,7 +26,11 @@ struct Serving {
   int attention_tp = 1;              // tensor parallelism of attention; data-parallel ranks = chips / tp
   int max_seqs_per_chip = 256;       // running sequences per data-parallel rank
   int token_budget_per_chip = 8192;  // tokens per rank per step (chunked prefill budget)
-  bool two_batch_overlap = true;     // hide dispatch/combine behind computation
+  // How dispatch/combine overlap computation (perf/perf_model.h): "none", "single_batch"
+  // (the combine hides behind the down projection and the shared expert) or "two_batch"
+  // (two micro-batches alternate; each reads the weights). `two_batch_overlap: true|false`
+  // is the older spelling of two_batch|none.
+  std::string overlap = "two_batch";
   Routing routing;                   // expert popularity and placement (see config/routing.h)
   int redundant_experts = 0;         // extra expert replicas per instance (used by EPLB)
   // `redundant_experts: auto`: the fewest that make routed + redundant experts divide

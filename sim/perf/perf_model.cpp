@@ -41,7 +41,7 @@ void PerfModel::init_layout(const Model& m, const Serving& s) {
   moe_layers_ = m.moe_layers();
   dense_layers_ = m.dense_layers;
   hidden_ = m.hidden_size;
-  overlap_ = s.two_batch_overlap;
+  overlap_ = s.overlap == "two_batch" ? Overlap::TwoBatch : s.overlap == "single_batch" ? Overlap::SingleBatch : Overlap::None;
   // Multi-token prediction: each step verifies 1 + d tokens per sequence and runs the
   // d draft layers; a chain of d drafts each accepted with probability p yields
   // 1 + p + p^2 + ... + p^d tokens per step on average.
@@ -93,6 +93,7 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
   // Dispatch sends each token to its top-k experts in the activation precision; combine
   // returns them in BF16.
   dispatch_bytes_per_token_ = m.hidden_size * (act_bytes_ + precision_bytes(Precision::BF16));
+  combine_share_ = precision_bytes(Precision::BF16) / (act_bytes_ + precision_bytes(Precision::BF16));
   const int domain = std::min(p.scale_up.chips_per_domain, chips_);
   const double k = m.top_k;
   // Token-expert copies leaving the chip: all but those for its own experts.
@@ -117,9 +118,14 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
   const Stack& st = p.stack;
   scale_up_rate_ = p.scale_up.bandwidth_per_chip * st.scale_up_efficiency;
   scale_out_rate_ = p.scale_out.nic_bandwidth_per_chip * st.scale_out_efficiency / p.scale_out.oversubscription;
-  comm_latency_per_layer_ = 2.0 * (chips_ <= domain ? p.scale_up.latency : p.scale_out.latency);
+  const double link_latency = chips_ <= domain ? p.scale_up.latency : p.scale_out.latency;
+  comm_latency_per_layer_ = 2.0 * link_latency;
+  combine_latency_ = link_latency;
   // The libraries' fixed cost of a dispatch and a combine, when experts span chips.
-  if (chips_ > 1) comm_latency_per_layer_ += st.dispatch_latency + st.combine_latency;
+  if (chips_ > 1) {
+    comm_latency_per_layer_ += st.dispatch_latency + st.combine_latency;
+    combine_latency_ += st.combine_latency;
+  }
   all_reduce_latency_ = st.all_reduce_latency;
 }
 
@@ -184,14 +190,22 @@ Roofline PerfModel::head(const RankLoad& r) const {
   return roofline(2.0 * r.logits * head_params_ / tp_, gemm_rate_, head_params_ / tp_ * w_bytes_, mem_rate_);
 }
 
-double PerfModel::dispatch_combine(const RankLoad& r) const {
+double PerfModel::all_to_all_transfer(const RankLoad& r) const {
   if (moe_layers_ == 0) return 0;
   // The busier of what this chip sends (its tokens' copies) and what it receives (its
   // routed tokens), over the scale-up links and the NIC at once.
   const double tokens = std::max(r.tokens, r.routed / top_k_);
   const double t_up = tokens * scale_up_copies_ * dispatch_bytes_per_token_ / scale_up_rate_;
   const double t_out = tokens * scale_out_copies_ * dispatch_bytes_per_token_ / scale_out_rate_;
-  return std::max(t_up, t_out) + comm_latency_per_layer_;
+  return std::max(t_up, t_out);
+}
+
+double PerfModel::dispatch_combine(const RankLoad& r) const {
+  return moe_layers_ == 0 ? 0 : all_to_all_transfer(r) + comm_latency_per_layer_;
+}
+
+double PerfModel::combine(const RankLoad& r) const {
+  return moe_layers_ == 0 ? 0 : all_to_all_transfer(r) * combine_share_ + combine_latency_;
 }
 
 double PerfModel::tp_all_reduce(const RankLoad& r) const {
@@ -202,23 +216,53 @@ double PerfModel::tp_all_reduce(const RankLoad& r) const {
 
 double PerfModel::overhead() const { return layers_ * layer_overhead_ * layer_scale_ + step_overhead_; }
 
-StepTime PerfModel::step_time(const BatchShape& b) const {
-  const RankLoad r = rank_load(b);
+PerfModel::RankLoad PerfModel::half(const RankLoad& r) const {
+  RankLoad h = r;
+  for (double* x : {&h.decode_seqs, &h.kv_tokens, &h.prefill_tokens, &h.prefill_pairs, &h.tokens,
+                    &h.instance_tokens, &h.logits})
+    *x /= 2;
+  // The busiest chip's share of half the instance's tokens (imbalance grows as it shrinks).
+  if (moe_layers_ > 0)
+    h.routed = routed_tokens_on_busiest_chip(h.instance_tokens * top_k_ / chips_, imbalance_, balanced_, chips_);
+  return h;
+}
+
+StepTime PerfModel::parts(const RankLoad& r, double* hideable) const {
   const Roofline attn = attention(r), ffn = dense(r), shared_ffn = shared(r), routed = experts(r), lm = head(r);
   StepTime t;
   t.attention = layers_ * attn.time * layer_scale_;
   t.ffn = (dense_layers_ * ffn.time + moe_layers_ * shared_ffn.time) * layer_scale_ + lm.time;
   t.experts = moe_layers_ * routed.time * layer_scale_;
   t.comm = (moe_layers_ * dispatch_combine(r) + layers_ * tp_all_reduce(r)) * layer_scale_;
-  t.overhead = overhead();
   t.flops_limited = (layers_ * attn.flop_bound + dense_layers_ * ffn.flop_bound +
                      moe_layers_ * (shared_ffn.flop_bound + routed.flop_bound)) *
                         layer_scale_ +
                     lm.flop_bound;
-  // Two-batch overlap hides communication behind computation (see perf_model.h).
-  const double c = t.compute(), m = t.comm;
-  const double body = overlap_ ? std::max(c, m) + std::min(c, m) / 2 : c + m;
-  t.total = body + t.overhead;
+  // Single-batch overlap: a MoE layer's combine runs while the shared expert and the
+  // routed experts' down projection (one of their three weight matrices) compute.
+  *hideable = moe_layers_ * std::min(combine(r), shared_ffn.time + routed.time / 3) * layer_scale_;
+  return t;
+}
+
+StepTime PerfModel::step_time(const BatchShape& b) const {
+  const RankLoad r = rank_load(b);
+  double hideable = 0;
+  StepTime t;
+  if (overlap_ == Overlap::TwoBatch) {
+    // Two micro-batches of half the batch each, alternating compute and communication:
+    // 2 max(c, m) + min(c, m) of one micro-batch. Each reads the weights, so where a part
+    // is bound by HBM bytes the pair costs twice its weight reads.
+    const StepTime h = parts(half(r), &hideable);
+    const double c = h.compute(), m = h.comm;
+    t = h;
+    for (double* x : {&t.attention, &t.ffn, &t.experts, &t.comm, &t.flops_limited}) *x *= 2;
+    t.total = 2 * std::max(c, m) + std::min(c, m);
+  } else {
+    t = parts(r, &hideable);
+    t.total = t.compute() + t.comm - (overlap_ == Overlap::SingleBatch ? hideable : 0);
+  }
+  t.overhead = overhead();
+  t.total += t.overhead;
   return t;
 }
 

@@ -9,9 +9,14 @@
 // Each part is a roofline: max(FLOPs / (peak * efficiency), bytes / (HBM bw * efficiency)).
 // Communication is bytes / (link bandwidth * efficiency) plus fixed latencies: the links'
 // and the stack's floors per dispatch, combine and tensor-parallel all-reduce.
-// With two-batch overlap, communication hides behind computation:
-//   t = max(compute, comm) + min(compute, comm) / 2   (pipeline fill of two micro-batches),
-// so max(compute, comm) <= t <= compute + comm.
+// Overlap (serving.overlap):
+//   none:         t = compute + comm.
+//   single_batch: each MoE layer's combine runs beside its shared expert and the routed
+//                 experts' down projection: t = compute + comm - sum min(combine, shared + routed / 3).
+//   two_batch:    two micro-batches of half the batch alternate compute (c) and
+//                 communication (m): t = 2 max(c, m) + min(c, m), with c and m those of one
+//                 micro-batch. Each micro-batch reads the weights, so memory-bound decode
+//                 pays its weight reads twice; communication pays its latency floors twice.
 #pragma once
 
 #include <cstdint>
@@ -87,6 +92,11 @@ class PerfModel {
   // Dispatch and combine of a MoE layer, as one: both move every token-expert copy, so
   // their bytes per copy are summed once (computing them apart would round differently).
   double dispatch_combine(const RankLoad& r) const;
+  double all_to_all_transfer(const RankLoad& r) const;  // the bytes of dispatch + combine
+  double combine(const RankLoad& r) const;              // the combine alone (bytes and floors)
+  // The parts of a step before overlap; *hideable = what single-batch overlap hides.
+  StepTime parts(const RankLoad& r, double* hideable) const;
+  RankLoad half(const RankLoad& r) const;  // one of two micro-batches
   double tp_all_reduce(const RankLoad& r) const;  // attention TP's all-reduces of a layer
   double overhead() const;                        // fixed per-layer and per-step costs, whole step
 
@@ -124,7 +134,9 @@ class PerfModel {
   double scale_up_rate_ = 1, scale_out_rate_ = 1;
   double comm_latency_per_layer_ = 0;  // links' latency and the library's dispatch + combine floors
   double all_reduce_latency_ = 0;      // per tensor-parallel all-reduce
-  bool overlap_ = true;
+  double combine_share_ = 0.5;   // combine's share of the dispatch + combine bytes
+  double combine_latency_ = 0;   // the link's and the library's floor of one combine
+  enum class Overlap { None, SingleBatch, TwoBatch } overlap_ = Overlap::TwoBatch;
   // Overheads.
   double layer_overhead_ = 0, step_overhead_ = 0;
 };

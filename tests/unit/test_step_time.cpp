@@ -1,5 +1,7 @@
 // The step time's communication on a small MoE built in code, worked by hand: the bytes
 // over the links plus the fixed latencies of each operation (the stack's latency floors).
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "perf/perf_model.h"
@@ -43,7 +45,7 @@ BatchShape one_per_rank() {  // two decoding sequences, one on each data-paralle
 TEST_CASE("a latency-floored small batch: dispatch, combine and all-reduce floors, worked by hand", "[perf][unit]") {
   const Model m = small_moe();
   Serving s = small_serving();  // EP4, attention TP2: two ranks
-  s.two_batch_overlap = false;
+  s.overlap = "none";
   Platform p = floored();
   // Per MoE layer: the rank's one token sends 2 x 3/4 = 1.5 copies of 1000 x (2 + 2) bytes
   // (BF16 dispatch and combine) at 100 GB/s x 0.5: 1.2e-7 s; plus twice the link's 1 us
@@ -67,12 +69,58 @@ TEST_CASE("a latency-floored small batch: dispatch, combine and all-reduce floor
   CHECK(alone.comm == Approx(3 * 2e-6).epsilon(1e-9));
 }
 
+TEST_CASE("single-batch overlap hides each combine behind the shared expert and the down projection", "[perf][unit]") {
+  const Model m = small_moe();
+  Serving s = small_serving();
+  s.overlap = "none";
+  Platform p = floored();
+  const StepTime none = PerfModel(m, p, s).step_time(one_per_rank());
+  s.overlap = "single_batch";
+  const StepTime single = PerfModel(m, p, s).step_time(one_per_rank());
+  // Per MoE layer, HBM-bound at 500 GB/s: the shared expert and router read 1.5e6 / 2 +
+  // 6,000 weight bytes and 4,000 activation bytes: 1.52 us. The routed experts: each chip
+  // holds 2 slots, each used by one of the 2 tokens' top-2 with probability 1 - (2/3)^2,
+  // 10/9 x 1.5e6 bytes plus 4,000: 3.34133 us, of which the down projection is a third.
+  // The combine (half of 1.2e-7 s of bytes, one 1 us link latency, the 20 us floor) is
+  // longer, so 1.52 + 1.11378 us of it hide, three times.
+  const double shared = 760000 / 5e11, routed = (10.0 / 9 * 1.5e6 + 4000) / 5e11;
+  CHECK(none.total - single.total == Approx(3 * (shared + routed / 3)).epsilon(1e-9));
+  CHECK(single.comm == Approx(none.comm).epsilon(1e-12));  // the same work, overlapped
+  // Without the floors the combine is 1.06 us, shorter than the computation: all of it hides.
+  p.stack.dispatch_latency = p.stack.combine_latency = p.stack.all_reduce_latency = 0;
+  s.overlap = "none";
+  const StepTime bare_none = PerfModel(m, p, s).step_time(one_per_rank());
+  s.overlap = "single_batch";
+  const StepTime bare_single = PerfModel(m, p, s).step_time(one_per_rank());
+  CHECK(bare_none.total - bare_single.total == Approx(3 * (0.6e-7 + 1e-6)).epsilon(1e-9));
+}
+
+TEST_CASE("two-batch overlap reads the weights once per micro-batch", "[perf][unit]") {
+  const Model m = small_moe();
+  Serving s = small_serving();
+  s.overlap = "none";
+  const StepTime one = PerfModel(m, floored(), s).step_time(one_per_rank());
+  s.overlap = "two_batch";
+  const StepTime two = PerfModel(m, floored(), s).step_time(one_per_rank());
+  // Attention per layer and rank, HBM-bound: projections 2e6 / 2 weight bytes plus 4,000
+  // activation bytes per token, the core 400 KV bytes per cached token (one of the two KV
+  // heads per TP chip; 100 tokens per rank). One batch: (1e6 + 4000 + 40000) / 5e11 =
+  // 2.088 us. Two micro-batches of half the tokens each: 2 x (1e6 + 2000 + 20000) / 5e11
+  // = 4.088 us: the weights are read twice. Four layers.
+  CHECK(one.attention == Approx(4 * 2.088e-6).epsilon(1e-9));
+  CHECK(two.attention == Approx(4 * 4.088e-6).epsilon(1e-9));
+  // The pipeline of one micro-batch's compute c and communication m: 2 max(c, m) + min(c, m).
+  const double c = two.compute() / 2, mm = two.comm / 2;
+  CHECK(two.total == Approx(2 * std::max(c, mm) + std::min(c, mm)).epsilon(1e-12));
+}
+
 TEST_CASE("two-batch overlap hides the floors behind computation only as far as it lasts", "[perf][unit]") {
   const Model m = small_moe();
   Serving s = small_serving();
-  s.two_batch_overlap = true;
+  s.overlap = "two_batch";
   const StepTime t = PerfModel(m, floored(), s).step_time(one_per_rank());
-  // Two micro-batches: max(compute, comm) + min(compute, comm) / 2 (perf_model.h).
-  CHECK(t.comm > t.compute());  // a one-token step is floor-bound
+  // Each micro-batch pays the floors: a one-token step is floor-bound, and the pipeline
+  // is 2 m + c of one micro-batch (m = t.comm / 2, c = t.compute() / 2).
+  CHECK(t.comm > t.compute());
   CHECK(t.total == Approx(t.comm + t.compute() / 2).epsilon(1e-12));
 }
