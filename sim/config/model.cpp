@@ -39,8 +39,15 @@ double Model::kv_values_per_token_layer() const {
   return 2.0 * attention.kv_heads * attention.head_dim;
 }
 
+double Model::kv_entry_bytes() const { return kv_values_per_token_layer() * precision_bytes(kv_cache); }
+
+double Model::indexer_bytes_per_token() const {
+  const Attention::Indexer& ix = attention.indexer;
+  return double(ix.layers) * ix.head_dim * precision_bytes(ix.precision) * ix.compression;
+}
+
 double Model::kv_bytes_per_token() const {
-  return kv_values_per_token_layer() * layers * precision_bytes(kv_cache) * attention.kv_compression;
+  return kv_entry_bytes() * layers * attention.kv_compression + indexer_bytes_per_token();
 }
 
 static void check_model(const Model& m, MapReader& r) {
@@ -80,6 +87,17 @@ Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
   }
   m.attention.sparse_topk = static_cast<int>(a.integer_or("sparse_topk", 0, 0, 1 << 30));
   m.attention.kv_compression = a.quantity_or("kv_compression", Dimension::Number, 1.0, 1e-6, 1.0);
+  if (a.has("indexer")) {
+    if (m.attention.sparse_topk == 0) a.fail("indexer", "an indexer picks sparse_topk entries: give sparse_topk");
+    MapReader ix = a.child("indexer");
+    Attention::Indexer& x = m.attention.indexer;
+    x.heads = static_cast<int>(ix.integer("heads", 1, 1 << 16));
+    x.head_dim = static_cast<int>(ix.integer("head_dim", 1, 1 << 16));
+    x.precision = read_precision(ix, "precision");
+    x.layers = static_cast<int>(ix.integer_or("layers", m.layers, 1, m.layers));
+    x.compression = ix.quantity_or("compression", Dimension::Number, m.attention.kv_compression, 1e-6, 1.0);
+    ix.finish();
+  }
   a.finish();
 
   if (r.has("dense")) {
@@ -100,6 +118,8 @@ Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
   m.weights = read_precision(p, "weights");
   m.activations = read_precision(p, "activations");
   m.kv_cache = read_precision(p, "kv_cache");
+  const Precision wider = precision_bytes(m.activations) >= precision_bytes(m.kv_cache) ? m.activations : m.kv_cache;
+  m.attention_core = p.has("attention_core") ? read_precision(p, "attention_core") : wider;
   p.finish();
   if (r.has("published")) {
     MapReader pub = r.child("published");
@@ -231,6 +251,12 @@ Model model_from_hf_config(const std::string& path) {
     m.attention.qk_nope_head_dim = j.integer("qk_nope_head_dim");
     m.attention.qk_rope_head_dim = j.integer("qk_rope_head_dim");
     m.attention.v_head_dim = j.integer("v_head_dim", -1, 1);
+    if (j.has("index_topk")) {  // DeepSeek-V3.2's sparse attention and its FP8 lightning indexer
+      m.attention.sparse_topk = j.integer("index_topk", -1, 1);
+      m.attention.indexer.heads = j.integer("index_n_heads", -1, 1);
+      m.attention.indexer.head_dim = j.integer("index_head_dim", -1, 1);
+      m.attention.indexer.layers = m.layers;
+    }
   } else {
     m.attention.type = AttentionType::GQA;
     m.attention.kv_heads = j.integer("num_key_value_heads", m.attention.heads, 1);
@@ -262,7 +288,7 @@ Model model_from_hf_config(const std::string& path) {
   }
   // Hugging Face configs state the checkpoint dtype, not the serving precision: serve in BF16
   // unless the scenario says otherwise (serving.precision overrides).
-  m.weights = m.activations = m.kv_cache = Precision::BF16;
+  m.weights = m.activations = m.kv_cache = m.attention_core = Precision::BF16;
   m.description = "imported from Hugging Face config.json";
   return m;
 }

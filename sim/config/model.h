@@ -24,10 +24,21 @@ struct Attention {
   // GQA: the cache holds 2 * kv_heads * head_dim values.
   int kv_heads = 0;
   int head_dim = 0;
-  // Sparse attention: each query attends to at most this many cached tokens (0 = all).
+  // Sparse attention: each query attends to at most this many cached entries (0 = all).
   int sparse_topk = 0;
-  // Fraction of the dense per-token KV actually cached (compressed attention; 1 = none).
+  // Cached entries per token (compressed attention; 1 = one entry per token). Every entry
+  // has the full size: compression shrinks how many there are, not what each holds.
   double kv_compression = 1.0;
+  // DeepSeek Sparse Attention's lightning indexer: in each of its layers, every query
+  // scores every indexer key of its sequence (heads x head_dim multiply-adds per pair, in
+  // its own precision) to pick the sparse_topk entries it attends. heads 0 = none.
+  struct Indexer {
+    int heads = 0;
+    int head_dim = 0;
+    Precision precision = Precision::FP8;
+    int layers = 0;           // layers that run it (all, unless the model says otherwise)
+    double compression = 1;   // indexer keys per token
+  } indexer;
 };
 
 struct Model {
@@ -49,6 +60,10 @@ struct Model {
   Precision weights = Precision::BF16;
   Precision activations = Precision::BF16;
   Precision kv_cache = Precision::BF16;
+  // The attention core's arithmetic (scores and values): precision.attention_core, by
+  // default the wider of the activations and the KV cache (a cache stored narrower than
+  // it is computed is dequantized in the kernel).
+  Precision attention_core = Precision::BF16;
   double published_total = 0;  // parameters as the source states them (0 = not stated)
   double published_active = 0;
 
@@ -69,7 +84,11 @@ struct Model {
   double active_params() const;
   // Values cached per token per layer (before kv_compression).
   double kv_values_per_token_layer() const;
-  // KV-cache bytes per token over all layers, after compression.
+  // Bytes of one cached entry of one layer (before any split over tensor-parallel chips).
+  double kv_entry_bytes() const;
+  // Indexer-key bytes per token over the indexer's layers.
+  double indexer_bytes_per_token() const;
+  // KV-cache bytes per token over all layers: entries (after compression) + indexer keys.
   double kv_bytes_per_token() const;
 };
 

@@ -65,19 +65,35 @@ void PerfModel::init_gemms(const Model& m, const Platform& p) {
 }
 
 void PerfModel::init_attention_core(const Model& m, const Platform& p) {
-  attn_rate_ = p.chip.peak(wider(m.activations, m.kv_cache)) * p.stack.attention_efficiency;
+  attn_rate_ = p.chip.peak(m.attention_core) * p.stack.attention_efficiency;
   const Attention& a = m.attention;
   const double heads_per_chip = double(a.heads) / tp_;
   if (a.type == AttentionType::MLA) {
-    // Decode uses the absorbed form: scores over the latent (kv_lora + rope), values over kv_lora.
+    // Decode uses the absorbed form (MQA over the latent): scores over kv_lora + rope,
+    // values over kv_lora.
     decode_flops_per_pair_ = heads_per_chip * (2.0 * (a.kv_lora_rank + a.qk_rope_head_dim) + 2.0 * a.kv_lora_rank);
-    // Prefill expands K and V per head: scores over nope + rope, values over v_head_dim.
-    prefill_flops_per_pair_ = heads_per_chip * (2.0 * (a.qk_nope_head_dim + a.qk_rope_head_dim) + 2.0 * a.v_head_dim);
+    // Dense prefill expands K and V per head (MHA): scores over nope + rope, values over
+    // v_head_dim. Sparse attention keeps the MQA form in prefill too (DeepSeek-V3.2), as
+    // each query gathers its own top-k latent entries.
+    prefill_flops_per_pair_ =
+        a.sparse_topk > 0 ? decode_flops_per_pair_
+                          : heads_per_chip * (2.0 * (a.qk_nope_head_dim + a.qk_rope_head_dim) + 2.0 * a.v_head_dim);
   } else {
     decode_flops_per_pair_ = prefill_flops_per_pair_ = heads_per_chip * 4.0 * a.head_dim;
   }
-  kv_read_bytes_per_token_layer_ = memory_.kv_bytes_per_token / m.layers;
+  // Entries are read at full size; a GQA cache splits its heads over the TP chips.
+  const double split = a.type == AttentionType::GQA ? std::min(tp_, a.kv_heads) : 1;
+  entry_bytes_ = m.kv_entry_bytes() / split;
+  kv_compression_ = a.kv_compression;
   sparse_topk_ = a.sparse_topk;
+  // The indexer (per indexer layer, per rank: its heads split over TP like the queries').
+  const Attention::Indexer& ix = a.indexer;
+  if (ix.heads > 0) {
+    indexer_rate_ = p.chip.peak(ix.precision) * p.stack.attention_efficiency;
+    indexer_flops_per_pair_ = 2.0 * ix.heads * ix.head_dim / tp_ * ix.compression;
+    indexer_bytes_per_token_ = ix.head_dim * precision_bytes(ix.precision) * ix.compression;
+    indexer_layer_share_ = double(ix.layers) / m.layers;
+  }
 }
 
 void PerfModel::init_experts(const Model& m, const Serving& s) {
@@ -153,16 +169,27 @@ PerfModel::RankLoad PerfModel::rank_load(const BatchShape& b) const {
 Roofline PerfModel::attention(const RankLoad& r) const {
   const Roofline proj = roofline(2.0 * r.tokens * attn_params_ / tp_, gemm_rate_,
                                  attn_params_ / tp_ * w_bytes_ + r.tokens * act_io_, mem_rate_);
-  // The core: scores and values over the KV cache (at most sparse_topk tokens per query).
-  double attended = r.kv_tokens, pairs = r.prefill_pairs;
+  // The core: scores and values over the cached entries (at most sparse_topk per query).
+  double attended = r.kv_tokens * kv_compression_, pairs = r.prefill_pairs * kv_compression_;
   if (sparse_topk_ > 0) {
-    attended = std::min(r.kv_tokens, r.decode_seqs * sparse_topk_);
-    pairs = std::min(r.prefill_pairs, r.prefill_tokens * sparse_topk_);
+    attended = std::min(attended, r.decode_seqs * sparse_topk_);
+    pairs = std::min(pairs, r.prefill_tokens * sparse_topk_);
   }
   const double core_flops = attended * verify_tokens_ * decode_flops_per_pair_ + pairs * prefill_flops_per_pair_;
-  const double core_bytes = (attended + r.prefill_tokens) * kv_read_bytes_per_token_layer_;
+  const double core_bytes = (attended + r.prefill_tokens * kv_compression_) * entry_bytes_;
   const Roofline core = roofline(core_flops, attn_rate_, core_bytes, mem_rate_);
-  return {proj.time + core.time, proj.flop_bound + core.flop_bound};
+  const Roofline ix = indexer(r);
+  return {proj.time + core.time + ix.time, proj.flop_bound + core.flop_bound + ix.flop_bound};
+}
+
+Roofline PerfModel::indexer(const RankLoad& r) const {
+  if (indexer_layer_share_ == 0) return {};
+  // Every query scores every indexer key of its sequence: decode reads all its keys;
+  // a prompt's pairs are causal, O(L^2) per sequence. Averaged over the model's layers.
+  const double flops = (r.kv_tokens * verify_tokens_ + r.prefill_pairs) * indexer_flops_per_pair_;
+  const double bytes = (r.kv_tokens + r.prefill_tokens) * indexer_bytes_per_token_;
+  const Roofline t = roofline(flops, indexer_rate_, bytes, mem_rate_);
+  return {t.time * indexer_layer_share_, t.flop_bound * indexer_layer_share_};
 }
 
 Roofline PerfModel::dense(const RankLoad& r) const {

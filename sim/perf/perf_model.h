@@ -89,6 +89,7 @@ class PerfModel {
   Roofline shared(const RankLoad& r) const;     // shared experts + router of a MoE layer
   Roofline experts(const RankLoad& r) const;    // routed experts of a MoE layer
   Roofline head(const RankLoad& r) const;       // the LM head, once per step
+  Roofline indexer(const RankLoad& r) const;    // sparse attention's indexer, averaged per layer
   // Dispatch and combine of a MoE layer, as one: both move every token-expert copy, so
   // their bytes per copy are summed once (computing them apart would round differently).
   double dispatch_combine(const RankLoad& r) const;
@@ -122,8 +123,11 @@ class PerfModel {
   // Attention core.
   double attn_rate_ = 0;                                           // achieved FLOP/s
   double decode_flops_per_pair_ = 0, prefill_flops_per_pair_ = 0;  // per layer, per rank, all heads / tp
-  double kv_read_bytes_per_token_layer_ = 0;
+  double entry_bytes_ = 0;     // one cached entry of one layer on this chip
+  double kv_compression_ = 1;  // cached entries per token
   double sparse_topk_ = 0;
+  // The sparse-attention indexer (0 share = none).
+  double indexer_rate_ = 1, indexer_flops_per_pair_ = 0, indexer_bytes_per_token_ = 0, indexer_layer_share_ = 0;
   // Routed experts.
   double expert_params_ = 0, experts_per_chip_ = 0, routed_experts_ = 0, top_k_ = 0;
   double imbalance_ = 1;  // static routed-load imbalance of the busiest chip
