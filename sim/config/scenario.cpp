@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -147,6 +148,7 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   v.token_budget_per_chip =
       static_cast<int>(s.integer_or("token_budget_per_chip", v.token_budget_per_chip, 1, 1 << 24));
   read_overlap(s, v);
+  v.context_parallel = static_cast<int>(s.integer_or("context_parallel", 1, 1, 1 << 16));
   read_experts(s, v);
   v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
   v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct"}, v.dispatch);
@@ -161,6 +163,10 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
     s.fail("chips_per_instance", "must divide serving.chips (" + std::to_string(v.chips) + ")");
   if (v.chips_per_instance % v.attention_tp != 0)
     s.fail("attention_tp", "must divide chips_per_instance (" + std::to_string(v.chips_per_instance) + ")");
+  const int ranks_per_domain = std::min(platform.scale_up.chips_per_domain, v.chips_per_instance) / v.attention_tp;
+  if (v.context_parallel > std::max(ranks_per_domain, 1))
+    s.fail("context_parallel", "exceeds the data-parallel ranks of one scale-up domain (" +
+                                   std::to_string(std::max(ranks_per_domain, 1)) + ")");
   return v;
 }
 

@@ -24,6 +24,11 @@ struct Serving {
   int chips = 0;                     // chips serving (0 in YAML = the platform's cluster.chips)
   int chips_per_instance = 8;        // expert-parallel degree of one instance
   int attention_tp = 1;              // tensor parallelism of attention; data-parallel ranks = chips / tp
+  // Context parallelism: a prompt chunk's prefill spreads over this many data-parallel
+  // ranks of one scale-up domain (ring attention: each rank computes its share of the
+  // queries and receives the others' KV over the scale-up links). A chunk may then use
+  // that many ranks' token budgets.
+  int context_parallel = 1;
   int max_seqs_per_chip = 256;       // running sequences per data-parallel rank
   int token_budget_per_chip = 8192;  // tokens per rank per step (chunked prefill budget)
   // How dispatch/combine overlap computation (perf/perf_model.h): "none", "single_batch"

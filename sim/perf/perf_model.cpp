@@ -36,6 +36,7 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
 void PerfModel::init_layout(const Model& m, const Serving& s) {
   chips_ = s.chips_per_instance;
   tp_ = s.attention_tp;
+  cp_ = s.context_parallel;
   dp_ = s.dp_ranks();
   layers_ = m.layers;
   moe_layers_ = m.moe_layers();
@@ -143,6 +144,8 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
     combine_latency_ += st.combine_latency;
   }
   all_reduce_latency_ = st.all_reduce_latency;
+  // Context parallelism's ring over the scale-up links: cp - 1 hops per layer.
+  cp_latency_ = (cp_ - 1) * p.scale_up.latency;
 }
 
 PerfModel::RankLoad PerfModel::rank_load(const BatchShape& b) const {
@@ -154,8 +157,11 @@ PerfModel::RankLoad PerfModel::rank_load(const BatchShape& b) const {
   r.kv_tokens = n > 0 ? b.decode_kv_tokens * r.decode_seqs / n : 0;
   if (b.prefill_tokens > 0) {
     r.prefill_tokens =
-        std::min<double>(b.prefill_tokens, std::max<double>(ceil_div(double(b.prefill_tokens), dp_), b.max_chunk));
+        std::min<double>(b.prefill_tokens, std::max<double>(ceil_div(double(b.prefill_tokens), dp_), b.max_chunk / cp_));
     r.prefill_pairs = b.prefill_attn_pairs * r.prefill_tokens / b.prefill_tokens;
+    // The keys a causal chunk attends (its prefix and itself: pairs / tokens + chunk / 2
+    // for one sequence); with context parallelism each rank receives the others' share.
+    if (cp_ > 1) r.cp_keys = b.prefill_attn_pairs / b.prefill_tokens + b.max_chunk / 2.0;
   }
   r.tokens = r.decode_seqs * q + r.prefill_tokens;
   r.instance_tokens = n * q + b.prefill_tokens;
@@ -241,6 +247,11 @@ double PerfModel::tp_all_reduce(const RankLoad& r) const {
   return tp_ > 1 ? 2.0 * (2.0 * (tp_ - 1) / tp_ * r.tokens * hidden_ * 2.0 / scale_up_rate_ + all_reduce_latency_) : 0;
 }
 
+double PerfModel::cp_exchange(const RankLoad& r) const {
+  if (cp_ == 1 || r.prefill_tokens == 0) return 0;
+  return (cp_ - 1.0) / cp_ * r.cp_keys * kv_compression_ * entry_bytes_ / scale_up_rate_ + cp_latency_;
+}
+
 double PerfModel::overhead() const { return layers_ * layer_overhead_ * layer_scale_ + step_overhead_; }
 
 PerfModel::RankLoad PerfModel::half(const RankLoad& r) const {
@@ -260,7 +271,7 @@ StepTime PerfModel::parts(const RankLoad& r, double* hideable) const {
   t.attention = layers_ * attn.time * layer_scale_;
   t.ffn = (dense_layers_ * ffn.time + moe_layers_ * shared_ffn.time) * layer_scale_ + lm.time;
   t.experts = moe_layers_ * routed.time * layer_scale_;
-  t.comm = (moe_layers_ * dispatch_combine(r) + layers_ * tp_all_reduce(r)) * layer_scale_;
+  t.comm = (moe_layers_ * dispatch_combine(r) + layers_ * (tp_all_reduce(r) + cp_exchange(r))) * layer_scale_;
   t.flops_limited = (layers_ * attn.flop_bound + dense_layers_ * ffn.flop_bound +
                      moe_layers_ * (shared_ffn.flop_bound + routed.flop_bound)) *
                         layer_scale_ +

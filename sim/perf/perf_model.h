@@ -8,7 +8,10 @@
 //   experts, dispatch/combine all-to-all; plus the LM head and fixed overheads.
 // Each part is a roofline: max(FLOPs / (peak * efficiency), bytes / (HBM bw * efficiency)).
 // Communication is bytes / (link bandwidth * efficiency) plus fixed latencies: the links'
-// and the stack's floors per dispatch, combine and tensor-parallel all-reduce.
+// and the stack's floors per dispatch, combine and tensor-parallel all-reduce. With
+// context parallelism (serving.context_parallel = cp) a prompt chunk's tokens spread over
+// cp ranks, each receiving (cp - 1) / cp of the chunk's attended KV over the scale-up
+// links per layer, with cp - 1 link latencies (a ring).
 // Overlap (serving.overlap):
 //   none:         t = compute + comm.
 //   single_batch: each MoE layer's combine runs beside its shared expert and the routed
@@ -80,6 +83,7 @@ class PerfModel {
     double instance_tokens = 0;  // tokens of the whole instance (each picks top-k experts)
     double logits = 0;           // tokens that produce logits
     double routed = 0;           // token-expert copies routed to the busiest chip (MoE)
+    double cp_keys = 0;          // keys a context-parallel chunk attends (0 without CP)
   };
   RankLoad rank_load(const BatchShape& b) const;
 
@@ -99,6 +103,7 @@ class PerfModel {
   StepTime parts(const RankLoad& r, double* hideable) const;
   RankLoad half(const RankLoad& r) const;  // one of two micro-batches
   double tp_all_reduce(const RankLoad& r) const;  // attention TP's all-reduces of a layer
+  double cp_exchange(const RankLoad& r) const;    // context parallelism's KV ring of a layer
   double overhead() const;                        // fixed per-layer and per-step costs, whole step
 
   // The constructor's parts, each setting the constants of the parts above it serves.
@@ -110,7 +115,7 @@ class PerfModel {
 
   MemoryPlan memory_;
   // Layout and multi-token prediction.
-  int chips_ = 1, dp_ = 1, tp_ = 1, layers_ = 1, moe_layers_ = 0, dense_layers_ = 0;
+  int chips_ = 1, dp_ = 1, tp_ = 1, cp_ = 1, layers_ = 1, moe_layers_ = 0, dense_layers_ = 0;
   double layer_scale_ = 1;    // (layers + MTP draft layers) / layers
   double verify_tokens_ = 1;  // tokens per decoding sequence per step (1 + drafts)
   double tokens_per_step_ = 1;
@@ -138,6 +143,7 @@ class PerfModel {
   double scale_up_rate_ = 1, scale_out_rate_ = 1;
   double comm_latency_per_layer_ = 0;  // links' latency and the library's dispatch + combine floors
   double all_reduce_latency_ = 0;      // per tensor-parallel all-reduce
+  double cp_latency_ = 0;              // the context-parallel ring's hops of a layer
   double combine_share_ = 0.5;   // combine's share of the dispatch + combine bytes
   double combine_latency_ = 0;   // the link's and the library's floor of one combine
   enum class Overlap { None, SingleBatch, TwoBatch } overlap_ = Overlap::TwoBatch;

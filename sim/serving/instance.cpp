@@ -20,7 +20,7 @@ Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& s
       kv_capacity_(perf.memory().kv_tokens_per_instance),
       max_seqs_(int64_t(serving.max_seqs_per_chip) * serving.dp_ranks()),
       step_token_budget_(int64_t(serving.token_budget_per_chip) * serving.dp_ranks()),
-      chunk_limit_(serving.token_budget_per_chip),
+      chunk_limit_(int64_t(serving.token_budget_per_chip) * serving.context_parallel),
       on_demand_(serving.kv_allocation == "on_demand"),
       swap_(serving.preemption == "swap"),
       caching_(serving.prefix_cache.enabled && role != Role::Decode),

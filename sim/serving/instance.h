@@ -121,7 +121,7 @@ class Instance : private Admission {
   const int64_t kv_capacity_;
   const int64_t max_seqs_;
   const int64_t step_token_budget_;  // tokens per step over the whole instance
-  const int64_t chunk_limit_;        // tokens per step of one sequence (one rank's budget)
+  const int64_t chunk_limit_;        // tokens per step of one sequence (its context-parallel ranks' budgets)
   const bool on_demand_;
   const bool swap_;  // preempted sequences swap their KV out (else they recompute)
   const bool caching_;

@@ -124,3 +124,29 @@ TEST_CASE("two-batch overlap hides the floors behind computation only as far as 
   CHECK(t.comm > t.compute());
   CHECK(t.total == Approx(t.comm + t.compute() / 2).epsilon(1e-12));
 }
+
+TEST_CASE("a context-parallel prefill: a quarter of the work per rank, and the KV ring", "[perf][unit]") {
+  Model m = small_moe();  // made dense: four GQA layers with the dense FFN
+  m.routed_experts = m.shared_experts = m.top_k = 0;
+  m.dense_layers = m.layers;
+  Serving s = small_serving();
+  s.attention_tp = 1;  // four data-parallel ranks
+  s.redundant_experts = 0;
+  s.overlap = "none";
+  Platform p = floored();
+  p.chip.hbm_bandwidth = 1e18;  // FLOP-bound, so the work divides exactly
+  BatchShape b;                 // one 4,096-token prompt, whole, from position 0
+  b.prefill_tokens = b.max_chunk = 4096;
+  b.prefill_attn_pairs = 4096.0 * 4097 / 2;
+  b.prefill_seqs_done = 1;
+  const StepTime one = PerfModel(m, p, s).step_time(b);
+  s.context_parallel = 4;
+  const StepTime four = PerfModel(m, p, s).step_time(b);
+  // Each rank computes 1,024 of the queries and a quarter of the causal pairs.
+  CHECK(four.attention == Approx(one.attention / 4).epsilon(1e-9));
+  // Per layer each rank receives 3/4 of the 4,096.5 keys the chunk attends (pairs / tokens
+  // + chunk / 2), 800 bytes each (2 KV heads x 100 x 2 values, BF16), at 100 GB/s x 0.5,
+  // plus 3 hops of 1 us: 49.158 + 3 us. No TP, no experts: one alone moves nothing.
+  CHECK(one.comm == 0);
+  CHECK(four.comm == Approx(4 * (0.75 * 4096.5 * 800 / 5e10 + 3e-6)).epsilon(1e-9));
+}
