@@ -114,6 +114,14 @@ void read_networks(MapReader& r, Platform& p) {
   p.scale_out.oversubscription = so.quantity("oversubscription", Dimension::Number, 1);
   so.finish();
 
+  if (r.has("host_memory")) {
+    MapReader hm = r.child("host_memory");
+    p.host_memory.name = hm.str("name");
+    p.host_memory.capacity_per_chip = hm.quantity("capacity_per_chip", Dimension::Bytes, 1);
+    p.host_memory.bandwidth_per_chip = hm.quantity("bandwidth_per_chip", Dimension::Bandwidth, 1);
+    hm.finish();
+  }
+
   MapReader cl = r.child("cluster");
   p.cluster_chips = static_cast<int>(cl.integer("chips", 1, 1 << 24));
   if (p.cluster_chips > p.scale_up.chips_per_domain && p.cluster_chips % p.scale_up.chips_per_domain != 0)

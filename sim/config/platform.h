@@ -39,6 +39,14 @@ struct ScaleOut {
   double oversubscription = 1;        // >= 1: the fabric carries 1/x of the NICs' sum
 };
 
+// Host memory behind each chip (Grace / Vera LPDDR5X over NVLink-C2C, Kunpeng DDR over
+// UB or PCIe): a tier for offloaded weights and KV. Capacity 0 = none described.
+struct HostMemory {
+  std::string name;
+  double capacity_per_chip = 0;   // bytes: the host's memory / the chips that share it
+  double bandwidth_per_chip = 0;  // bytes/s per direction: min(link, memory) / chips sharing
+};
+
 // Achieved fractions of peak and fixed costs of the software stack (CUDA, CANN ...).
 struct Stack {
   std::string name;
@@ -102,6 +110,7 @@ struct Platform {
   Chip chip;
   ScaleUp scale_up;
   ScaleOut scale_out;
+  HostMemory host_memory;
   int cluster_chips = 0;
   Stack stack;
   Cost cost;

@@ -149,6 +149,9 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
       static_cast<int>(s.integer_or("token_budget_per_chip", v.token_budget_per_chip, 1, 1 << 24));
   read_overlap(s, v);
   v.context_parallel = static_cast<int>(s.integer_or("context_parallel", 1, 1, 1 << 16));
+  v.offload_weights = s.quantity_or("offload_weights", Dimension::Number, 0, 0, 1);
+  if (v.offload_weights > 0 && platform.host_memory.capacity_per_chip == 0)
+    s.fail("offload_weights", "platform " + platform.name + " describes no host_memory to offload to");
   read_experts(s, v);
   v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
   v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct"}, v.dispatch);

@@ -29,6 +29,10 @@ struct Serving {
   // queries and receives the others' KV over the scale-up links). A chunk may then use
   // that many ranks' token budgets.
   int context_parallel = 1;
+  // The fraction of each chip's weights kept in the platform's host memory and streamed
+  // to HBM every step over the host link (prefetched a layer ahead: the stream overlaps
+  // the step). Frees that much HBM for the KV cache.
+  double offload_weights = 0;
   int max_seqs_per_chip = 256;       // running sequences per data-parallel rank
   int token_budget_per_chip = 8192;  // tokens per rank per step (chunked prefill budget)
   // How dispatch/combine overlap computation (perf/perf_model.h): "none", "single_batch"

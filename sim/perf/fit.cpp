@@ -6,6 +6,11 @@ namespace stacksim {
 
 void check_fit(const PoolSpec& pool) {
   const MemoryPlan mem = memory_plan(pool.model, pool.platform, pool.serving);
+  if (mem.tiers.size() > 1 && mem.tiers[1].left() < 0) {
+    const MemoryTier& host = mem.tiers[1];
+    pool.serving_at.fail("the offloaded weights do not fit: " + format_bytes(host.use("weights")) +
+                         " per chip, host memory " + format_bytes(host.capacity) + "; lower offload_weights");
+  }
   if (mem.kv_bytes_per_chip > 0) return;
   const MemoryTier& hbm = mem.kv_tier();
   pool.serving_at.fail("the model does not fit: weights need " + format_bytes(hbm.use("weights")) + " per chip, HBM " +

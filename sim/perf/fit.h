@@ -10,7 +10,7 @@
 namespace stacksim {
 
 // Throws ConfigError at the pool's serving section when its weights, with the stack's
-// reservation, leave no HBM for the KV cache.
+// reservation, leave no HBM for the KV cache, or its offloaded weights overflow the host memory.
 void check_fit(const PoolSpec& pool);
 
 // load_scenarios with check_fit on every pool (as each variant is read, so that errors

@@ -37,9 +37,12 @@ double kv_bytes_per_token_chip(const Model& model, int attention_tp) {
 MemoryPlan memory_plan(const Model& model, const Platform& platform, const Serving& serving) {
   MemoryPlan mp;
   mp.weights_per_chip = weights_per_chip(model, serving);
+  const double offloaded = mp.weights_per_chip * serving.offload_weights;
   mp.tiers.push_back({"hbm",
                       platform.chip.hbm_capacity,
-                      {{"reserved", platform.stack.hbm_reserved}, {"weights", mp.weights_per_chip}}});
+                      {{"reserved", platform.stack.hbm_reserved}, {"weights", mp.weights_per_chip - offloaded}}});
+  if (platform.host_memory.capacity_per_chip > 0)
+    mp.tiers.push_back({"host", platform.host_memory.capacity_per_chip, {{"weights", offloaded}}});
   mp.kv_bytes_per_chip = mp.kv_tier().left();
   mp.kv_bytes_per_token = kv_bytes_per_token_chip(model, serving.attention_tp);
   if (mp.kv_bytes_per_chip > 0 && mp.kv_bytes_per_token > 0) {

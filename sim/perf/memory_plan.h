@@ -1,7 +1,8 @@
 // The memory plan: what one chip of an instance holds, and the KV capacity it leaves.
 //
-// Memory is a list of tiers (today one: HBM), each a capacity per chip and the uses
-// allocated from it in order. What the first tier has left holds the KV cache.
+// Memory is a list of tiers (HBM, then the platform's host memory if it has one), each a
+// capacity per chip and the uses allocated from it in order. What the first tier has left
+// holds the KV cache; serving.offload_weights moves that fraction of the weights to the host.
 #pragma once
 
 #include <cstdint>

@@ -29,6 +29,8 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
   init_attention_core(m, p);
   init_experts(m, s);
   init_all_to_all(m, p, s);
+  // Offloaded weights stream over the host link once per step.
+  if (s.offload_weights > 0) host_stream_ = memory_.weights_per_chip * s.offload_weights / p.host_memory.bandwidth_per_chip;
   layer_overhead_ = p.stack.layer_overhead;
   step_overhead_ = p.stack.step_overhead;
 }
@@ -299,6 +301,9 @@ StepTime PerfModel::step_time(const BatchShape& b) const {
     t = parts(r, &hideable);
     t.total = t.compute() + t.comm - (overlap_ == Overlap::SingleBatch ? hideable : 0);
   }
+  // The host stream runs beside the step (a layer ahead); the step waits for the slower.
+  t.host = host_stream_;
+  t.total = std::max(t.total, t.host);
   t.overhead = overhead();
   t.total += t.overhead;
   return t;

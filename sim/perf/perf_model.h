@@ -20,6 +20,8 @@
 //                 communication (m): t = 2 max(c, m) + min(c, m), with c and m those of one
 //                 micro-batch. Each micro-batch reads the weights, so memory-bound decode
 //                 pays its weight reads twice; communication pays its latency floors twice.
+// Weights offloaded to host memory (serving.offload_weights) stream over the host link
+// a layer ahead, beside the step: t = max(t, offloaded bytes / host bandwidth) + overheads.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,7 @@ struct StepTime {
   double experts = 0;    // routed experts
   double comm = 0;       // dispatch + combine
   double overhead = 0;   // fixed per-layer and per-step costs
+  double host = 0;       // offloaded weights streamed from host memory (beside the rest)
   // The part of compute() whose roofline was set by FLOPs (the rest by HBM bytes).
   double flops_limited = 0;
   double compute() const { return attention + ffn + experts; }
@@ -147,6 +150,7 @@ class PerfModel {
   double combine_share_ = 0.5;   // combine's share of the dispatch + combine bytes
   double combine_latency_ = 0;   // the link's and the library's floor of one combine
   enum class Overlap { None, SingleBatch, TwoBatch } overlap_ = Overlap::TwoBatch;
+  double host_stream_ = 0;  // s per step to stream the offloaded weights
   // Overheads.
   double layer_overhead_ = 0, step_overhead_ = 0;
 };

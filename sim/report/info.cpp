@@ -13,7 +13,7 @@ namespace stacksim {
 namespace {
 
 nlohmann::json step_json(const std::string& label, const StepTime& t, double tokens_per_chip) {
-  return {{"label", label},
+  nlohmann::json j = {{"label", label},
           {"total_s", t.total},
           {"attention_s", t.attention},
           {"ffn_s", t.ffn},
@@ -22,6 +22,8 @@ nlohmann::json step_json(const std::string& label, const StepTime& t, double tok
           {"overhead_s", t.overhead},
           {"flops_limited_s", t.flops_limited},
           {"tokens_per_s_per_chip", tokens_per_chip / t.total}};
+  if (t.host > 0) j["host_stream_s"] = t.host;  // only with offloaded weights
+  return j;
 }
 
 nlohmann::json model_json(const Model& m) {
@@ -52,6 +54,11 @@ nlohmann::json platform_json(const Platform& p, const Model& m) {
                       {"nic_bytes_per_s", p.scale_out.nic_bandwidth_per_chip},
                       {"cluster_chips", p.cluster_chips}};
   // A stack carried over from another generation says so (an assumption, not a fit).
+  if (p.host_memory.capacity_per_chip > 0) {
+    j["host_memory"] = p.host_memory.name;
+    j["host_bytes_per_chip"] = p.host_memory.capacity_per_chip;
+    j["host_bytes_per_s_per_chip"] = p.host_memory.bandwidth_per_chip;
+  }
   if (!p.stack.inherits.empty())
     j["stack_inherits"] = {{"stack", p.stack.inherits}, {"because", p.stack.inherited_because}};
   return j;
@@ -60,13 +67,15 @@ nlohmann::json platform_json(const Platform& p, const Model& m) {
 nlohmann::json memory_json(const PoolSpec& pool, const MemoryPlan& mem) {
   const double weight_bytes = pool.model.total_params() * precision_bytes(pool.model.weights);
   const double usable = pool.platform.chip.hbm_capacity - pool.platform.stack.hbm_reserved;
-  return {{"weights_per_chip", mem.weights_per_chip},
+  nlohmann::json j = {{"weights_per_chip", mem.weights_per_chip},
           {"reserved_per_chip", pool.platform.stack.hbm_reserved},
           {"kv_bytes_per_chip", mem.kv_bytes_per_chip},
           {"kv_tokens_per_rank", mem.kv_tokens_per_rank},
           {"kv_tokens_per_instance", mem.kv_tokens_per_instance},
           // The fewest chips whose usable HBM holds one copy of the weights, KV aside.
           {"min_chips_for_weights", usable > 0 ? std::ceil(weight_bytes / usable) : 0.0}};
+  if (pool.serving.offload_weights > 0) j["host_weights_per_chip"] = mem.tiers.at(1).use("weights");
+  return j;
 }
 
 // Step times at decode batches of 1, 16, 64 and the limit per rank (4k context), and a
@@ -146,6 +155,10 @@ void print_pool(const nlohmann::json& j) {
               format_bytes(mem["kv_bytes_per_chip"].get<double>()).c_str(),
               static_cast<long long>(mem["kv_tokens_per_rank"].get<int64_t>()),
               static_cast<long long>(mem["kv_tokens_per_instance"].get<int64_t>()));
+  if (mem.contains("host_weights_per_chip"))
+    std::printf("  of the weights, %s per chip live in host memory (%s) and stream to HBM every step\n",
+                format_bytes(mem["host_weights_per_chip"].get<double>()).c_str(),
+                j["platform"]["host_memory"].get<std::string>().c_str());
   std::printf("step times (busiest chip; a data-parallel rank spans %d chip%s; FLOP-bound share of compute):\n", tp,
               tp > 1 ? "s" : "");
   for (const auto& st : j["steps"]) {
@@ -158,6 +171,9 @@ void print_pool(const nlohmann::json& j) {
         st["dispatch_combine_s"].get<double>() * 1e3, st["overhead_s"].get<double>() * 1e3,
         compute > 0 ? 100 * st["flops_limited_s"].get<double>() / compute : 0.0,
         st["tokens_per_s_per_chip"].get<double>());
+    if (st.contains("host_stream_s"))
+      std::printf("  %-34s    (the step waits for the host stream of the offloaded weights: %.2f ms)\n", "",
+                  st["host_stream_s"].get<double>() * 1e3);
   }
 }
 

@@ -150,3 +150,31 @@ TEST_CASE("a context-parallel prefill: a quarter of the work per rank, and the K
   CHECK(one.comm == 0);
   CHECK(four.comm == Approx(4 * (0.75 * 4096.5 * 800 / 5e10 + 3e-6)).epsilon(1e-9));
 }
+
+TEST_CASE("a host-tier weight read: offloaded weights stream over the host link beside the step", "[perf][unit]") {
+  const Model m = small_moe();
+  Serving s = small_serving();
+  s.overlap = "none";
+  Platform p = floored();
+  p.host_memory = {"test host", 1e9, 1e9};  // 1 GB per chip at 1 GB/s
+  const PerfModel on_hbm(m, p, s);
+  s.offload_weights = 0.5;
+  const PerfModel half_host(m, p, s);
+  // Weights per chip: replicated (attention 2e6 x 4 / TP2, dense FFN 6e6 / 2, shared
+  // expert and router 1.506e6 x 3 / 2, embeddings 1e6 / 2) + routed (6 + 2 experts x 1.5e6
+  // x 3 layers / 4 chips) = 4e6 + 3e6 + 2.259e6 + 0.5e6 + 9e6 = 18.759e6 FP8 bytes. Half
+  // moves to the host: HBM holds 9.3795 MB of weights, the host the other half.
+  const MemoryPlan& mem = half_host.memory();
+  REQUIRE(mem.tiers.size() == 2);
+  CHECK(mem.tiers[0].use("weights") == Approx(18.759e6 / 2));
+  CHECK(mem.tiers[1].use("weights") == Approx(18.759e6 / 2));
+  CHECK(mem.kv_bytes_per_chip - on_hbm.memory().kv_bytes_per_chip == Approx(18.759e6 / 2));
+  // Streaming 9.3795 MB at 1 GB/s takes 9.3795 ms, far longer than the step: it sets it.
+  const StepTime t = half_host.step_time(one_per_rank()), base = on_hbm.step_time(one_per_rank());
+  CHECK(t.host == Approx(9.3795e-3));
+  CHECK(t.total == Approx(9.3795e-3).epsilon(1e-12));  // no overheads in this platform
+  CHECK(base.total < t.host / 10);
+  // At 1 TB/s the stream (9.4 us) hides behind the step: nothing changes.
+  p.host_memory.bandwidth_per_chip = 1e12;
+  CHECK(PerfModel(m, p, s).step_time(one_per_rank()).total == Approx(base.total).epsilon(1e-12));
+}
