@@ -186,7 +186,7 @@ int cmd_calibrate(const std::vector<std::string>& args) {
     return 0;
   for (const auto& [stack_file, group] : cases_by_stack(a.cases)) {
     const FitResult fit = fit_stack(group, group.front()->platform.stack, a.vm["lambda"].as<double>());
-    const auto identified = identifying_cases(group);
+    const auto identified = identifying_cases(group, 0.02, &fit.stack);  // at the fitted values
     print_fit(stack_file, group, fit, identified);
     if (a.vm.count("write")) write_fit(stack_file, group, fit, identified, args);
     std::cout << "\n";

@@ -57,6 +57,41 @@ static void check_model(const Model& m, MapReader& r) {
   if (m.routed_experts > 0 && m.top_k > m.routed_experts) r.fail("moe", "moe.top_k exceeds moe.routed_experts");
 }
 
+// `attention:`: its type and ranks, sparse attention and its indexer.
+static void read_attention(MapReader& r, Model* m) {
+  MapReader a = r.child("attention");
+  const std::string type = a.choice("type", {"mla", "gqa"});
+  m->attention.heads = static_cast<int>(a.integer("heads", 1, 1 << 16));
+  if (type == "mla") {
+    m->attention.type = AttentionType::MLA;
+    m->attention.q_lora_rank = static_cast<int>(a.integer("q_lora_rank", 0, 1 << 20));
+    m->attention.kv_lora_rank = static_cast<int>(a.integer("kv_lora_rank", 1, 1 << 20));
+    m->attention.qk_nope_head_dim = static_cast<int>(a.integer("qk_nope_head_dim", 0, 1 << 16));
+    m->attention.qk_rope_head_dim = static_cast<int>(a.integer("qk_rope_head_dim", 0, 1 << 16));
+    m->attention.v_head_dim = static_cast<int>(a.integer("v_head_dim", 1, 1 << 16));
+  } else {
+    m->attention.type = AttentionType::GQA;
+    m->attention.kv_heads = static_cast<int>(a.integer("kv_heads", 1, 1 << 16));
+    m->attention.head_dim = static_cast<int>(a.integer("head_dim", 1, 1 << 16));
+    if (m->attention.heads % m->attention.kv_heads != 0) a.fail("kv_heads", "heads must be a multiple of kv_heads");
+  }
+  m->attention.sparse_topk = static_cast<int>(a.integer_or("sparse_topk", 0, 0, 1 << 30));
+  m->attention.kv_compression = a.quantity_or("kv_compression", Dimension::Number, 1.0, 1e-6, 1.0);
+  // `indexer: null` says there is none (as --set model.attention.indexer=null does).
+  if (a.has("indexer") && !a.node("indexer").IsNull()) {
+    if (m->attention.sparse_topk == 0) a.fail("indexer", "an indexer picks sparse_topk entries: give sparse_topk");
+    MapReader ix = a.child("indexer");
+    Attention::Indexer& x = m->attention.indexer;
+    x.heads = static_cast<int>(ix.integer("heads", 1, 1 << 16));
+    x.head_dim = static_cast<int>(ix.integer("head_dim", 1, 1 << 16));
+    x.precision = read_precision(ix, "precision");
+    x.layers = static_cast<int>(ix.integer_or("layers", m->layers, 1, m->layers));
+    x.compression = ix.quantity_or("compression", Dimension::Number, m->attention.kv_compression, 1e-6, 1.0);
+    ix.finish();
+  }
+  a.finish();
+}
+
 Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
   Model m;
   MapReader r(root, origin, "");
@@ -69,36 +104,7 @@ Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
   m.max_context = static_cast<int>(r.integer("max_context", 1, 1 << 30));
   m.tied_embeddings = r.boolean_or("tied_embeddings", false);
 
-  MapReader a = r.child("attention");
-  const std::string type = a.choice("type", {"mla", "gqa"});
-  m.attention.heads = static_cast<int>(a.integer("heads", 1, 1 << 16));
-  if (type == "mla") {
-    m.attention.type = AttentionType::MLA;
-    m.attention.q_lora_rank = static_cast<int>(a.integer("q_lora_rank", 0, 1 << 20));
-    m.attention.kv_lora_rank = static_cast<int>(a.integer("kv_lora_rank", 1, 1 << 20));
-    m.attention.qk_nope_head_dim = static_cast<int>(a.integer("qk_nope_head_dim", 0, 1 << 16));
-    m.attention.qk_rope_head_dim = static_cast<int>(a.integer("qk_rope_head_dim", 0, 1 << 16));
-    m.attention.v_head_dim = static_cast<int>(a.integer("v_head_dim", 1, 1 << 16));
-  } else {
-    m.attention.type = AttentionType::GQA;
-    m.attention.kv_heads = static_cast<int>(a.integer("kv_heads", 1, 1 << 16));
-    m.attention.head_dim = static_cast<int>(a.integer("head_dim", 1, 1 << 16));
-    if (m.attention.heads % m.attention.kv_heads != 0) a.fail("kv_heads", "heads must be a multiple of kv_heads");
-  }
-  m.attention.sparse_topk = static_cast<int>(a.integer_or("sparse_topk", 0, 0, 1 << 30));
-  m.attention.kv_compression = a.quantity_or("kv_compression", Dimension::Number, 1.0, 1e-6, 1.0);
-  if (a.has("indexer")) {
-    if (m.attention.sparse_topk == 0) a.fail("indexer", "an indexer picks sparse_topk entries: give sparse_topk");
-    MapReader ix = a.child("indexer");
-    Attention::Indexer& x = m.attention.indexer;
-    x.heads = static_cast<int>(ix.integer("heads", 1, 1 << 16));
-    x.head_dim = static_cast<int>(ix.integer("head_dim", 1, 1 << 16));
-    x.precision = read_precision(ix, "precision");
-    x.layers = static_cast<int>(ix.integer_or("layers", m.layers, 1, m.layers));
-    x.compression = ix.quantity_or("compression", Dimension::Number, m.attention.kv_compression, 1e-6, 1.0);
-    ix.finish();
-  }
-  a.finish();
+  read_attention(r, &m);
 
   if (r.has("dense")) {
     MapReader d = r.child("dense");

@@ -36,8 +36,8 @@ struct Attention {
     int heads = 0;
     int head_dim = 0;
     Precision precision = Precision::FP8;
-    int layers = 0;           // layers that run it (all, unless the model says otherwise)
-    double compression = 1;   // indexer keys per token
+    int layers = 0;          // layers that run it (all, unless the model says otherwise)
+    double compression = 1;  // indexer keys per token
   } indexer;
 };
 

@@ -21,9 +21,9 @@
 namespace stacksim {
 
 struct Serving {
-  int chips = 0;                     // chips serving (0 in YAML = the platform's cluster.chips)
-  int chips_per_instance = 8;        // expert-parallel degree of one instance
-  int attention_tp = 1;              // tensor parallelism of attention; data-parallel ranks = chips / tp
+  int chips = 0;               // chips serving (0 in YAML = the platform's cluster.chips)
+  int chips_per_instance = 8;  // expert-parallel degree of one instance
+  int attention_tp = 1;        // tensor parallelism of attention; data-parallel ranks = chips / tp
   // Context parallelism: a prompt chunk's prefill spreads over this many data-parallel
   // ranks of one scale-up domain (ring attention: each rank computes its share of the
   // queries and receives the others' KV over the scale-up links). A chunk may then use
@@ -40,8 +40,8 @@ struct Serving {
   // (two micro-batches alternate; each reads the weights). `two_batch_overlap: true|false`
   // is the older spelling of two_batch|none.
   std::string overlap = "two_batch";
-  Routing routing;                   // expert popularity and placement (see config/routing.h)
-  int redundant_experts = 0;         // extra expert replicas per instance (used by EPLB)
+  Routing routing;            // expert popularity and placement (see config/routing.h)
+  int redundant_experts = 0;  // extra expert replicas per instance (used by EPLB)
   // `redundant_experts: auto`: the fewest that make routed + redundant experts divide
   // evenly over the chips of an instance (resolved by read_pool).
   bool redundant_experts_auto = false;

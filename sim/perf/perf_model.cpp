@@ -30,7 +30,8 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
   init_experts(m, s);
   init_all_to_all(m, p, s);
   // Offloaded weights stream over the host link once per step.
-  if (s.offload_weights > 0) host_stream_ = memory_.weights_per_chip * s.offload_weights / p.host_memory.bandwidth_per_chip;
+  if (s.offload_weights > 0)
+    host_stream_ = memory_.weights_per_chip * s.offload_weights / p.host_memory.bandwidth_per_chip;
   layer_overhead_ = p.stack.layer_overhead;
   step_overhead_ = p.stack.step_overhead;
 }
@@ -44,7 +45,9 @@ void PerfModel::init_layout(const Model& m, const Serving& s) {
   moe_layers_ = m.moe_layers();
   dense_layers_ = m.dense_layers;
   hidden_ = m.hidden_size;
-  overlap_ = s.overlap == "two_batch" ? Overlap::TwoBatch : s.overlap == "single_batch" ? Overlap::SingleBatch : Overlap::None;
+  overlap_ = s.overlap == "two_batch"      ? Overlap::TwoBatch
+             : s.overlap == "single_batch" ? Overlap::SingleBatch
+                                           : Overlap::None;
   // Multi-token prediction: each step verifies 1 + d tokens per sequence and runs the
   // d draft layers; a chain of d drafts each accepted with probability p yields
   // 1 + p + p^2 + ... + p^d tokens per step on average.
@@ -158,8 +161,8 @@ PerfModel::RankLoad PerfModel::rank_load(const BatchShape& b) const {
   r.decode_seqs = n > 0 ? ceil_div(n, dp_) : 0;
   r.kv_tokens = n > 0 ? b.decode_kv_tokens * r.decode_seqs / n : 0;
   if (b.prefill_tokens > 0) {
-    r.prefill_tokens =
-        std::min<double>(b.prefill_tokens, std::max<double>(ceil_div(double(b.prefill_tokens), dp_), b.max_chunk / cp_));
+    r.prefill_tokens = std::min<double>(
+        b.prefill_tokens, std::max<double>(ceil_div(double(b.prefill_tokens), dp_), double(b.max_chunk) / cp_));
     r.prefill_pairs = b.prefill_attn_pairs * r.prefill_tokens / b.prefill_tokens;
     // The keys a causal chunk attends (its prefix and itself: pairs / tokens + chunk / 2
     // for one sequence); with context parallelism each rank receives the others' share.
@@ -258,8 +261,8 @@ double PerfModel::overhead() const { return layers_ * layer_overhead_ * layer_sc
 
 PerfModel::RankLoad PerfModel::half(const RankLoad& r) const {
   RankLoad h = r;
-  for (double* x : {&h.decode_seqs, &h.kv_tokens, &h.prefill_tokens, &h.prefill_pairs, &h.tokens,
-                    &h.instance_tokens, &h.logits})
+  for (double* x :
+       {&h.decode_seqs, &h.kv_tokens, &h.prefill_tokens, &h.prefill_pairs, &h.tokens, &h.instance_tokens, &h.logits})
     *x /= 2;
   // The busiest chip's share of half the instance's tokens (imbalance grows as it shrinks).
   if (moe_layers_ > 0)

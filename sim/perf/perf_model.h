@@ -104,7 +104,7 @@ class PerfModel {
   double combine(const RankLoad& r) const;              // the combine alone (bytes and floors)
   // The parts of a step before overlap; *hideable = what single-batch overlap hides.
   StepTime parts(const RankLoad& r, double* hideable) const;
-  RankLoad half(const RankLoad& r) const;  // one of two micro-batches
+  RankLoad half(const RankLoad& r) const;         // one of two micro-batches
   double tp_all_reduce(const RankLoad& r) const;  // attention TP's all-reduces of a layer
   double cp_exchange(const RankLoad& r) const;    // context parallelism's KV ring of a layer
   double overhead() const;                        // fixed per-layer and per-step costs, whole step
@@ -131,8 +131,8 @@ class PerfModel {
   // Attention core.
   double attn_rate_ = 0;                                           // achieved FLOP/s
   double decode_flops_per_pair_ = 0, prefill_flops_per_pair_ = 0;  // per layer, per rank, all heads / tp
-  double entry_bytes_ = 0;     // one cached entry of one layer on this chip
-  double kv_compression_ = 1;  // cached entries per token
+  double entry_bytes_ = 0;                                         // one cached entry of one layer on this chip
+  double kv_compression_ = 1;                                      // cached entries per token
   double sparse_topk_ = 0;
   // The sparse-attention indexer (0 share = none).
   double indexer_rate_ = 1, indexer_flops_per_pair_ = 0, indexer_bytes_per_token_ = 0, indexer_layer_share_ = 0;
@@ -147,8 +147,8 @@ class PerfModel {
   double comm_latency_per_layer_ = 0;  // links' latency and the library's dispatch + combine floors
   double all_reduce_latency_ = 0;      // per tensor-parallel all-reduce
   double cp_latency_ = 0;              // the context-parallel ring's hops of a layer
-  double combine_share_ = 0.5;   // combine's share of the dispatch + combine bytes
-  double combine_latency_ = 0;   // the link's and the library's floor of one combine
+  double combine_share_ = 0.5;         // combine's share of the dispatch + combine bytes
+  double combine_latency_ = 0;         // the link's and the library's floor of one combine
   enum class Overlap { None, SingleBatch, TwoBatch } overlap_ = Overlap::TwoBatch;
   double host_stream_ = 0;  // s per step to stream the offloaded weights
   // Overheads.

@@ -14,14 +14,14 @@ namespace {
 
 nlohmann::json step_json(const std::string& label, const StepTime& t, double tokens_per_chip) {
   nlohmann::json j = {{"label", label},
-          {"total_s", t.total},
-          {"attention_s", t.attention},
-          {"ffn_s", t.ffn},
-          {"experts_s", t.experts},
-          {"dispatch_combine_s", t.comm},
-          {"overhead_s", t.overhead},
-          {"flops_limited_s", t.flops_limited},
-          {"tokens_per_s_per_chip", tokens_per_chip / t.total}};
+                      {"total_s", t.total},
+                      {"attention_s", t.attention},
+                      {"ffn_s", t.ffn},
+                      {"experts_s", t.experts},
+                      {"dispatch_combine_s", t.comm},
+                      {"overhead_s", t.overhead},
+                      {"flops_limited_s", t.flops_limited},
+                      {"tokens_per_s_per_chip", tokens_per_chip / t.total}};
   if (t.host > 0) j["host_stream_s"] = t.host;  // only with offloaded weights
   return j;
 }
@@ -68,12 +68,12 @@ nlohmann::json memory_json(const PoolSpec& pool, const MemoryPlan& mem) {
   const double weight_bytes = pool.model.total_params() * precision_bytes(pool.model.weights);
   const double usable = pool.platform.chip.hbm_capacity - pool.platform.stack.hbm_reserved;
   nlohmann::json j = {{"weights_per_chip", mem.weights_per_chip},
-          {"reserved_per_chip", pool.platform.stack.hbm_reserved},
-          {"kv_bytes_per_chip", mem.kv_bytes_per_chip},
-          {"kv_tokens_per_rank", mem.kv_tokens_per_rank},
-          {"kv_tokens_per_instance", mem.kv_tokens_per_instance},
-          // The fewest chips whose usable HBM holds one copy of the weights, KV aside.
-          {"min_chips_for_weights", usable > 0 ? std::ceil(weight_bytes / usable) : 0.0}};
+                      {"reserved_per_chip", pool.platform.stack.hbm_reserved},
+                      {"kv_bytes_per_chip", mem.kv_bytes_per_chip},
+                      {"kv_tokens_per_rank", mem.kv_tokens_per_rank},
+                      {"kv_tokens_per_instance", mem.kv_tokens_per_instance},
+                      // The fewest chips whose usable HBM holds one copy of the weights, KV aside.
+                      {"min_chips_for_weights", usable > 0 ? std::ceil(weight_bytes / usable) : 0.0}};
   if (pool.serving.offload_weights > 0) j["host_weights_per_chip"] = mem.tiers.at(1).use("weights");
   return j;
 }

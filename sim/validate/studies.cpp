@@ -32,11 +32,13 @@ std::vector<Prediction> leave_one_out(const std::vector<ValidationCase>& cases, 
   return out;
 }
 
-Sensitivity sensitivity_of(const ValidationCase& c) {
+Sensitivity sensitivity_of(const ValidationCase& c) { return sensitivity_of(c, c.platform.stack); }
+
+Sensitivity sensitivity_of(const ValidationCase& c, const Stack& at) {
   Sensitivity s{c.id, c.measured.begin()->first, {}, {}};
-  const double base = evaluate_with(c, c.platform.stack).at(s.metric);
+  const double base = evaluate_with(c, at).at(s.metric);
   auto change = [&](const StackParam& p, double factor) {
-    Stack moved = c.platform.stack;
+    Stack moved = at;
     moved.*(p.field) *= factor;
     return evaluate_with(c, moved).at(s.metric) / base - 1;
   };
@@ -54,10 +56,10 @@ std::vector<Sensitivity> sensitivity(const std::vector<ValidationCase>& cases) {
 }
 
 std::vector<std::vector<std::string>> identifying_cases(const std::vector<const ValidationCase*>& group,
-                                                        double threshold) {
+                                                        double threshold, const Stack* at) {
   std::vector<std::vector<std::string>> out(calibrated_stack_params().size());
   for (const ValidationCase* c : group) {
-    const Sensitivity s = sensitivity_of(*c);
+    const Sensitivity s = at ? sensitivity_of(*c, *at) : sensitivity_of(*c);
     for (size_t i = 0; i < out.size(); ++i)
       if (std::max(std::fabs(s.up[i]), std::fabs(s.down[i])) >= threshold) out[i].push_back(c->id);
   }

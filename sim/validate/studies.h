@@ -34,11 +34,14 @@ struct Sensitivity {
 };
 std::vector<Sensitivity> sensitivity(const std::vector<ValidationCase>& cases);
 Sensitivity sensitivity_of(const ValidationCase& c);
+// The same, with `at` in place of the case's stack (calibration: at the fitted values).
+Sensitivity sensitivity_of(const ValidationCase& c, const Stack& at);
 
 // For each calibrated parameter (calibrated_stack_params(), in order), the ids of the cases
 // of `group` that it moves by at least `threshold` at +10% or -10%. A parameter that moves
 // none is not identified by the cases: calibration leaves it at its prior ("at prior").
+// Evaluated at `at` when given (the fitted stack), else at each case's own stack.
 std::vector<std::vector<std::string>> identifying_cases(const std::vector<const ValidationCase*>& group,
-                                                        double threshold = 0.02);
+                                                        double threshold = 0.02, const Stack* at = nullptr);
 
 }  // namespace stacksim

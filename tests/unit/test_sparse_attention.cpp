@@ -112,8 +112,7 @@ TEST_CASE("kv_compression shrinks the number of cached entries, not their size",
   const double proj = (m.attention_params() * 2 + 2.0 * 7168 * 2) / 1e12;
   m.attention.kv_compression = 0.25;
   // 1M tokens keep 262,144 entries; top-k still reads 2,048 full 1,152-byte entries.
-  CHECK(PerfModel(m, p, alone()).step_time(decode_at(kL)).attention ==
-        Approx(proj + 2048 * 1152 / 1e12).epsilon(1e-9));
+  CHECK(PerfModel(m, p, alone()).step_time(decode_at(kL)).attention == Approx(proj + 2048 * 1152 / 1e12).epsilon(1e-9));
   // 4,096 tokens keep 1,024 entries, fewer than top-k: all of them, full size.
   CHECK(PerfModel(m, p, alone()).step_time(decode_at(4096)).attention ==
         Approx(proj + 1024 * 1152 / 1e12).epsilon(1e-9));

@@ -1,7 +1,6 @@
 // The step time's communication on a small MoE built in code, worked by hand: the bytes
 // over the links plus the fixed latencies of each operation (the stack's latency floors).
 #include <algorithm>
-
 #include <catch2/catch.hpp>
 
 #include "perf/perf_model.h"
