@@ -124,8 +124,7 @@ Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
   m.weights = read_precision(p, "weights");
   m.activations = read_precision(p, "activations");
   m.kv_cache = read_precision(p, "kv_cache");
-  const Precision wider = precision_bytes(m.activations) >= precision_bytes(m.kv_cache) ? m.activations : m.kv_cache;
-  m.attention_core = p.has("attention_core") ? read_precision(p, "attention_core") : wider;
+  m.attention_core = p.has("attention_core") ? read_precision(p, "attention_core") : wider(m.activations, m.kv_cache);
   p.finish();
   if (r.has("published")) {
     MapReader pub = r.child("published");

@@ -24,6 +24,8 @@ double precision_bytes(Precision p) {
   return 2;
 }
 
+Precision wider(Precision a, Precision b) { return precision_bytes(a) >= precision_bytes(b) ? a : b; }
+
 Precision read_precision(MapReader& r, const std::string& key) {
   std::string s = r.choice(key, {"fp4", "fp8", "int8", "bf16"});
   if (s == "fp4") return Precision::FP4;

@@ -9,9 +9,6 @@ namespace stacksim {
 
 namespace {
 
-// The precision a GEMM runs in: the wider of its two operands.
-Precision wider(Precision a, Precision b) { return precision_bytes(a) >= precision_bytes(b) ? a : b; }
-
 double ceil_div(double a, double b) { return std::ceil(a / b); }
 
 // max(FLOPs / FLOP rate, bytes / byte rate); FLOPs set it only when strictly slower.
@@ -238,14 +235,6 @@ double PerfModel::all_to_all_transfer(const RankLoad& r) const {
   return std::max(t_up, t_out);
 }
 
-double PerfModel::dispatch_combine(const RankLoad& r) const {
-  return moe_layers_ == 0 ? 0 : all_to_all_transfer(r) + comm_latency_per_layer_;
-}
-
-double PerfModel::combine(const RankLoad& r) const {
-  return moe_layers_ == 0 ? 0 : all_to_all_transfer(r) * combine_share_ + combine_latency_;
-}
-
 double PerfModel::tp_all_reduce(const RankLoad& r) const {
   // Two all-reduces of the hidden state per layer (ring: 2(tp-1)/tp each), each with the
   // collective's fixed latency.
@@ -276,14 +265,18 @@ StepTime PerfModel::parts(const RankLoad& r, double* hideable) const {
   t.attention = layers_ * attn.time * layer_scale_;
   t.ffn = (dense_layers_ * ffn.time + moe_layers_ * shared_ffn.time) * layer_scale_ + lm.time;
   t.experts = moe_layers_ * routed.time * layer_scale_;
-  t.comm = (moe_layers_ * dispatch_combine(r) + layers_ * (tp_all_reduce(r) + cp_exchange(r))) * layer_scale_;
+  // Dispatch + combine of a MoE layer, and the combine alone (what single-batch overlap hides).
+  const double a2a = all_to_all_transfer(r);
+  const double dispatch_combine = moe_layers_ > 0 ? a2a + comm_latency_per_layer_ : 0;
+  const double combine = moe_layers_ > 0 ? a2a * combine_share_ + combine_latency_ : 0;
+  t.comm = (moe_layers_ * dispatch_combine + layers_ * (tp_all_reduce(r) + cp_exchange(r))) * layer_scale_;
   t.flops_limited = (layers_ * attn.flop_bound + dense_layers_ * ffn.flop_bound +
                      moe_layers_ * (shared_ffn.flop_bound + routed.flop_bound)) *
                         layer_scale_ +
                     lm.flop_bound;
   // Single-batch overlap: a MoE layer's combine runs while the shared expert and the
   // routed experts' down projection (one of their three weight matrices) compute.
-  *hideable = moe_layers_ * std::min(combine(r), shared_ffn.time + routed.time / 3) * layer_scale_;
+  *hideable = moe_layers_ * std::min(combine, shared_ffn.time + routed.time / 3) * layer_scale_;
   return t;
 }
 

@@ -97,11 +97,10 @@ class PerfModel {
   Roofline experts(const RankLoad& r) const;    // routed experts of a MoE layer
   Roofline head(const RankLoad& r) const;       // the LM head, once per step
   Roofline indexer(const RankLoad& r) const;    // sparse attention's indexer, averaged per layer
-  // Dispatch and combine of a MoE layer, as one: both move every token-expert copy, so
-  // their bytes per copy are summed once (computing them apart would round differently).
-  double dispatch_combine(const RankLoad& r) const;
-  double all_to_all_transfer(const RankLoad& r) const;  // the bytes of dispatch + combine
-  double combine(const RankLoad& r) const;              // the combine alone (bytes and floors)
+  // The bytes of a MoE layer's dispatch and combine, as one transfer time: both move every
+  // token-expert copy, so their bytes per copy are summed once (computing them apart would
+  // round differently). parts() adds the floors and takes the combine's share.
+  double all_to_all_transfer(const RankLoad& r) const;
   // The parts of a step before overlap; *hideable = what single-batch overlap hides.
   StepTime parts(const RankLoad& r, double* hideable) const;
   RankLoad half(const RankLoad& r) const;         // one of two micro-batches
