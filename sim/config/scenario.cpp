@@ -144,6 +144,7 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   v.chips = static_cast<int>(s.integer_or("chips", platform.cluster_chips, 1, 1 << 24));
   v.chips_per_instance = static_cast<int>(s.integer("chips_per_instance", 1, 1 << 20));
   v.attention_tp = static_cast<int>(s.integer_or("attention_tp", 1, 1, 1 << 10));
+  v.expert_tp = static_cast<int>(s.integer_or("expert_tp", 1, 1, 1 << 10));
   v.max_seqs_per_chip = static_cast<int>(s.integer_or("max_seqs_per_chip", v.max_seqs_per_chip, 1, 1 << 20));
   v.token_budget_per_chip =
       static_cast<int>(s.integer_or("token_budget_per_chip", v.token_budget_per_chip, 1, 1 << 24));
@@ -166,6 +167,11 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
     s.fail("chips_per_instance", "must divide serving.chips (" + std::to_string(v.chips) + ")");
   if (v.chips_per_instance % v.attention_tp != 0)
     s.fail("attention_tp", "must divide chips_per_instance (" + std::to_string(v.chips_per_instance) + ")");
+  if (v.chips_per_instance % v.expert_tp != 0)
+    s.fail("expert_tp", "must divide chips_per_instance (" + std::to_string(v.chips_per_instance) + ")");
+  if (v.expert_tp > 1 && v.attention_tp != v.chips_per_instance)
+    s.fail("expert_tp", "is modelled with tensor-parallel attention over the whole instance (attention_tp = " +
+                            std::to_string(v.chips_per_instance) + ")");
   const int ranks_per_domain = std::min(platform.scale_up.chips_per_domain, v.chips_per_instance) / v.attention_tp;
   if (v.context_parallel > std::max(ranks_per_domain, 1))
     s.fail("context_parallel", "exceeds the data-parallel ranks of one scale-up domain (" +

@@ -24,6 +24,12 @@ struct Serving {
   int chips = 0;               // chips serving (0 in YAML = the platform's cluster.chips)
   int chips_per_instance = 8;  // expert-parallel degree of one instance
   int attention_tp = 1;        // tensor parallelism of attention; data-parallel ranks = chips / tp
+  // Tensor parallelism of the routed experts: each expert's weights split over this many
+  // chips, so an instance has chips / expert_tp expert-parallel groups (SGLang and vLLM
+  // `--tp 8` without expert parallelism: 8; TensorRT-LLM "TP4 EP2": 4). Modelled with
+  // tensor-parallel attention over the whole instance (attention_tp = chips_per_instance),
+  // where every chip holds every token and the MoE output joins the layer's all-reduce.
+  int expert_tp = 1;
   // Context parallelism: a prompt chunk's prefill spreads over this many data-parallel
   // ranks of one scale-up domain (ring attention: each rank computes its share of the
   // queries and receives the others' KV over the scale-up links). A chunk may then use
@@ -73,6 +79,7 @@ struct Serving {
 
   int instances() const { return chips / chips_per_instance; }
   int dp_ranks() const { return chips_per_instance / attention_tp; }
+  int ep_groups() const { return chips_per_instance / expert_tp; }
 };
 
 // A pool of instances of one role on one platform: "colocated" (prefill and decode on

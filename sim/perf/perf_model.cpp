@@ -36,6 +36,8 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
 void PerfModel::init_layout(const Model& m, const Serving& s) {
   chips_ = s.chips_per_instance;
   tp_ = s.attention_tp;
+  etp_ = s.expert_tp;
+  ep_ = s.ep_groups();
   cp_ = s.context_parallel;
   dp_ = s.dp_ranks();
   layers_ = m.layers;
@@ -101,11 +103,12 @@ void PerfModel::init_attention_core(const Model& m, const Platform& p) {
 
 void PerfModel::init_experts(const Model& m, const Serving& s) {
   expert_params_ = m.expert_params();
-  routed_experts_ = m.routed_experts;
   top_k_ = m.top_k;
-  experts_per_chip_ = m.routed_experts > 0 ? double(m.routed_experts + s.redundant_experts) / chips_ : 0;
+  // Expert-parallel groups of expert_tp chips: a group holds its experts' slices and
+  // every chip of it computes its 1/expert_tp of each on all the group's routed tokens.
+  experts_per_group_ = m.routed_experts > 0 ? double(m.routed_experts + s.redundant_experts) / ep_ : 0;
   balanced_ = s.routing.type == "balanced";
-  imbalance_ = static_imbalance(s.routing, m.routed_experts, s.redundant_experts, chips_);
+  imbalance_ = static_imbalance(s.routing, m.routed_experts, s.redundant_experts, ep_);
 }
 
 void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving& s) {
@@ -115,6 +118,9 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
   combine_share_ = precision_bytes(Precision::BF16) / (act_bytes_ + precision_bytes(Precision::BF16));
   const int domain = std::min(p.scale_up.chips_per_domain, chips_);
   const double k = m.top_k;
+  // Tensor-parallel attention over the whole instance: every chip holds every token, so
+  // experts take theirs locally and the MoE output joins the layer's all-reduce.
+  local_experts_ = dp_ == 1;
   // Token-expert copies leaving the chip: all but those for its own experts.
   const double remote_copies = chips_ > 1 ? k * double(chips_ - 1) / chips_ : 0;
   if (chips_ <= domain) {
@@ -141,7 +147,7 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
   comm_latency_per_layer_ = 2.0 * link_latency;
   combine_latency_ = link_latency;
   // The libraries' fixed cost of a dispatch and a combine, when experts span chips.
-  if (chips_ > 1) {
+  if (chips_ > 1 && !local_experts_) {
     comm_latency_per_layer_ += st.dispatch_latency + st.combine_latency;
     combine_latency_ += st.combine_latency;
   }
@@ -170,7 +176,7 @@ PerfModel::RankLoad PerfModel::rank_load(const BatchShape& b) const {
   r.logits = r.decode_seqs * q + (b.prefill_seqs_done > 0 ? ceil_div(double(b.prefill_seqs_done), dp_) : 0);
   // The busiest chip's share of every token's top-k choices.
   if (moe_layers_ > 0)
-    r.routed = routed_tokens_on_busiest_chip(r.instance_tokens * top_k_ / chips_, imbalance_, balanced_, chips_);
+    r.routed = routed_tokens_on_busiest_chip(r.instance_tokens * top_k_ / ep_, imbalance_, balanced_, ep_);
   return r;
 }
 
@@ -213,12 +219,14 @@ Roofline PerfModel::shared(const RankLoad& r) const {
 
 Roofline PerfModel::experts(const RankLoad& r) const {
   if (moe_layers_ == 0) return {};
-  // The busiest chip's routed tokens, and the weights of those of its experts that
-  // received at least one token.
-  const double p_active = 1.0 - std::pow(1.0 - top_k_ / routed_experts_, r.instance_tokens);
-  const double active_experts = experts_per_chip_ * p_active;
-  return roofline(2.0 * r.routed * expert_params_, gemm_rate_,
-                  active_experts * expert_params_ * w_bytes_ + r.routed * act_io_, mem_rate_);
+  // The busiest group's routed token-expert copies, and the weights of those of its
+  // experts that received at least one (its copies spread over its experts: at small
+  // batches the busiest group reads more experts than the mean); each chip of the group
+  // computes and reads 1/expert_tp of them.
+  const double active_experts = experts_per_group_ * (1.0 - std::pow(1.0 - 1.0 / experts_per_group_, r.routed));
+  const double params = expert_params_ / etp_;
+  return roofline(2.0 * r.routed * params, gemm_rate_, active_experts * params * w_bytes_ + r.routed * act_io_,
+                  mem_rate_);
 }
 
 Roofline PerfModel::head(const RankLoad& r) const {
@@ -226,7 +234,7 @@ Roofline PerfModel::head(const RankLoad& r) const {
 }
 
 double PerfModel::all_to_all_transfer(const RankLoad& r) const {
-  if (moe_layers_ == 0) return 0;
+  if (moe_layers_ == 0 || local_experts_) return 0;
   // The busier of what this chip sends (its tokens' copies) and what it receives (its
   // routed tokens), over the scale-up links and the NIC at once.
   const double tokens = std::max(r.tokens, r.routed / top_k_);
@@ -255,7 +263,7 @@ PerfModel::RankLoad PerfModel::half(const RankLoad& r) const {
     *x /= 2;
   // The busiest chip's share of half the instance's tokens (imbalance grows as it shrinks).
   if (moe_layers_ > 0)
-    h.routed = routed_tokens_on_busiest_chip(h.instance_tokens * top_k_ / chips_, imbalance_, balanced_, chips_);
+    h.routed = routed_tokens_on_busiest_chip(h.instance_tokens * top_k_ / ep_, imbalance_, balanced_, ep_);
   return h;
 }
 
@@ -267,8 +275,9 @@ StepTime PerfModel::parts(const RankLoad& r, double* hideable) const {
   t.experts = moe_layers_ * routed.time * layer_scale_;
   // Dispatch + combine of a MoE layer, and the combine alone (what single-batch overlap hides).
   const double a2a = all_to_all_transfer(r);
-  const double dispatch_combine = moe_layers_ > 0 ? a2a + comm_latency_per_layer_ : 0;
-  const double combine = moe_layers_ > 0 ? a2a * combine_share_ + combine_latency_ : 0;
+  const bool a2a_runs = moe_layers_ > 0 && !local_experts_;
+  const double dispatch_combine = a2a_runs ? a2a + comm_latency_per_layer_ : 0;
+  const double combine = a2a_runs ? a2a * combine_share_ + combine_latency_ : 0;
   t.comm = (moe_layers_ * dispatch_combine + layers_ * (tp_all_reduce(r) + cp_exchange(r))) * layer_scale_;
   t.flops_limited = (layers_ * attn.flop_bound + dense_layers_ * ffn.flop_bound +
                      moe_layers_ * (shared_ffn.flop_bound + routed.flop_bound)) *

@@ -20,6 +20,10 @@
 //                 communication (m): t = 2 max(c, m) + min(c, m), with c and m those of one
 //                 micro-batch. Each micro-batch reads the weights, so memory-bound decode
 //                 pays its weight reads twice; communication pays its latency floors twice.
+// Routed experts run in expert-parallel groups of serving.expert_tp chips (1: plain expert
+// parallelism); the busiest group sets their time. With tensor-parallel attention over the
+// whole instance every chip holds every token: no dispatch or combine, the MoE output is
+// reduced by the layer's all-reduce.
 // Weights offloaded to host memory (serving.offload_weights) stream over the host link
 // a layer ahead, beside the step: t = max(t, offloaded bytes / host bandwidth) + overheads.
 #pragma once
@@ -85,7 +89,7 @@ class PerfModel {
     double tokens = 0;           // tokens through the rank's GEMMs (verify tokens + prompt)
     double instance_tokens = 0;  // tokens of the whole instance (each picks top-k experts)
     double logits = 0;           // tokens that produce logits
-    double routed = 0;           // token-expert copies routed to the busiest chip (MoE)
+    double routed = 0;           // token-expert copies routed to the busiest expert-parallel group
     double cp_keys = 0;          // keys a context-parallel chunk attends (0 without CP)
   };
   RankLoad rank_load(const BatchShape& b) const;
@@ -118,6 +122,7 @@ class PerfModel {
   MemoryPlan memory_;
   // Layout and multi-token prediction.
   int chips_ = 1, dp_ = 1, tp_ = 1, cp_ = 1, layers_ = 1, moe_layers_ = 0, dense_layers_ = 0;
+  int etp_ = 1, ep_ = 1;      // expert tensor parallelism and the expert-parallel groups
   double layer_scale_ = 1;    // (layers + MTP draft layers) / layers
   double verify_tokens_ = 1;  // tokens per decoding sequence per step (1 + drafts)
   double tokens_per_step_ = 1;
@@ -136,8 +141,8 @@ class PerfModel {
   // The sparse-attention indexer (0 share = none).
   double indexer_rate_ = 1, indexer_flops_per_pair_ = 0, indexer_bytes_per_token_ = 0, indexer_layer_share_ = 0;
   // Routed experts.
-  double expert_params_ = 0, experts_per_chip_ = 0, routed_experts_ = 0, top_k_ = 0;
-  double imbalance_ = 1;  // static routed-load imbalance of the busiest chip
+  double expert_params_ = 0, experts_per_group_ = 0, top_k_ = 0;
+  double imbalance_ = 1;  // static routed-load imbalance of the busiest expert-parallel group
   bool balanced_ = true;
   // Communication.
   double dispatch_bytes_per_token_ = 0;                // dispatch + combine bytes per token-expert pair
@@ -148,6 +153,7 @@ class PerfModel {
   double cp_latency_ = 0;              // the context-parallel ring's hops of a layer
   double combine_share_ = 0.5;         // combine's share of the dispatch + combine bytes
   double combine_latency_ = 0;         // the link's and the library's floor of one combine
+  bool local_experts_ = false;         // DP 1: every chip holds every token, no all-to-all
   enum class Overlap { None, SingleBatch, TwoBatch } overlap_ = Overlap::TwoBatch;
   double host_stream_ = 0;  // s per step to stream the offloaded weights
   // Overheads.

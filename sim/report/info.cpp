@@ -118,7 +118,8 @@ nlohmann::json describe_pool(const PoolSpec& pool) {
             {"instances", s.instances()},
             {"chips_per_instance", s.chips_per_instance},
             {"dp_ranks", s.dp_ranks()},
-            {"attention_tp", s.attention_tp}}},
+            {"attention_tp", s.attention_tp},
+            {"expert_tp", s.expert_tp}}},
           {"memory", memory_json(pool, pm.memory())},
           {"steps", steps_json(s, pm)}};
 }
@@ -144,8 +145,10 @@ void print_pool(const nlohmann::json& j) {
     std::printf("  stack inherits %s: %s\n", p["stack_inherits"]["stack"].get<std::string>().c_str(),
                 p["stack_inherits"]["because"].get<std::string>().c_str());
   const int tp = s["attention_tp"].get<int>();
+  const int etp = s["expert_tp"].get<int>();
   const std::string ep = m["routed_experts"].get<int>() > 0
-                             ? "EP" + std::to_string(s["chips_per_instance"].get<int>()) + ", "
+                             ? "EP" + std::to_string(s["chips_per_instance"].get<int>() / etp) +
+                                   (etp > 1 ? " x expert TP" + std::to_string(etp) : std::string()) + ", "
                              : std::string();
   std::printf("serving: %d chips = %d instances x %d (%sattention DP%d x TP%d)\n", s["chips"].get<int>(),
               s["instances"].get<int>(), s["chips_per_instance"].get<int>(), ep.c_str(), s["dp_ranks"].get<int>(), tp);

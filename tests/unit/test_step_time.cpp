@@ -2,6 +2,7 @@
 // over the links plus the fixed latencies of each operation (the stack's latency floors).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "perf/perf_model.h"
 #include "small_moe.h"
@@ -59,13 +60,22 @@ TEST_CASE("a latency-floored small batch: dispatch, combine and all-reduce floor
   const StepTime bare = PerfModel(m, p, s).step_time(one_per_rank());
   CHECK(bare.comm == Approx(3 * (1.2e-7 + 2e-6) + 4 * 2 * 4e-8).epsilon(1e-9));
   CHECK(t.comm / bare.comm > 25);  // at one token per rank the floors are the whole cost
-  // One chip has nobody to dispatch to: no floor, and no all-reduce without TP.
+  // One chip has nobody to dispatch to: no floor, no link latency, and no all-reduce
+  // without TP.
   p = floored();
   s.chips = s.chips_per_instance = 1;
   s.attention_tp = 1;
   s.redundant_experts = 0;
   const StepTime alone = PerfModel(m, p, s).step_time(one_per_rank());
-  CHECK(alone.comm == Approx(3 * 2e-6).epsilon(1e-9));
+  CHECK(alone.comm == 0);
+  // Tensor-parallel attention over the instance (TP4, one rank): every chip holds every
+  // token, so no dispatch or combine; per layer two all-reduces of 2 tokens' 1000 BF16
+  // values (ring at TP4: 2 x 3/4 of them) at 50 GB/s, 1.2e-7 s, plus 5 us each. Four layers.
+  s = small_serving();
+  s.overlap = "none";
+  s.attention_tp = 4;
+  const StepTime tp = PerfModel(m, p, s).step_time(one_per_rank());
+  CHECK(tp.comm == Approx(4 * 2 * (1.2e-7 + 5e-6)).epsilon(1e-9));
 }
 
 TEST_CASE("single-batch overlap hides each combine behind the shared expert and the down projection", "[perf][unit]") {
@@ -77,12 +87,13 @@ TEST_CASE("single-batch overlap hides each combine behind the shared expert and 
   s.overlap = "single_batch";
   const StepTime single = PerfModel(m, p, s).step_time(one_per_rank());
   // Per MoE layer, HBM-bound at 500 GB/s: the shared expert and router read 1.5e6 / 2 +
-  // 6,000 weight bytes and 4,000 activation bytes: 1.52 us. The routed experts: each chip
-  // holds 2 slots, each used by one of the 2 tokens' top-2 with probability 1 - (2/3)^2,
-  // 10/9 x 1.5e6 bytes plus 4,000: 3.34133 us, of which the down projection is a third.
+  // 6,000 weight bytes and 4,000 activation bytes: 1.52 us. The routed experts: the 2
+  // tokens' top-2 make 4 copies over 4 chips (balanced), so each chip receives 1, which
+  // uses 1 of its 2 expert slots: 1.5e6 bytes plus 4,000: 3.008 us, of which the down
+  // projection is a third.
   // The combine (half of 1.2e-7 s of bytes, one 1 us link latency, the 20 us floor) is
-  // longer, so 1.52 + 1.11378 us of it hide, three times.
-  const double shared = 760000 / 5e11, routed = (10.0 / 9 * 1.5e6 + 4000) / 5e11;
+  // longer, so 1.52 + 1.00267 us of it hide, three times.
+  const double shared = 760000 / 5e11, routed = (1.5e6 + 4000) / 5e11;
   CHECK(none.total - single.total == Approx(3 * (shared + routed / 3)).epsilon(1e-9));
   CHECK(single.comm == Approx(none.comm).epsilon(1e-12));  // the same work, overlapped
   // Without the floors the combine is 1.06 us, shorter than the computation: all of it hides.
@@ -176,4 +187,23 @@ TEST_CASE("a host-tier weight read: offloaded weights stream over the host link 
   // At 1 TB/s the stream (9.4 us) hides behind the step: nothing changes.
   p.host_memory.bandwidth_per_chip = 1e12;
   CHECK(PerfModel(m, p, s).step_time(one_per_rank()).total == Approx(base.total).epsilon(1e-12));
+}
+
+TEST_CASE("expert tensor parallelism splits each expert over its group's chips, worked by hand", "[perf][unit]") {
+  const Model m = small_moe();
+  Serving s = small_serving();
+  s.overlap = "none";
+  s.attention_tp = 4;  // one rank: every chip holds both tokens
+  const Platform p = floored();
+  // Expert parallelism (EP4): the 2 tokens' 4 copies spread one per chip, each using 1 of
+  // its 2 slots: 1.5e6 weight bytes + 4,000 activation bytes at 500 GB/s, three layers.
+  const StepTime ep = PerfModel(m, p, s).step_time(one_per_rank());
+  CHECK(ep.experts == Approx(3 * (1.5e6 + 4000) / 5e11).epsilon(1e-9));
+  // Expert TP4: one group of 8 slots takes all 4 copies; 8 (1 - (7/8)^4) = 3.31054 distinct
+  // experts, each chip reading a quarter of each (375,000 bytes) and all 4 copies' 4,000.
+  s.expert_tp = 4;
+  const StepTime etp = PerfModel(m, p, s).step_time(one_per_rank());
+  const double active = 8 * (1 - std::pow(7.0 / 8, 4));
+  CHECK(etp.experts == Approx(3 * (active * 375000 + 4 * 4000) / 5e11).epsilon(1e-9));
+  CHECK(etp.comm == Approx(ep.comm).epsilon(1e-12));  // both reduce by the layer's all-reduce
 }
