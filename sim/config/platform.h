@@ -57,6 +57,10 @@ struct Stack {
   double scale_out_efficiency = 0.8;
   double layer_overhead = 0;  // s per layer per step (kernel launches, syncs)
   double step_overhead = 0;   // s per step (scheduler, sampling)
+  // The shortest time one kernel takes, however little work it has (graph-captured
+  // launch gap, ramp-up and tail): a part of a layer runs its kernels for at least their
+  // count times this. It binds at small batches only.
+  double kernel_floor = 0;  // s
   double hbm_reserved = 0;    // bytes per chip for activations, workspace and runtime
   // Fixed latencies of one operation, on top of its bytes over the links (measured by the
   // libraries' microbenchmarks, not fitted): an expert-parallel dispatch and combine (once

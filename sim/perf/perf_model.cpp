@@ -17,6 +17,23 @@ Roofline roofline(double flops, double flop_rate, double bytes, double byte_rate
   return a > b ? Roofline{a, a} : Roofline{b, 0};
 }
 
+// Kernels per part of a layer (DeepSeek-style decode in SGLang with FP8 GEMMs, counted
+// from its forward pass; ASSUMPTION for other engines and models, which fuse more or
+// less): each part takes at least its count times the stack's kernel_floor.
+//   attention: input norm, fused q_a/kv_a projection (quantise + GEMM), two norms, q_b
+//     (quantise + GEMM), absorbed key bmm, rope, KV store, attention, value bmm, o_proj
+//     (quantise + GEMM): 15.
+//   dense FFN: norm, gate/up (quantise + GEMM), activation + quantise, down: 5.
+//   shared expert and router: norm, router GEMM, top-k, gate/up (quantise + GEMM),
+//     activation + quantise, down: 8.
+//   routed experts: align/sort, grouped gate/up, activation + quantise, grouped down,
+//     weighted sum: 5.
+//   LM head: final norm, GEMM (once per step): 2.
+constexpr double kAttentionKernels = 15, kDenseKernels = 5, kSharedKernels = 8, kExpertKernels = 5, kHeadKernels = 2;
+
+// A part's roofline raised to its kernels' floor (neither FLOPs nor bytes set it then).
+Roofline floored(Roofline r, double floor) { return r.time >= floor ? r : Roofline{floor, 0}; }
+
 }  // namespace
 
 PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
@@ -29,6 +46,7 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
   // Offloaded weights stream over the host link once per step.
   if (s.offload_weights > 0)
     host_stream_ = memory_.weights_per_chip * s.offload_weights / p.host_memory.bandwidth_per_chip;
+  kernel_floor_ = p.stack.kernel_floor;
   layer_overhead_ = p.stack.layer_overhead;
   step_overhead_ = p.stack.step_overhead;
 }
@@ -193,7 +211,8 @@ Roofline PerfModel::attention(const RankLoad& r) const {
   const double core_bytes = (attended + r.prefill_tokens * kv_compression_) * entry_bytes_;
   const Roofline core = roofline(core_flops, attn_rate_, core_bytes, mem_rate_);
   const Roofline ix = indexer(r);
-  return {proj.time + core.time + ix.time, proj.flop_bound + core.flop_bound + ix.flop_bound};
+  return floored({proj.time + core.time + ix.time, proj.flop_bound + core.flop_bound + ix.flop_bound},
+                 kAttentionKernels * kernel_floor_);
 }
 
 Roofline PerfModel::indexer(const RankLoad& r) const {
@@ -207,14 +226,16 @@ Roofline PerfModel::indexer(const RankLoad& r) const {
 }
 
 Roofline PerfModel::dense(const RankLoad& r) const {
-  return roofline(2.0 * r.tokens * dense_ffn_params_ / tp_, gemm_rate_,
-                  dense_ffn_params_ / tp_ * w_bytes_ + r.tokens * act_io_, mem_rate_);
+  return floored(roofline(2.0 * r.tokens * dense_ffn_params_ / tp_, gemm_rate_,
+                          dense_ffn_params_ / tp_ * w_bytes_ + r.tokens * act_io_, mem_rate_),
+                 kDenseKernels * kernel_floor_);
 }
 
 Roofline PerfModel::shared(const RankLoad& r) const {
   if (moe_layers_ == 0) return {};
   const double params = shared_params_ / tp_ + router_params_;
-  return roofline(2.0 * r.tokens * params, gemm_rate_, params * w_bytes_ + r.tokens * act_io_, mem_rate_);
+  return floored(roofline(2.0 * r.tokens * params, gemm_rate_, params * w_bytes_ + r.tokens * act_io_, mem_rate_),
+                 kSharedKernels * kernel_floor_);
 }
 
 Roofline PerfModel::experts(const RankLoad& r) const {
@@ -225,12 +246,14 @@ Roofline PerfModel::experts(const RankLoad& r) const {
   // computes and reads 1/expert_tp of them.
   const double active_experts = experts_per_group_ * (1.0 - std::pow(1.0 - 1.0 / experts_per_group_, r.routed));
   const double params = expert_params_ / etp_;
-  return roofline(2.0 * r.routed * params, gemm_rate_, active_experts * params * w_bytes_ + r.routed * act_io_,
-                  mem_rate_);
+  return floored(roofline(2.0 * r.routed * params, gemm_rate_,
+                          active_experts * params * w_bytes_ + r.routed * act_io_, mem_rate_),
+                 kExpertKernels * kernel_floor_);
 }
 
 Roofline PerfModel::head(const RankLoad& r) const {
-  return roofline(2.0 * r.logits * head_params_ / tp_, gemm_rate_, head_params_ / tp_ * w_bytes_, mem_rate_);
+  return floored(roofline(2.0 * r.logits * head_params_ / tp_, gemm_rate_, head_params_ / tp_ * w_bytes_, mem_rate_),
+                 kHeadKernels * kernel_floor_);
 }
 
 double PerfModel::all_to_all_transfer(const RankLoad& r) const {

@@ -6,7 +6,8 @@
 // is set by the busiest data-parallel rank / chip:
 //   per layer: attention (projections + core), dense FFN or shared expert + routed
 //   experts, dispatch/combine all-to-all; plus the LM head and fixed overheads.
-// Each part is a roofline: max(FLOPs / (peak * efficiency), bytes / (HBM bw * efficiency)).
+// Each part is a roofline: max(FLOPs / (peak * efficiency), bytes / (HBM bw * efficiency)),
+// and at least its kernels' count times the stack's kernel_floor (small batches).
 // Communication is bytes / (link bandwidth * efficiency) plus fixed latencies: the links'
 // and the stack's floors per dispatch, combine and tensor-parallel all-reduce. With
 // context parallelism (serving.context_parallel = cp) a prompt chunk's tokens spread over
@@ -158,6 +159,7 @@ class PerfModel {
   double host_stream_ = 0;  // s per step to stream the offloaded weights
   // Overheads.
   double layer_overhead_ = 0, step_overhead_ = 0;
+  double kernel_floor_ = 0;  // s: the shortest a kernel takes (floored() in perf_model.cpp)
 };
 
 }  // namespace stacksim

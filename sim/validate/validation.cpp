@@ -29,7 +29,7 @@ std::map<std::string, double> evaluate_pool(const Model& model, const Platform& 
     const double chunks = std::ceil(double(pool.input_tokens) / double(per_rank));
     out["ttft_ms"] = chunks * t * 1e3;
   } else {
-    b.decode_seqs = static_cast<int64_t>(pool.batch_per_chip * chips);
+    b.decode_seqs = std::llround(pool.batch_per_chip * chips);
     b.decode_kv_tokens = double(b.decode_seqs) * double(pool.kv_tokens);
     const double t = pm.step_time(b).total;
     out["output_tokens_per_s_per_chip"] = double(pool.batch_per_chip) * pm.tokens_per_step() / t;
@@ -38,20 +38,20 @@ std::map<std::string, double> evaluate_pool(const Model& model, const Platform& 
   return out;
 }
 
-namespace {
-
-// `tolerance:` one relative tolerance for every metric, or a map giving one per metric
-// ({output_tokens_per_s_per_chip: 0.10, tpot_ms: 0.15}) that covers each measured one.
-void read_tolerance(MapReader& r, ValidationCase* c) {
+std::map<std::string, double> read_tolerance(MapReader& r, const std::map<std::string, double>& measured) {
+  std::map<std::string, double> out;
   if (r.node("tolerance").IsScalar()) {
     const double t = r.quantity("tolerance", Dimension::Number, 0, 1);
-    for (const auto& m : c->measured) c->tolerance[m.first] = t;
-    return;
+    for (const auto& m : measured) out[m.first] = t;
+    return out;
   }
   MapReader t = r.child("tolerance");
-  for (const auto& m : c->measured) c->tolerance[m.first] = t.quantity(m.first, Dimension::Number, 0, 1);
+  for (const auto& m : measured) out[m.first] = t.quantity(m.first, Dimension::Number, 0, 1);
   t.finish();
+  return out;
 }
+
+namespace {
 
 // The pool's sequences must fit one data-parallel rank's KV cache: a measurement at a
 // batch the layout cannot hold would be compared with a step that could not run.
@@ -61,7 +61,7 @@ void check_kv_fits(const ValidationCase& c, MapReader& r) {
   const int64_t tp = c.serving.attention_tp;
   const bool prefill = c.pool.phase == "prefill";
   // Prefill: the rank's prompt tokens of one forward pass; decode: its sequences' contexts.
-  const int64_t need = prefill ? c.pool.tokens_per_chip * tp : c.pool.batch_per_chip * tp * c.pool.kv_tokens;
+  const auto need = prefill ? c.pool.tokens_per_chip * tp : std::llround(c.pool.batch_per_chip * tp) * c.pool.kv_tokens;
   if (need <= mem.kv_tokens_per_rank) return;
   MapReader p = r.child("pool");
   p.fail(prefill ? "tokens_per_chip" : "batch_per_chip",
@@ -78,6 +78,7 @@ ValidationCase load_case(const std::string& path) {
   MapReader r(root, path, "");
   c.id = r.str("case");
   c.source = r.str("source");
+  r.choice_or("kind", {"steady_state"}, "steady_state");
   c.platform = load_platform(r.file_at("platform"));
   c.model = load_model(r.file_at("model"));
   MapReader s = r.child("serving");
@@ -90,7 +91,14 @@ ValidationCase load_case(const std::string& path) {
     c.pool.tokens_per_chip = p.integer("tokens_per_chip", 1);
     c.pool.input_tokens = p.integer("input_tokens", 1);
   } else {
-    c.pool.batch_per_chip = p.integer("batch_per_chip", 1);
+    // Sequences per chip, or per data-parallel rank (a tensor-parallel rank of tp chips
+    // holding fewer sequences than chips: batch 1 on 8 chips).
+    if (p.has("batch_per_rank")) {
+      if (p.has("batch_per_chip")) p.fail("batch_per_rank", "give batch_per_chip or batch_per_rank, not both");
+      c.pool.batch_per_chip = double(p.integer("batch_per_rank", 1)) / c.serving.attention_tp;
+    } else {
+      c.pool.batch_per_chip = double(p.integer("batch_per_chip", 1));
+    }
     c.pool.kv_tokens = p.integer("kv_tokens", 0);
   }
   p.finish();
@@ -102,19 +110,19 @@ ValidationCase load_case(const std::string& path) {
     if (m.has(k)) c.measured[k] = m.quantity(k, Dimension::Number, 1e-9);
   m.finish();
   if (c.measured.empty()) r.fail("measured", "no metric this phase can check (" + metrics[0] + " ...)");
-  read_tolerance(r, &c);
+  c.tolerance = read_tolerance(r, c.measured);
   r.finish();
   check_kv_fits(c, r);
   return c;
 }
 
-std::vector<ValidationCase> load_cases(const std::vector<std::string>& paths) {
-  std::vector<ValidationCase> out;
+std::vector<std::string> case_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
   for (const auto& path : paths) {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) throw ConfigError(path, 0, 0, "", "no such file or directory");
     if (!S_ISDIR(st.st_mode)) {
-      out.push_back(load_case(path));
+      out.push_back(path);
       continue;
     }
     std::vector<std::string> files;
@@ -126,8 +134,20 @@ std::vector<ValidationCase> load_cases(const std::vector<std::string>& paths) {
       closedir(d);
     }
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) out.push_back(load_case(f));
+    out.insert(out.end(), files.begin(), files.end());
   }
+  return out;
+}
+
+bool is_end_to_end_case(const std::string& path) {
+  const YAML::Node root = load_yaml_file(path);
+  return root.IsMap() && root["kind"] && root["kind"].IsScalar() && root["kind"].Scalar() == "end_to_end";
+}
+
+std::vector<ValidationCase> load_cases(const std::vector<std::string>& paths) {
+  std::vector<ValidationCase> out;
+  for (const auto& f : case_files(paths))
+    if (!is_end_to_end_case(f)) out.push_back(load_case(f));
   return out;
 }
 

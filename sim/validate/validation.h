@@ -18,7 +18,7 @@ struct Pool {
   std::string phase;            // "prefill" or "decode"
   int64_t tokens_per_chip = 0;  // prefill: prompt tokens per chip per forward pass
   int64_t input_tokens = 0;     // prefill: prompt length
-  int64_t batch_per_chip = 0;   // decode: concurrent sequences per chip
+  double batch_per_chip = 0;    // decode: concurrent sequences per chip (`batch_per_rank` / attention_tp)
   int64_t kv_tokens = 0;        // decode: context length of each sequence
 };
 
@@ -41,7 +41,14 @@ std::map<std::string, double> evaluate_pool(const Model& model, const Platform& 
                                             const Pool& pool);
 
 ValidationCase load_case(const std::string& path);
-// Loads the cases named: files, or directories (every *.yaml in them, sorted by name).
+// `tolerance:` one relative tolerance for every measured metric, or a map giving one per
+// metric ({output_tokens_per_s_per_chip: 0.10, tpot_ms: 0.15}) that covers each of them.
+std::map<std::string, double> read_tolerance(MapReader& r, const std::map<std::string, double>& measured);
+// The files named: files, or directories (every *.yaml in them, sorted by name).
+std::vector<std::string> case_files(const std::vector<std::string>& paths);
+// True when the file is an end-to-end case (`kind: end_to_end`, validate/end_to_end.h).
+bool is_end_to_end_case(const std::string& path);
+// Loads the steady-state cases (`kind: steady_state`, the default) among case_files(paths).
 std::vector<ValidationCase> load_cases(const std::vector<std::string>& paths);
 
 // One row per (case, metric).
