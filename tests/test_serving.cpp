@@ -58,6 +58,32 @@ TEST_CASE("a prompt longer than the token budget is prefilled in chunks", "[serv
   CHECK(r["latency_s"]["ttft"]["p50"].get<double>() == Approx(ttft).epsilon(1e-9));
 }
 
+TEST_CASE("the front end delays a request by frontend_latency, inside its TTFT", "[serving][analytic]") {
+  const nlohmann::json base = test::run(test::load_one(data("lone.yaml")));
+  const nlohmann::json late = test::run(test::load_one(data("lone.yaml"), {{"serving.frontend_latency", "50 ms"}}));
+  CHECK(late["latency_s"]["ttft"]["p50"].get<double>() ==
+        Approx(base["latency_s"]["ttft"]["p50"].get<double>() + 0.05).epsilon(1e-9));
+  CHECK(late["latency_s"]["e2e"]["p50"].get<double>() ==
+        Approx(base["latency_s"]["e2e"]["p50"].get<double>() + 0.05).epsilon(1e-9));
+  CHECK(late["latency_s"]["tpot"]["p50"].get<double>() ==
+        Approx(base["latency_s"]["tpot"]["p50"].get<double>()).epsilon(1e-12));
+}
+
+TEST_CASE("a prompt's stored prefix is attended, not computed", "[serving][analytic]") {
+  // One 3,000-token prompt of which an external store holds 40%: the prefill computes the
+  // last 1,800 tokens, each attending the 1,200 stored ones and the chunk before it.
+  Scenario sc = test::load_one(data("lone-stored.yaml"));
+  const nlohmann::json r = test::run(sc);
+  PerfModel pm(sc.pools[0].model, sc.pools[0].platform, sc.pools[0].serving);
+  BatchShape p;
+  p.prefill_tokens = 1800;
+  p.prefill_attn_pairs = 1800.0 * 1200 + 1800.0 * 1801 / 2;
+  p.prefill_seqs_done = 1;
+  p.max_chunk = 1800;
+  CHECK(r["latency_s"]["ttft"]["p50"].get<double>() == Approx(pm.step_time(p).total).epsilon(1e-9));
+  CHECK(r["prefix_cache"]["saved_prefill_tokens"] == 1200);
+}
+
 TEST_CASE("no request is lost: each completes or is rejected with a reason", "[serving][invariant]") {
   // Small KV cache: 3.5 GB of the 4 GB reserved, so long prompts can never fit.
   Scenario sc = test::load_one(data("busy.yaml"), {{"platform.stack.hbm_reserved", "3.5 GB"}});

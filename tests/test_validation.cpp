@@ -9,14 +9,15 @@
 #include "helpers.h"
 #include "perf/routing.h"
 #include "validate/calibrate.h"
+#include "validate/end_to_end.h"
 #include "validate/validation.h"
 
 using namespace stacksim;
 using stacksim::test::repo;
 using stacksim::test::shell;
 
-TEST_CASE("stacksim validate passes every published case within its tolerance", "[validation]") {
-  const auto r = shell(std::string(STACKSIM_BIN) + " validate");
+TEST_CASE("stacksim validate passes every steady-state case within its tolerance", "[validation]") {
+  const auto r = shell(std::string(STACKSIM_BIN) + " validate --kind steady_state");
   INFO(r.output);
   CHECK(r.code == 0);
   CHECK(r.output.find("NO") == std::string::npos);
@@ -33,11 +34,51 @@ TEST_CASE("validate --leave-one-out prints each prediction with what it was fitt
   CHECK(r.output.find("Leave-one-out") != std::string::npos);
   CHECK(r.output.find(" fitted to |") != std::string::npos);
   CHECK(r.output.find("5 cases") != std::string::npos);  // a Hopper case: the other five
-  // The only Blackwell case has nothing but its prior (the Hopper fit), which misses it:
-  // the command says so and exits 1 (the accuracy of the others: tests/test_studies.cpp).
-  const size_t row = r.output.find("sglang-gb200-nvl72-decode       | output_tokens_per_s_per_chip | prior only");
+  // The GB200 case left out, the Blackwell fit rests on the two small-batch B200 cases,
+  // which cannot tell its large-batch GEMM efficiency: the command says so and exits 1
+  // (the accuracy of the others: tests/test_studies.cpp).
+  const size_t row = r.output.find("sglang-gb200-nvl72-decode       | output_tokens_per_s_per_chip |   2 cases");
   CHECK(row != std::string::npos);
+  CHECK(r.output.find("NO", row) < r.output.find('\n', row));
   CHECK(r.code == 1);
+}
+
+TEST_CASE("validate runs the end-to-end cases through the simulation and compares their summaries", "[validation]") {
+  const auto r = shell(std::string(STACKSIM_BIN) + " validate --kind end_to_end -j 2");
+  INFO(r.output);
+  // The SGLang cookbook's B200 runs: median TTFT (with the front end measured at
+  // concurrency 1) within 25%; throughput is optimistic (issue 14: not met), so the
+  // command exits 1.
+  for (const std::string id : {"sglang-b200-tp8-1k1k-c16 ", "sglang-b200-tp8-1k1k-c100", "sglang-b200-tp8-8k1k-c64 "}) {
+    std::istringstream lines(r.output);
+    int rows = 0;
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind(id, 0) == 0 && line.find("ttft_ms_p50") != std::string::npos) {
+        ++rows;
+        CHECK(line.find("yes") != std::string::npos);
+      }
+    CHECK(rows == 1);
+  }
+  CHECK(r.output.find("trtllm-h200-dep8-1k2k") != std::string::npos);
+  CHECK(r.output.find("deepseek-production") == std::string::npos);  // a scenario, not a case
+  CHECK(r.code == 1);
+}
+
+TEST_CASE("an end-to-end case's metrics are read from the run's summary", "[validation]") {
+  RunSummary s;
+  s.throughput.output_tokens_per_s_per_chip = 12.5;
+  s.latency_s.ttft.p50 = 0.25;
+  s.latency_s.tpot.p99 = 0.03;
+  CHECK(end_to_end_metric(s, "output_tokens_per_s_per_chip") == 12.5);
+  CHECK(end_to_end_metric(s, "ttft_ms_p50") == Approx(250));
+  CHECK(end_to_end_metric(s, "tpot_ms_p99") == Approx(30));
+  const EndToEndCase c = load_end_to_end_case(repo("scenarios/validation/sglang-b200-tp8-1k1k-c16.yaml"));
+  CHECK(c.overrides.size() == 3);
+  CHECK(c.tolerance.at("ttft_ms_p50") == Approx(0.25));
+  CHECK(c.platform == "b200-hgx");
+  // A steady-state load skips it; loading it as one is an error naming the key.
+  for (const auto& v : load_cases({repo("scenarios/validation")})) CHECK(v.id != c.id);
+  CHECK_THROWS_WITH(load_case(c.file), Catch::Contains("kind"));
 }
 
 TEST_CASE("a decode pool's throughput is its batch times tokens per step over the step time", "[validation]") {
@@ -148,7 +189,7 @@ TEST_CASE("calibration writes the fitted values into the stack file, keeping its
   const std::string path = std::string(dir) + "/s.yaml";
   std::ofstream(path) << "name: t\n# a comment\ngemm_efficiency: 0.6   # why\nattention_efficiency: 0.5\n"
                          "memory_efficiency: 0.8\nscale_up_efficiency: 0.7\nscale_out_efficiency: 0.8\n"
-                         "layer_overhead: 20 us\nstep_overhead: 2 ms\nhbm_reserved: 10 GB\n"
+                         "layer_overhead: 20 us\nstep_overhead: 2 ms\nkernel_floor: 2 us\nhbm_reserved: 10 GB\n"
                          "dispatch_latency: 30 us\ncombine_latency: 20 us\nall_reduce_latency: 7 us\n";
   Stack s;
   s.gemm_efficiency = 0.55;

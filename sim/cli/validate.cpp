@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "util/table.h"
 #include "validate/calibrate.h"
+#include "validate/end_to_end.h"
 #include "validate/studies.h"
 #include "validate/validation.h"
 
@@ -46,11 +47,11 @@ std::string today() {
   return b;
 }
 
-// Prints simulated vs measured for each case; true when every case is within tolerance.
-bool print_validation(const std::vector<ValidationCase>& cases) {
+// Prints simulated vs measured for each row; true when every one is within tolerance.
+bool print_validation(const std::vector<ValidationRow>& rows) {
   bool ok = true;
   Table t({"case", "platform", "metric", "simulated", "measured", "error", "tolerance", "pass"});
-  for (const auto& r : validate(cases)) {
+  for (const auto& r : rows) {
     t.add({r.case_id, r.platform, r.metric, num(r.simulated), num(r.measured), pct(r.error()),
            pct(r.tolerance).substr(1), r.pass() ? "yes" : "NO"});
     ok = ok && r.pass();
@@ -111,14 +112,29 @@ int cmd_validate(const std::vector<std::string>& args) {
   po::options_description opts("Options of `stacksim validate`");
   opts.add_options()("leave-one-out", "refit each stack without each case in turn and predict that case")(
       "sensitivity", "how much each stack parameter moves each case (+-10%)")(
-      "loo-tolerance", po::value<double>()->default_value(0.25), "tolerance of a left-out case");
+      "loo-tolerance", po::value<double>()->default_value(0.25), "tolerance of a left-out case")(
+      "kind", po::value<std::string>()->default_value("all"),
+      "which cases: steady_state (the perf model alone), end_to_end (a DES run each) or all")(
+      "jobs,j", po::value<int>()->default_value(1), "end-to-end simulations to run at once (one process each)");
   Args a;
   if (!parse("validate",
              "Evaluates each validation case (default: scenarios/validation/) and prints\n"
-             "simulated vs measured. Exits 1 when a case is outside its tolerance.\n",
+             "simulated vs measured: steady-state cases by the performance model, end-to-end\n"
+             "cases by running their scenario in the discrete-event simulation (never fitted).\n"
+             "Exits 1 when a case is outside its tolerance.\n",
              args, opts, &a))
     return 0;
-  bool ok = print_validation(a.cases);
+  const std::string kind = a.vm["kind"].as<std::string>();
+  if (kind != "all" && kind != "steady_state" && kind != "end_to_end")
+    throw UsageError("--kind: expected steady_state, end_to_end or all, found \"" + kind + "\"");
+  std::vector<ValidationRow> rows;
+  if (kind != "end_to_end") rows = validate(a.cases);
+  if (kind != "steady_state") {
+    std::cout << std::flush;
+    const auto e2e = validate_end_to_end(load_end_to_end_cases(a.paths), jobs_option(a.vm));
+    rows.insert(rows.end(), e2e.begin(), e2e.end());
+  }
+  bool ok = print_validation(rows);
   if (a.vm.count("leave-one-out")) ok = print_leave_one_out(a.cases, a.vm["loo-tolerance"].as<double>()) && ok;
   if (a.vm.count("sensitivity")) print_sensitivity(a.cases);
   return ok ? 0 : 1;

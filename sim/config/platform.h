@@ -61,7 +61,7 @@ struct Stack {
   // launch gap, ramp-up and tail): a part of a layer runs its kernels for at least their
   // count times this. It binds at small batches only.
   double kernel_floor = 0;  // s
-  double hbm_reserved = 0;    // bytes per chip for activations, workspace and runtime
+  double hbm_reserved = 0;  // bytes per chip for activations, workspace and runtime
   // Fixed latencies of one operation, on top of its bytes over the links (measured by the
   // libraries' microbenchmarks, not fitted): an expert-parallel dispatch and combine (once
   // each per MoE layer per step) and a tensor-parallel all-reduce (twice per layer).

@@ -151,6 +151,7 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   read_overlap(s, v);
   v.context_parallel = static_cast<int>(s.integer_or("context_parallel", 1, 1, 1 << 16));
   v.offload_weights = s.quantity_or("offload_weights", Dimension::Number, 0, 0, 1);
+  v.frontend_latency = s.quantity_or("frontend_latency", Dimension::Time, 0, 0, 3600);
   if (v.offload_weights > 0 && platform.host_memory.capacity_per_chip == 0)
     s.fail("offload_weights", "platform " + platform.name + " describes no host_memory to offload to");
   read_experts(s, v);

@@ -39,6 +39,9 @@ struct Serving {
   // to HBM every step over the host link (prefetched a layer ahead: the stream overlaps
   // the step). Frees that much HBM for the KV cache.
   double offload_weights = 0;
+  // Time from a request's arrival to its reaching the scheduler: the serving front end
+  // (HTTP, tokenisation, queue hand-off), included in its TTFT. Read from the first pool.
+  double frontend_latency = 0;       // s
   int max_seqs_per_chip = 256;       // running sequences per data-parallel rank
   int token_budget_per_chip = 8192;  // tokens per rank per step (chunked prefill budget)
   // How dispatch/combine overlap computation (perf/perf_model.h): "none", "single_batch"

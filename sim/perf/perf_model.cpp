@@ -246,9 +246,9 @@ Roofline PerfModel::experts(const RankLoad& r) const {
   // computes and reads 1/expert_tp of them.
   const double active_experts = experts_per_group_ * (1.0 - std::pow(1.0 - 1.0 / experts_per_group_, r.routed));
   const double params = expert_params_ / etp_;
-  return floored(roofline(2.0 * r.routed * params, gemm_rate_,
-                          active_experts * params * w_bytes_ + r.routed * act_io_, mem_rate_),
-                 kExpertKernels * kernel_floor_);
+  return floored(
+      roofline(2.0 * r.routed * params, gemm_rate_, active_experts * params * w_bytes_ + r.routed * act_io_, mem_rate_),
+      kExpertKernels * kernel_floor_);
 }
 
 Roofline PerfModel::head(const RankLoad& r) const {

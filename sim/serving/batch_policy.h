@@ -57,6 +57,7 @@ class BatchPolicy {
 };
 
 // fcfs_chunked: first come first served, chunked prefill, newest-first preemption.
+// prefill_first: the same, but a step runs prompts or decodes, never both (SGLang's default).
 const Registry<BatchPolicy>& batch_policies();
 
 }  // namespace stacksim

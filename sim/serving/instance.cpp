@@ -95,7 +95,9 @@ bool Instance::try_admit(Request* r) {
     hit_blocks = m.hbm_blocks + m.tier2_blocks;
     tier2_blocks = m.tier2_blocks;
   }
-  const int64_t hit = hit_blocks * B;
+  // An external store's prefix counts as a hit when longer (at least one token computed).
+  const int64_t stored = std::min(r->spec.stored_prefix_tokens, r->prompt_tokens - 1);
+  const int64_t hit = std::max(hit_blocks * B, stored);
   const int64_t need = (r->prompt_tokens - hit) + (on_demand_ || role_ == Role::Prefill ? 0 : remaining);
   if (!make_room(need + tier2_blocks * B)) return false;
   if (hit_blocks > 0) cache_.pin(r->spec.blocks, 0, static_cast<size_t>(hit_blocks));
@@ -203,8 +205,10 @@ void Instance::release_transferred(Request* r) {
   --in_flight_;
 }
 
-void Instance::finish_step(const std::vector<Chunk>& chunks, double now) {
-  ++step_;
+void Instance::finish_step(const std::vector<Chunk>& chunks, bool decoded, double now) {
+  // step_ counts the steps the decoding sequences took part in: their tokens and KV
+  // follow from it (a prefill-only step of the prefill_first policy leaves them as they are).
+  if (decoded) ++step_;
   for (const Chunk& c : chunks) {
     c.r->prefilled += c.tokens;
     prefilled_tokens_ += c.tokens;
@@ -365,7 +369,7 @@ void Instance::run() {
     set_busy(true);
     sg4::this_actor::sleep_for(duration);
     if (epoch != epoch_) continue;  // a chip failed during the step: its work is lost
-    finish_step(chunks, sg4::Engine::get_clock());
+    finish_step(chunks, shape.decode_seqs > 0, sg4::Engine::get_clock());
   }
 }
 

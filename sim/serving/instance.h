@@ -106,7 +106,8 @@ class Instance : private Admission {
   BatchShape plan_step(std::vector<Chunk>* chunks) const;
   double prefill_share(const BatchShape& shape) const;
   void account_step(const BatchShape& shape, double duration);
-  void finish_step(const std::vector<Chunk>& chunks, double now);
+  // `decoded`: the decoding sequences ran in this step (a prefill-only step leaves them).
+  void finish_step(const std::vector<Chunk>& chunks, bool decoded, double now);
   void complete(Request* r, double now);
   void drop_kv(Request* r);
   int64_t occupancy(int64_t at_step) const;  // KV tokens in use at the start of step `at_step`

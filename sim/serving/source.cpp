@@ -18,9 +18,12 @@ void Cluster::source() {
   // slip in between checking for work and waiting.
   std::unique_lock<sg4::Mutex> lock(*mutex_);
   RequestSpec spec;
+  // Each request reaches the first pool this long after its arrival (the front end).
+  const double frontend = sc.pools[0].serving.frontend_latency;
   while (true) {
     double at;
     if (gen->peek(&at)) {
+      at += frontend;
       if (past_horizon(at)) break;
       const double now = sg4::Engine::get_clock();
       if (at > now) {
@@ -35,11 +38,11 @@ void Cluster::source() {
       continue;
     }
     if (gen->next(&spec)) {  // a generator that cannot tell ahead
-      if (past_horizon(spec.arrival)) break;
+      if (past_horizon(spec.arrival + frontend)) break;
       const double now = sg4::Engine::get_clock();
-      if (spec.arrival > now) {
+      if (spec.arrival + frontend > now) {
         ++run.control_activities;
-        sg4::this_actor::sleep_for(spec.arrival - now);
+        sg4::this_actor::sleep_for(spec.arrival + frontend - now);
       }
       submit(spec);
       continue;

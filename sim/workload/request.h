@@ -19,6 +19,9 @@ struct RequestSpec {
   // hash_ids). Empty when the workload carries no prefix information. Ids of different
   // teams, sessions and mix streams never collide.
   std::vector<uint64_t> blocks;
+  // Leading prompt tokens whose KV an external store already holds (DeepSeek's on-disk
+  // context cache): the prefill attends them but does not compute them.
+  int64_t stored_prefix_tokens = 0;
 };
 
 }  // namespace stacksim

@@ -93,3 +93,28 @@ TEST_CASE("fcfs_chunked preempts the newest live decoding sequence and requeues 
   p->requeue(waiting, &a);
   CHECK(waiting.front() == &a);
 }
+
+TEST_CASE("prefill_first runs prompts alone: the decoding sequences wait for a prefill step") {
+  auto p = batch_policies().make("prefill_first");
+  Request a = prompt(1, 5000, 1000), b = prompt(2, 300);
+  std::deque<Request*> prefilling{&a, &b};
+  BatchShape shape;
+  shape.decode_seqs = 100;
+  shape.decode_kv_tokens = 1e5;
+  std::vector<Chunk> chunks;
+  p->plan(prefilling, StepBudget{4096, 2048, 1}, &chunks, &shape);
+  // The whole budget goes to prompts: a gets one rank's 2048, b its 300; nobody decodes.
+  REQUIRE(chunks.size() == 2);
+  CHECK(chunks[0].tokens == 2048);
+  CHECK(chunks[1].tokens == 300);
+  CHECK(shape.prefill_tokens == 2348);
+  CHECK(shape.decode_seqs == 0);
+  CHECK(shape.decode_kv_tokens == 0);
+  // With no prompt left the step decodes everyone, as it was given.
+  BatchShape decode;
+  decode.decode_seqs = 100;
+  chunks.clear();
+  p->plan({}, StepBudget{4096, 2048, 1}, &chunks, &decode);
+  CHECK(chunks.empty());
+  CHECK(decode.decode_seqs == 100);
+}

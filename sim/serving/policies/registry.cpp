@@ -7,10 +7,12 @@
 namespace stacksim {
 
 std::unique_ptr<BatchPolicy> make_fcfs_chunked();
+std::unique_ptr<BatchPolicy> make_prefill_first();
 
 const Registry<BatchPolicy>& batch_policies() {
   static const Registry<BatchPolicy> registry({
       {"fcfs_chunked", make_fcfs_chunked},
+      {"prefill_first", make_prefill_first},
   });
   return registry;
 }

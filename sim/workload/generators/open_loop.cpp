@@ -13,9 +13,10 @@ namespace {
 // stream: one request per arrival.
 struct StreamParams : WorkloadParams {
   Arrival arrival;
-  LengthDist input, output;  // prompt and generated tokens
-  int64_t requests = 0;      // stop after this many arrivals (0 = no count limit)
-  double duration = 0;       // s: nothing arrives after it (0 = none)
+  LengthDist input, output;    // prompt and generated tokens
+  int64_t requests = 0;        // stop after this many arrivals (0 = no count limit)
+  double duration = 0;         // s: nothing arrives after it (0 = none)
+  double cached_fraction = 0;  // of each prompt, held by an external KV store
 };
 
 // document_batch: jobs of several documents, all submitted at the job's arrival; the
@@ -39,6 +40,7 @@ class BatchGenerator : public Generator {
     LengthDist per_arrival;    // requests per arrival
     LengthDist input, output;  // per request
     bool grouped;              // RequestSpec::session = arrival number
+    double cached_fraction;    // RequestSpec::stored_prefix_tokens / input_tokens
   };
   BatchGenerator(const std::string& name, uint64_t seed, Shape shape)
       : shape_(shape),
@@ -73,6 +75,7 @@ class BatchGenerator : public Generator {
       r.arrival = t;
       r.input_tokens = draw_length(shape_.input, lengths_);
       r.output_tokens = draw_length(shape_.output, lengths_);
+      r.stored_prefix_tokens = static_cast<int64_t>(double(r.input_tokens) * shape_.cached_fraction);
       if (shape_.grouped) r.session = arrived_;
       pending_.push_back(std::move(r));
     }
@@ -91,14 +94,18 @@ void read_stream(MapReader& r, Workload* w) {
   p->input = read_lengths(r.child("input_tokens"));
   p->output = read_lengths(r.child("output_tokens"));
   read_count_or_duration(r, "requests", INT64_MAX, &p->requests, &p->duration);
+  // The share of every prompt already in an external KV store (a context cache on disk,
+  // as DeepSeek's 56.3%): attended by the prefill, not computed. 0 = none.
+  p->cached_fraction = r.quantity_or("cached_fraction", Dimension::Number, 0, 0, 0.999);
   w->params = std::move(p);
 }
 
 std::unique_ptr<Generator> make_stream(const Workload& w, const Part& part) {
   const auto& p = params_of<StreamParams>(w);
-  return std::make_unique<BatchGenerator>(w.name, part.seed,
-                                          BatchGenerator::Shape{scaled(p.arrival, part.rate_scale), p.requests,
-                                                                p.duration, LengthDist{}, p.input, p.output, false});
+  return std::make_unique<BatchGenerator>(
+      w.name, part.seed,
+      BatchGenerator::Shape{scaled(p.arrival, part.rate_scale), p.requests, p.duration, LengthDist{}, p.input, p.output,
+                            false, p.cached_fraction});
 }
 
 void read_document_batch(MapReader& r, Workload* w) {
@@ -116,7 +123,7 @@ std::unique_ptr<Generator> make_document_batch(const Workload& w, const Part& pa
   const auto& p = params_of<DocumentBatchParams>(w);
   return std::make_unique<BatchGenerator>(w.name, part.seed,
                                           BatchGenerator::Shape{scaled(p.arrival, part.rate_scale), p.jobs, p.duration,
-                                                                p.documents, p.input, p.output, true});
+                                                                p.documents, p.input, p.output, true, 0.0});
 }
 
 }  // namespace
