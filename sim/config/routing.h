@@ -6,6 +6,10 @@
 
 namespace stacksim {
 
+// The busiest chip's routed load over the mean after EPLB, as measured (config/scenario.cpp
+// cites the sources): the default of every scenario that gives no `routing:`.
+constexpr double kMeasuredImbalance = 1.3;
+
 struct Routing {
   std::string type = "balanced";  // balanced | zipf | fixed
   double skew = 0;                // zipf exponent

@@ -9,8 +9,10 @@
 namespace stacksim {
 
 double static_imbalance(const Routing& r, int experts, int redundant, int chips) {
+  // One chip (or one expert-parallel group) takes every routed token: nothing to balance.
+  if (experts <= 0 || chips <= 1) return 1.0;
   if (r.type == "fixed") return r.imbalance;
-  if (r.type == "balanced" || experts <= 0 || chips <= 1) return 1.0;
+  if (r.type == "balanced") return 1.0;
 
   // Popularity by rank, mean 1. A fixed permutation decouples popularity from expert
   // index (expert ids carry no meaning), so static placement is not worst-case.
