@@ -29,7 +29,7 @@ TEST_CASE("leave-one-out predicts every case and metric from the other cases of 
   CHECK(predictions.size() == metrics);
   for (const Prediction& p : predictions) {
     INFO(p.case_id << " " << p.metric);
-    // The GB200 decode case left out, the Blackwell fit rests on two batch-1 B200 cases
+    // The GB200 decode case left out, the Blackwell fit rests on three batch-1 B200 cases
     // that cannot tell its large-batch GEMM efficiency: a known miss (README, Validation),
     // kept visible here so that fixing it updates this line.
     if (p.case_id == "sglang-gb200-nvl72-decode")

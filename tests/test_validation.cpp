@@ -34,10 +34,10 @@ TEST_CASE("validate --leave-one-out prints each prediction with what it was fitt
   CHECK(r.output.find("Leave-one-out") != std::string::npos);
   CHECK(r.output.find(" fitted to |") != std::string::npos);
   CHECK(r.output.find("5 cases") != std::string::npos);  // a Hopper case: the other five
-  // The GB200 case left out, the Blackwell fit rests on the two small-batch B200 cases,
+  // The GB200 case left out, the Blackwell fit rests on the three small-batch B200 cases,
   // which cannot tell its large-batch GEMM efficiency: the command says so and exits 1
   // (the accuracy of the others: tests/test_studies.cpp).
-  const size_t row = r.output.find("sglang-gb200-nvl72-decode       | output_tokens_per_s_per_chip |   2 cases");
+  const size_t row = r.output.find("sglang-gb200-nvl72-decode       | output_tokens_per_s_per_chip |   3 cases");
   CHECK(row != std::string::npos);
   CHECK(r.output.find("NO", row) < r.output.find('\n', row));
   CHECK(r.code == 1);
@@ -60,6 +60,7 @@ TEST_CASE("validate runs the end-to-end cases through the simulation and compare
     CHECK(rows == 1);
   }
   CHECK(r.output.find("trtllm-h200-dep8-1k2k") != std::string::npos);
+  CHECK(r.output.find("trtllm-b200-fp4-dep8-1k2k") != std::string::npos);
   CHECK(r.output.find("deepseek-production") == std::string::npos);  // a scenario, not a case
   CHECK(r.code == 1);
 }

@@ -32,6 +32,51 @@ double Model::replicated_params() const {
   return p + embedding_params();
 }
 
+double Model::replicated_weight_bytes() const {
+  const double h = hidden_size;
+  const WeightParts& w = weight_parts;
+  return layers * attention_params() * precision_bytes(w.attention) +
+         dense_layers * 3.0 * h * dense_intermediate * precision_bytes(w.dense) +
+         moe_layers() * (shared_experts * expert_params() + h * routed_experts) * precision_bytes(w.shared) +
+         embedding_params() * precision_bytes(w.head);
+}
+
+void set_weight_precision(Model* m, Precision w) {
+  m->weight_parts = {w, w, w, w, w};
+  m->weights = w;
+}
+
+void override_precision(MapReader& p, Model* m) {
+  if (p.has("weights")) read_weight_precision(p, m);
+  if (p.has("activations")) m->activations = read_precision(p, "activations");
+  if (p.has("kv_cache")) m->kv_cache = read_precision(p, "kv_cache");
+  if (p.has("dispatch")) m->dispatch = read_precision(p, "dispatch");
+  if (p.has("combine")) m->combine = read_precision(p, "combine");
+  p.finish();
+}
+
+// Every precision BF16: a Hugging Face import serves as its checkpoint's dtype says.
+static void serve_in_bf16(Model* m) {
+  set_weight_precision(m, Precision::BF16);
+  m->activations = m->kv_cache = m->attention_core = m->combine = Precision::BF16;
+}
+
+void read_weight_precision(MapReader& p, Model* m) {
+  if (p.node("weights").IsScalar()) {
+    set_weight_precision(m, read_precision(p, "weights"));
+    return;
+  }
+  MapReader w = p.child("weights");
+  Model::WeightParts& parts = m->weight_parts;
+  parts.attention = read_precision(w, "attention");
+  parts.dense = read_precision(w, "dense");
+  parts.shared = read_precision(w, "shared");
+  parts.routed = read_precision(w, "routed");
+  parts.head = read_precision(w, "head");
+  w.finish();
+  m->weights = parts.routed;
+}
+
 double Model::active_params() const { return replicated_params() + double(moe_layers()) * top_k * expert_params(); }
 
 double Model::kv_values_per_token_layer() const {
@@ -121,10 +166,12 @@ Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
     e.finish();
   }
   MapReader p = r.child("precision");
-  m.weights = read_precision(p, "weights");
+  read_weight_precision(p, &m);
   m.activations = read_precision(p, "activations");
   m.kv_cache = read_precision(p, "kv_cache");
   m.attention_core = p.has("attention_core") ? read_precision(p, "attention_core") : wider(m.activations, m.kv_cache);
+  if (p.has("dispatch")) m.dispatch = read_precision(p, "dispatch");
+  m.combine = p.has("combine") ? read_precision(p, "combine") : Precision::BF16;
   p.finish();
   if (r.has("published")) {
     MapReader pub = r.child("published");
@@ -293,7 +340,7 @@ Model model_from_hf_config(const std::string& path) {
   }
   // Hugging Face configs state the checkpoint dtype, not the serving precision: serve in BF16
   // unless the scenario says otherwise (serving.precision overrides).
-  m.weights = m.activations = m.kv_cache = m.attention_core = Precision::BF16;
+  serve_in_bf16(&m);
   m.description = "imported from Hugging Face config.json";
   return m;
 }

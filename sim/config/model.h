@@ -3,6 +3,7 @@
 // (parameters, weight bytes, KV bytes per token) are computed here, once.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "config/precision.h"
@@ -57,8 +58,22 @@ struct Model {
   int shared_experts = 0;
   int top_k = 0;
   int expert_intermediate = 0;
+  // Weights per part (precision.weights: one precision, or a map of the five): attention
+  // projections, dense FFNs, shared experts and routers, routed experts, LM head and
+  // embeddings. `weights` mirrors the routed experts' (the bulk of a MoE's bytes): set
+  // both with set_weight_precision().
+  struct WeightParts {
+    Precision attention = Precision::BF16, dense = Precision::BF16, shared = Precision::BF16, routed = Precision::BF16,
+              head = Precision::BF16;
+    bool uniform() const { return attention == routed && dense == routed && shared == routed && head == routed; }
+  } weight_parts;
   Precision weights = Precision::BF16;
   Precision activations = Precision::BF16;
+  // Expert-parallel transfers: dispatch (absent: the activations' precision, whatever
+  // they end up being) and combine (BF16 unless given).
+  std::optional<Precision> dispatch;
+  Precision combine = Precision::BF16;
+  Precision dispatch_precision() const { return dispatch.value_or(activations); }
   Precision kv_cache = Precision::BF16;
   // The attention core's arithmetic (scores and values): precision.attention_core, by
   // default the wider of the activations and the KV cache (a cache stored narrower than
@@ -82,6 +97,10 @@ struct Model {
   double total_params() const { return replicated_params() + routed_expert_params(); }
   // Parameters touched per token (top_k routed experts per MoE layer).
   double active_params() const;
+  // Bytes of the weights replicated per data-parallel rank, of the routed experts, and in all.
+  double replicated_weight_bytes() const;
+  double routed_expert_weight_bytes() const { return routed_expert_params() * precision_bytes(weight_parts.routed); }
+  double weight_bytes() const { return replicated_weight_bytes() + routed_expert_weight_bytes(); }
   // Values cached per token per layer (before kv_compression).
   double kv_values_per_token_layer() const;
   // Bytes of one cached entry of one layer (before any split over tensor-parallel chips).
@@ -93,6 +112,14 @@ struct Model {
 };
 
 Model model_from_yaml(const YAML::Node& root, const Origin& origin);
+// Reads precision.weights (one precision for every part, or a map of attention, dense,
+// shared, routed and head) into m's weight_parts and weights.
+void read_weight_precision(MapReader& p, Model* m);
+// A serving pool's `precision:` over the model's: any of weights, activations, kv_cache,
+// dispatch, combine (then finishes the mapping).
+void override_precision(MapReader& p, Model* m);
+// Sets every part's weight precision to w.
+void set_weight_precision(Model* m, Precision w);
 // Imports a Hugging Face config.json (DeepSeek-V3/R1, Kimi K2, Qwen3-MoE, gpt-oss,
 // Llama-style). Unsupported architectures raise ConfigError naming the missing key.
 Model model_from_hf_config(const std::string& path);

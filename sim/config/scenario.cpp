@@ -84,12 +84,7 @@ Part load_part(MapReader& r, const std::string& key, const std::vector<Override>
 
 // Expert routing (popularity, EPLB) and redundant expert replicas.
 void read_experts(MapReader& s, Serving& v) {
-  // Without a `routing:` the validation cases' shared assumption for real traffic after
-  // EPLB: the busiest chip receives 1.3x the mean routed load, plus the statistical excess
-  // of small batches (perf/routing.h). With it the measured prefills that lose 15-18% to
-  // real routing against perfect balance (SGLang EP32: 50,302 vs 59,337 tokens/s per node;
-  // CloudMatrix384: 5,655 vs 6,688 per NPU) come out right. Calibration and deployments
-  // then price routing alike (`routing: {type: balanced}` gives the ideal).
+  // Without a `routing:` the validation cases' measured imbalance (config/routing.h).
   v.routing.type = "fixed";
   v.routing.imbalance = kMeasuredImbalance;
   if (s.has("routing")) {
@@ -305,10 +300,7 @@ PoolSpec read_pool(MapReader& s, const std::string& role, const Platform& platfo
   }
   if (s.has("precision")) {  // serving precision overrides the model file's
     MapReader p = s.child("precision");
-    if (p.has("weights")) model->weights = read_precision(p, "weights");
-    if (p.has("activations")) model->activations = read_precision(p, "activations");
-    if (p.has("kv_cache")) model->kv_cache = read_precision(p, "kv_cache");
-    p.finish();
+    override_precision(p, model);
   }
   s.finish();
   return pool;

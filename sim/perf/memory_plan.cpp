@@ -19,13 +19,12 @@ double MemoryTier::use(const std::string& name) const {
 
 double weights_per_chip(const Model& model, const Serving& serving) {
   const int tp = serving.attention_tp, chips = serving.chips_per_instance;
-  const double wb = precision_bytes(model.weights);
   double routed_per_chip = 0;
   if (model.routed_experts > 0) {
     const double replicas = double(model.routed_experts + serving.redundant_experts) / model.routed_experts;
-    routed_per_chip = model.routed_expert_params() * replicas / chips;
+    routed_per_chip = model.routed_expert_weight_bytes() * replicas / chips;
   }
-  return (model.replicated_params() / tp + routed_per_chip) * wb;
+  return model.replicated_weight_bytes() / tp + routed_per_chip;
 }
 
 double kv_bytes_per_token_chip(const Model& model, int attention_tp) {

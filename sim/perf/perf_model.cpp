@@ -75,10 +75,18 @@ void PerfModel::init_layout(const Model& m, const Serving& s) {
 }
 
 void PerfModel::init_gemms(const Model& m, const Platform& p) {
-  gemm_rate_ = p.chip.peak(wider(m.weights, m.activations)) * p.stack.gemm_efficiency;
+  // A GEMM runs in the wider of its weights' and the activations' precision.
+  const auto gemm = [&](Precision w) {
+    return Gemm{p.chip.peak(wider(w, m.activations)) * p.stack.gemm_efficiency, precision_bytes(w)};
+  };
+  const Model::WeightParts& w = m.weight_parts;
+  attn_gemm_ = gemm(w.attention);
+  dense_gemm_ = gemm(w.dense);
+  shared_gemm_ = gemm(w.shared);
+  routed_gemm_ = gemm(w.routed);
+  head_gemm_ = gemm(w.head);
   mem_rate_ = p.chip.hbm_bandwidth * p.stack.memory_efficiency;
   act_bytes_ = precision_bytes(m.activations);
-  w_bytes_ = precision_bytes(m.weights);
   act_io_ = 2.0 * hidden_ * act_bytes_;
   attn_params_ = m.attention_params();
   dense_ffn_params_ = 3.0 * m.hidden_size * m.dense_intermediate;
@@ -130,10 +138,11 @@ void PerfModel::init_experts(const Model& m, const Serving& s) {
 }
 
 void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving& s) {
-  // Dispatch sends each token to its top-k experts in the activation precision; combine
-  // returns them in BF16.
-  dispatch_bytes_per_token_ = m.hidden_size * (act_bytes_ + precision_bytes(Precision::BF16));
-  combine_share_ = precision_bytes(Precision::BF16) / (act_bytes_ + precision_bytes(Precision::BF16));
+  // Dispatch sends each token to its top-k experts in precision.dispatch (by default the
+  // activations'); combine returns them in precision.combine (by default BF16).
+  const double d = precision_bytes(m.dispatch_precision()), c = precision_bytes(m.combine);
+  dispatch_bytes_per_token_ = m.hidden_size * (d + c);
+  combine_share_ = c / (d + c);
   const int domain = std::min(p.scale_up.chips_per_domain, chips_);
   const double k = m.top_k;
   // Tensor-parallel attention over the whole instance: every chip holds every token, so
@@ -199,8 +208,8 @@ PerfModel::RankLoad PerfModel::rank_load(const BatchShape& b) const {
 }
 
 Roofline PerfModel::attention(const RankLoad& r) const {
-  const Roofline proj = roofline(2.0 * r.tokens * attn_params_ / tp_, gemm_rate_,
-                                 attn_params_ / tp_ * w_bytes_ + r.tokens * act_io_, mem_rate_);
+  const Roofline proj = roofline(2.0 * r.tokens * attn_params_ / tp_, attn_gemm_.rate,
+                                 attn_params_ / tp_ * attn_gemm_.w_bytes + r.tokens * act_io_, mem_rate_);
   // The core: scores and values over the cached entries (at most sparse_topk per query).
   double attended = r.kv_tokens * kv_compression_, pairs = r.prefill_pairs * kv_compression_;
   if (sparse_topk_ > 0) {
@@ -226,15 +235,16 @@ Roofline PerfModel::indexer(const RankLoad& r) const {
 }
 
 Roofline PerfModel::dense(const RankLoad& r) const {
-  return floored(roofline(2.0 * r.tokens * dense_ffn_params_ / tp_, gemm_rate_,
-                          dense_ffn_params_ / tp_ * w_bytes_ + r.tokens * act_io_, mem_rate_),
+  return floored(roofline(2.0 * r.tokens * dense_ffn_params_ / tp_, dense_gemm_.rate,
+                          dense_ffn_params_ / tp_ * dense_gemm_.w_bytes + r.tokens * act_io_, mem_rate_),
                  kDenseKernels * kernel_floor_);
 }
 
 Roofline PerfModel::shared(const RankLoad& r) const {
   if (moe_layers_ == 0) return {};
   const double params = shared_params_ / tp_ + router_params_;
-  return floored(roofline(2.0 * r.tokens * params, gemm_rate_, params * w_bytes_ + r.tokens * act_io_, mem_rate_),
+  return floored(roofline(2.0 * r.tokens * params, shared_gemm_.rate,
+                          params * shared_gemm_.w_bytes + r.tokens * act_io_, mem_rate_),
                  kSharedKernels * kernel_floor_);
 }
 
@@ -246,13 +256,14 @@ Roofline PerfModel::experts(const RankLoad& r) const {
   // computes and reads 1/expert_tp of them.
   const double active_experts = experts_per_group_ * (1.0 - std::pow(1.0 - 1.0 / experts_per_group_, r.routed));
   const double params = expert_params_ / etp_;
-  return floored(
-      roofline(2.0 * r.routed * params, gemm_rate_, active_experts * params * w_bytes_ + r.routed * act_io_, mem_rate_),
-      kExpertKernels * kernel_floor_);
+  return floored(roofline(2.0 * r.routed * params, routed_gemm_.rate,
+                          active_experts * params * routed_gemm_.w_bytes + r.routed * act_io_, mem_rate_),
+                 kExpertKernels * kernel_floor_);
 }
 
 Roofline PerfModel::head(const RankLoad& r) const {
-  return floored(roofline(2.0 * r.logits * head_params_ / tp_, gemm_rate_, head_params_ / tp_ * w_bytes_, mem_rate_),
+  return floored(roofline(2.0 * r.logits * head_params_ / tp_, head_gemm_.rate, head_params_ / tp_ * head_gemm_.w_bytes,
+                          mem_rate_),
                  kHeadKernels * kernel_floor_);
 }
 

@@ -129,8 +129,12 @@ class PerfModel {
   double tokens_per_step_ = 1;
   double hidden_ = 0;
   // GEMMs (attention projections, FFNs, experts, head): weights read once per step.
-  double gemm_rate_ = 0, mem_rate_ = 0;  // achieved FLOP/s and HBM bytes/s
-  double act_bytes_ = 2, w_bytes_ = 1;
+  // Per part (its weights' precision): the achieved GEMM FLOP/s and bytes per weight.
+  struct Gemm {
+    double rate = 0, w_bytes = 1;
+  } attn_gemm_, dense_gemm_, shared_gemm_, routed_gemm_, head_gemm_;
+  double mem_rate_ = 0;  // achieved HBM bytes/s
+  double act_bytes_ = 2;
   double act_io_ = 0;  // activation bytes in and out of a GEMM, per token
   double attn_params_ = 0, dense_ffn_params_ = 0, shared_params_ = 0, router_params_ = 0, head_params_ = 0;
   // Attention core.

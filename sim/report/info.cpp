@@ -27,15 +27,24 @@ nlohmann::json step_json(const std::string& label, const StepTime& t, double tok
 }
 
 nlohmann::json model_json(const Model& m) {
-  return {{"name", m.name},
-          {"total_params", m.total_params()},
-          {"active_params", m.active_params()},
-          {"routed_experts", m.routed_experts},
-          {"weights", precision_name(m.weights)},
-          {"weight_bytes", m.total_params() * precision_bytes(m.weights)},
-          {"kv_cache", precision_name(m.kv_cache)},
-          {"kv_bytes_per_token", m.kv_bytes_per_token()},
-          {"max_context", m.max_context}};
+  nlohmann::json j = {{"name", m.name},
+                      {"total_params", m.total_params()},
+                      {"active_params", m.active_params()},
+                      {"routed_experts", m.routed_experts},
+                      {"weights", precision_name(m.weights)},
+                      {"weight_bytes", m.weight_bytes()},
+                      {"kv_cache", precision_name(m.kv_cache)},
+                      {"kv_bytes_per_token", m.kv_bytes_per_token()},
+                      {"max_context", m.max_context}};
+  if (!m.weight_parts.uniform()) {
+    const Model::WeightParts& w = m.weight_parts;
+    j["weight_parts"] = {{"attention", precision_name(w.attention)},
+                         {"dense", precision_name(w.dense)},
+                         {"shared", precision_name(w.shared)},
+                         {"routed", precision_name(w.routed)},
+                         {"head", precision_name(w.head)}};
+  }
+  return j;
 }
 
 nlohmann::json platform_json(const Platform& p, const Model& m) {
@@ -65,7 +74,7 @@ nlohmann::json platform_json(const Platform& p, const Model& m) {
 }
 
 nlohmann::json memory_json(const PoolSpec& pool, const MemoryPlan& mem) {
-  const double weight_bytes = pool.model.total_params() * precision_bytes(pool.model.weights);
+  const double weight_bytes = pool.model.weight_bytes();
   const double usable = pool.platform.chip.hbm_capacity - pool.platform.stack.hbm_reserved;
   nlohmann::json j = {{"weights_per_chip", mem.weights_per_chip},
                       {"reserved_per_chip", pool.platform.stack.hbm_reserved},
@@ -129,11 +138,17 @@ void print_pool(const nlohmann::json& j) {
   const auto& p = j["platform"];
   const auto& s = j["serving"];
   const auto& mem = j["memory"];
+  std::string weights = m["weights"].get<std::string>();
+  if (m.contains("weight_parts")) {
+    const auto& w = m["weight_parts"];
+    weights = "attention " + w["attention"].get<std::string>() + ", dense " + w["dense"].get<std::string>() +
+              ", shared " + w["shared"].get<std::string>() + ", routed " + w["routed"].get<std::string>() + ", head " +
+              w["head"].get<std::string>();
+  }
   std::printf("model %s: %.1fB total, %.2fB active parameters; weights %s (%s); KV %.1f KB per token (%s)\n",
               m["name"].get<std::string>().c_str(), m["total_params"].get<double>() / 1e9,
               m["active_params"].get<double>() / 1e9, format_bytes(m["weight_bytes"].get<double>()).c_str(),
-              m["weights"].get<std::string>().c_str(), m["kv_bytes_per_token"].get<double>() / 1e3,
-              m["kv_cache"].get<std::string>().c_str());
+              weights.c_str(), m["kv_bytes_per_token"].get<double>() / 1e3, m["kv_cache"].get<std::string>().c_str());
   std::printf("platform %s: %s, %.0f TFLOPS %s, HBM %s at %s/s; scale-up %d chips at %s/s; NIC %s/s; %s\n",
               p["name"].get<std::string>().c_str(), p["chip"].get<std::string>().c_str(),
               p["activation_peak_flops_per_chip"].get<double>() / 1e12, p["activations"].get<std::string>().c_str(),

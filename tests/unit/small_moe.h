@@ -25,7 +25,7 @@ inline Model small_moe() {
   m.shared_experts = 1;
   m.top_k = 2;
   m.expert_intermediate = 500;
-  m.weights = Precision::FP8;
+  set_weight_precision(&m, Precision::FP8);
   m.kv_cache = Precision::BF16;
   return m;
 }

@@ -207,3 +207,27 @@ TEST_CASE("expert tensor parallelism splits each expert over its group's chips, 
   CHECK(etp.experts == Approx(3 * (active * 375000 + 4 * 4000) / 5e11).epsilon(1e-9));
   CHECK(etp.comm == Approx(ep.comm).epsilon(1e-12));  // both reduce by the layer's all-reduce
 }
+
+TEST_CASE("weights in a precision per part: the attention projections' bytes, worked by hand", "[perf][unit]") {
+  Model m = small_moe();  // FP8 weights everywhere
+  Serving s = small_serving();
+  s.overlap = "none";
+  const Platform p = floored();
+  const PerfModel fp8(m, p, s);
+  m.weight_parts.attention = Precision::BF16;  // the attention projections in BF16, the rest FP8
+  const PerfModel mixed(m, p, s);
+  // Memory: every layer's projections, split over attention TP2, take one more byte each.
+  CHECK(mixed.memory().weights_per_chip - fp8.memory().weights_per_chip ==
+        Approx(4 * m.attention_params() / 2).epsilon(1e-12));
+  // A step of one token per rank reads them once, HBM-bound at 500 GB/s: one more byte per
+  // parameter per layer; nothing else moves.
+  const StepTime a = fp8.step_time(one_per_rank()), b = mixed.step_time(one_per_rank());
+  CHECK(b.attention - a.attention == Approx(4 * m.attention_params() / 2 / 5e11).epsilon(1e-9));
+  CHECK(b.experts == a.experts);
+  CHECK(b.ffn == a.ffn);
+  CHECK(b.comm == a.comm);
+  // Dispatch in FP8 instead of the BF16 activations: each copy carries 1000 fewer bytes.
+  m = small_moe();
+  m.dispatch = Precision::FP8;
+  CHECK(PerfModel(m, p, s).step_time(one_per_rank()).comm < fp8.step_time(one_per_rank()).comm);
+}
