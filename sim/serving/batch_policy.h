@@ -40,6 +40,12 @@ struct StepBudget {
   double mtp_draft_tokens = 0;  // per decoding sequence, on top of its one token
 };
 
+// Fills up to `tokens` of a step with prompt chunks from the front of `prefilling`, in
+// order, each at most budget.chunk_limit, and adds them to the batch's prefill fields
+// (causal attention: a chunk sees the prompt before it and itself).
+void fill_chunks(const std::deque<Request*>& prefilling, int64_t tokens, const StepBudget& budget,
+                 std::vector<Chunk>* chunks, BatchShape* b);
+
 class BatchPolicy {
  public:
   virtual ~BatchPolicy() = default;

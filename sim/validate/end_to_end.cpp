@@ -83,7 +83,8 @@ EndToEndCase load_end_to_end_case(const std::string& path) {
   if (c.measured.empty()) r.fail("measured", "no end-to-end metric (output_tokens_per_s_per_chip, ttft_ms_p50 ...)");
   c.tolerance = read_tolerance(r, c.measured);
   r.finish();
-  const Scenario sc = case_scenario(c);
+  c.scenario = case_scenario(c);
+  const Scenario& sc = c.scenario;
   c.platform = sc.pools.front().platform.name;
   if (sc.disaggregated() && sc.pools.back().platform.name != c.platform)
     c.platform += " + " + sc.pools.back().platform.name;
@@ -98,17 +99,13 @@ std::vector<EndToEndCase> load_end_to_end_cases(const std::vector<std::string>& 
 }
 
 std::vector<ValidationRow> validate_end_to_end(const std::vector<EndToEndCase>& cases, int jobs) {
-  // Scenarios and generators are built before any process forks (bad input is reported
+  // Generators are built before any process forks (bad input is reported
   // as such, not as a child's failure); each simulation runs in its own process.
-  std::vector<Scenario> scenarios;
   std::vector<std::unique_ptr<Generator>> generators;
-  for (const auto& c : cases) {
-    scenarios.push_back(case_scenario(c));
-    generators.push_back(make_generator(scenarios.back().workload, scenarios.back().seed));
-  }
+  for (const auto& c : cases) generators.push_back(make_generator(c.scenario.workload, c.scenario.seed));
   std::vector<std::function<std::string()>> tasks;
   for (size_t i = 0; i < cases.size(); ++i)
-    tasks.push_back([&, i] { return nlohmann::json(simulate(scenarios[i], std::move(generators[i]))).dump(); });
+    tasks.push_back([&, i] { return nlohmann::json(simulate(cases[i].scenario, std::move(generators[i]))).dump(); });
   const std::vector<ChildResult> results = run_isolated(tasks, jobs);
   std::vector<ValidationRow> rows;
   for (size_t i = 0; i < cases.size(); ++i) {

@@ -26,6 +26,7 @@ struct EndToEndCase {
   std::string file;
   std::string scenario_file;
   std::vector<Override> overrides;
+  Scenario scenario;                        // loaded and checked with the case
   std::string platform;                     // the scenario's platform name(s), for tables
   std::map<std::string, double> measured;   // metric -> value
   std::map<std::string, double> tolerance;  // metric -> relative tolerance

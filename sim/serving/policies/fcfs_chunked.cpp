@@ -24,20 +24,9 @@ class FcfsChunked : public BatchPolicy {
   void plan(const std::deque<Request*>& prefilling, const StepBudget& budget, std::vector<Chunk>* chunks,
             BatchShape* b) const override {
     // Decoding tokens take their share of the step's token budget first.
-    int64_t left_in_step =
+    const int64_t left_in_step =
         budget.tokens - static_cast<int64_t>(std::ceil(b->decode_seqs * (1.0 + budget.mtp_draft_tokens)));
-    for (Request* r : prefilling) {
-      if (left_in_step <= 0) break;
-      const int64_t left = r->prompt_tokens - r->prefilled;
-      const int64_t c = std::min({left, left_in_step, budget.chunk_limit});
-      chunks->push_back({r, c});
-      left_in_step -= c;
-      b->prefill_tokens += c;
-      // Causal attention: the chunk's tokens see the prompt before them and each other.
-      b->prefill_attn_pairs += double(c) * double(r->prefilled) + double(c) * double(c + 1) / 2;
-      b->max_chunk = std::max(b->max_chunk, c);
-      if (c == left) ++b->prefill_seqs_done;
-    }
+    fill_chunks(prefilling, left_in_step, budget, chunks, b);
   }
 
   Request* preemption_victim(DecodeOrder& order) override { return order.pop_newest(); }
@@ -46,6 +35,21 @@ class FcfsChunked : public BatchPolicy {
 };
 
 }  // namespace
+
+void fill_chunks(const std::deque<Request*>& prefilling, int64_t tokens, const StepBudget& budget,
+                 std::vector<Chunk>* chunks, BatchShape* b) {
+  for (Request* r : prefilling) {
+    if (tokens <= 0) break;
+    const int64_t left = r->prompt_tokens - r->prefilled;
+    const int64_t c = std::min({left, tokens, budget.chunk_limit});
+    chunks->push_back({r, c});
+    tokens -= c;
+    b->prefill_tokens += c;
+    b->prefill_attn_pairs += double(c) * double(r->prefilled) + double(c) * double(c + 1) / 2;
+    b->max_chunk = std::max(b->max_chunk, c);
+    if (c == left) ++b->prefill_seqs_done;
+  }
+}
 
 std::unique_ptr<BatchPolicy> make_fcfs_chunked() { return std::make_unique<FcfsChunked>(); }
 

@@ -6,8 +6,6 @@
 //   the decoding sequences wait — every new prompt stalls every running sequence for
 //   its prefill. Otherwise the step decodes every running sequence.
 // - Preemption: the newest decoding sequence, back to the front of the queue.
-#include <algorithm>
-
 #include "serving/batch_policy.h"
 
 namespace stacksim {
@@ -25,18 +23,7 @@ class PrefillFirst : public BatchPolicy {
     if (prefilling.empty()) return;  // a decode step
     b->decode_seqs = 0;
     b->decode_kv_tokens = 0;
-    int64_t left_in_step = budget.tokens;
-    for (Request* r : prefilling) {
-      if (left_in_step <= 0) break;
-      const int64_t left = r->prompt_tokens - r->prefilled;
-      const int64_t c = std::min({left, left_in_step, budget.chunk_limit});
-      chunks->push_back({r, c});
-      left_in_step -= c;
-      b->prefill_tokens += c;
-      b->prefill_attn_pairs += double(c) * double(r->prefilled) + double(c) * double(c + 1) / 2;
-      b->max_chunk = std::max(b->max_chunk, c);
-      if (c == left) ++b->prefill_seqs_done;
-    }
+    fill_chunks(prefilling, budget.tokens, budget, chunks, b);
   }
 
   Request* preemption_victim(DecodeOrder& order) override { return order.pop_newest(); }
