@@ -23,12 +23,6 @@ std::string read(const std::string& path) {
 
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
-// A fresh directory for one test's files.
-std::string temp_dir() {
-  char tmpl[] = "/tmp/stacksim-test-XXXXXX";
-  return mkdtemp(tmpl);
-}
-
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // A valid scenario whose lines the malformed variants below replace.
@@ -47,7 +41,8 @@ std::string scenario(const std::string& serving_block, const std::string& extra 
 }  // namespace
 
 TEST_CASE("the same seed gives byte-identical JSON", "[cli][determinism]") {
-  const std::string dir = temp_dir();
+  const stacksim::test::TempDir tmp;
+  const std::string dir = tmp.path();
   const std::string cmd = bin() + " run " + data("busy.yaml") + " -q -o ";
   REQUIRE(shell(cmd + dir + "/a.json").code == 0);
   REQUIRE(shell(cmd + dir + "/b.json --jobs 2").code == 0);
@@ -61,7 +56,8 @@ TEST_CASE("the same seed gives byte-identical JSON", "[cli][determinism]") {
 
 TEST_CASE("variants give byte-identical outputs across runs and --jobs counts", "[cli][determinism]") {
   // Four variants (routers, disaggregation, another seed) in 1, 2 and 4 processes, twice.
-  const std::string dir = temp_dir();
+  const stacksim::test::TempDir tmp;
+  const std::string dir = tmp.path();
   const std::string cmd = bin() + " run " + data("variants.yaml") + " -q -o " + dir + "/";
   for (const char* jobs : {"1", "2", "4"})
     for (const char* round : {"a", "b"}) REQUIRE(shell(cmd + jobs + round + ".json --jobs " + jobs).code == 0);
@@ -79,7 +75,8 @@ TEST_CASE("variants give byte-identical outputs across runs and --jobs counts", 
 }
 
 TEST_CASE("malformed scenarios give one error line naming file, line and key; exit 2; no output", "[cli][errors]") {
-  const std::string dir = temp_dir();
+  const stacksim::test::TempDir tmp;
+  const std::string dir = tmp.path();
   struct Case {
     const char* what;
     std::string text;
@@ -116,7 +113,8 @@ TEST_CASE("malformed scenarios give one error line naming file, line and key; ex
 }
 
 TEST_CASE("errors in referenced files and overrides name that file and key", "[cli][errors]") {
-  const std::string dir = temp_dir();
+  const stacksim::test::TempDir tmp;
+  const std::string dir = tmp.path();
   // A platform with a bandwidth given in bytes: the error points into the platform file.
   std::string platform = read(data("tiny-platform.yaml"));
   platform.replace(platform.find("hbm_bandwidth: 1 TB/s"), 21, "hbm_bandwidth: 1 TB");

@@ -62,8 +62,8 @@ std::string slurp(const std::string& path) {
 TEST_CASE("every malformed input gives its one expected error line, exit code 2 and no output", "[errors][corpus]") {
   const std::vector<Case> cases = read_cases();
   CHECK(cases.size() >= 50);
-  char tmpl[] = "/tmp/stacksim-malformed-XXXXXX";
-  const std::string tmp = mkdtemp(tmpl);
+  const stacksim::test::TempDir tmp_dir("stacksim-malformed");
+  const std::string tmp = tmp_dir.path();
   std::set<std::string> names;
   for (const Case& c : cases) {
     INFO("case " << c.name << " (CASES line " << c.line << ")");
@@ -100,8 +100,8 @@ TEST_CASE("every file of the malformed corpus is used by a case", "[errors][corp
 TEST_CASE("a write that runs out of space leaves no file behind and says why", "[errors][output]") {
   // RLIMIT_FSIZE stands in for a full disk: past 1 KiB every write fails (EFBIG; SIGXFSZ
   // ignored), after the whole simulation ran.
-  char tmpl[] = "/tmp/stacksim-full-XXXXXX";
-  const std::string tmp = mkdtemp(tmpl);
+  const stacksim::test::TempDir tmp_dir("stacksim-full");
+  const std::string tmp = tmp_dir.path();
   const std::string out = tmp + "/out.json";
   const auto r =
       shell("trap '' XFSZ; ulimit -f 1; cd " + kDir + " && " + STACKSIM_BIN + " run ok/scenario.yaml -q -o " + out);

@@ -21,11 +21,11 @@ TEST_CASE("every example scenario runs and accounts for every request", "[scenar
   closedir(d);
   std::sort(files.begin(), files.end());
   REQUIRE(files.size() >= 7);
-  char dir[] = "/tmp/stacksim-scen-XXXXXX";
-  REQUIRE(mkdtemp(dir));
+  const stacksim::test::TempDir tmp("stacksim-scen");
+  const std::string dir = tmp.path();
   for (const auto& f : files) {
     INFO(f);
-    const std::string out = std::string(dir) + "/" + f + ".json";
+    const std::string out = dir + "/" + f + ".json";
     const auto r = shell(std::string(STACKSIM_BIN) + " run " + repo("scenarios/" + f) + " -q --jobs 2 -o " + out);
     INFO(r.output);
     REQUIRE(r.code == 0);
@@ -45,9 +45,9 @@ TEST_CASE("the bench scenarios load, and a slice of each runs with every request
   // bench/run times them in full; here only 2,000 requests each, with --stats.
   for (const char* f : {"bench/large.yaml", "bench/scaling.yaml"}) {
     INFO(f);
-    char dir[] = "/tmp/stacksim-bench-XXXXXX";
-    REQUIRE(mkdtemp(dir));
-    const std::string stats = std::string(dir) + "/stats.json", out = std::string(dir) + "/out.json";
+    const stacksim::test::TempDir tmp("stacksim-bench");
+    const std::string dir = tmp.path();
+    const std::string stats = dir + "/stats.json", out = dir + "/out.json";
     const auto r = shell(std::string(STACKSIM_BIN) + " run " + repo(f) + " -q --set workload.requests=2000 --stats " +
                          stats + " -o " + out);
     INFO(r.output);
@@ -61,7 +61,6 @@ TEST_CASE("the bench scenarios load, and a slice of each runs with every request
     CHECK(st[0]["peak_rss_mb"].get<double>() > 1);
     CHECK(doc["scenarios"][0]["requests"]["completed"] == 2000);
     CHECK_FALSE(doc.dump().find("wall") != std::string::npos);  // measurements stay out of the summary
-    std::system(("rm -rf " + std::string(dir)).c_str());
   }
 }
 
@@ -69,10 +68,10 @@ TEST_CASE("memory stays O(requests in flight): 8x the requests, nearly the same 
   // One rack at the same rate for 10,500 and for 84,000 requests: request slots are
   // reused, so only the latency samples (24 bytes a request) grow. Keeping every request
   // (~200 bytes each) would add ~15 MB.
-  char dir[] = "/tmp/stacksim-mem-XXXXXX";
-  REQUIRE(mkdtemp(dir));
+  const stacksim::test::TempDir tmp("stacksim-mem");
+  const std::string dir = tmp.path();
   auto peak = [&](int requests) {
-    const std::string stats = std::string(dir) + "/stats.json";
+    const std::string stats = dir + "/stats.json";
     // Under AddressSanitizer freed memory is held in quarantine: turn it off to measure reuse.
     const auto r = shell("ASAN_OPTIONS=${ASAN_OPTIONS}:quarantine_size_mb=0:thread_local_quarantine_size_kb=0 " +
                          std::string(STACKSIM_BIN) + " run " + repo("bench/scaling.yaml") +
@@ -84,5 +83,4 @@ TEST_CASE("memory stays O(requests in flight): 8x the requests, nearly the same 
   const double small = peak(10500), large = peak(84000);
   INFO("peak RSS " << small << " MB and " << large << " MB");
   CHECK(large < small + 6);
-  std::system(("rm -rf " + std::string(dir)).c_str());
 }

@@ -5,6 +5,7 @@
 
 #include "config/platform.h"
 #include "config/stack_params.h"
+#include "helpers.h"
 
 using namespace stacksim;
 
@@ -89,9 +90,8 @@ TEST_CASE("the stack reader applies the table's bounds, and a prior holds only c
 }
 
 TEST_CASE("a stack file inherits another's values, overrides what it gives, and says why", "[stack]") {
-  char dir[] = "/tmp/stacksim-stack-XXXXXX";
-  REQUIRE(mkdtemp(dir));
-  const std::string d = dir;
+  const stacksim::test::TempDir tmp("stacksim-stack");
+  const std::string d = tmp.path();
   std::ofstream(d + "/parent.yaml")
       << "name: parent\ngemm_efficiency: 0.6\nattention_efficiency: 0.5\n"
          "memory_efficiency: 0.8\nscale_up_efficiency: 0.7\nscale_out_efficiency: 0.8\n"

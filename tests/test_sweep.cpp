@@ -19,11 +19,6 @@ const std::string kSweep = repo("scenarios/sweeps/capacity.yaml");
 
 std::string bin() { return STACKSIM_BIN; }
 
-std::string temp_dir() {
-  char tmpl[] = "/tmp/stacksim-sweep-XXXXXX";
-  return mkdtemp(tmpl);
-}
-
 std::string read(const std::string& path) {
   std::ifstream f(path);
   std::stringstream ss;
@@ -71,7 +66,8 @@ void resume_and_compare(const std::string& dir, const std::string& db) {
 }  // namespace
 
 TEST_CASE("a 200-scenario sweep gives the same results with --jobs 1, --jobs 2, shards and mpirun", "[sweep]") {
-  const std::string dir = temp_dir();
+  const stacksim::test::TempDir tmp("stacksim-sweep");
+  const std::string dir = tmp.path();
   const std::string one = sweep_csv(dir, "one", ""), two = sweep_csv(dir, "two", "");
   REQUIRE(shell(bin() + " sweep " + kSweep + " --jobs 2 --db " + dir + "/j2.db").code == 0);
   REQUIRE(shell(bin() + " export " + dir + "/j2.db --csv " + dir + "/j2.csv").code == 0);
@@ -105,7 +101,8 @@ TEST_CASE("a 200-scenario sweep gives the same results with --jobs 1, --jobs 2, 
 }
 
 TEST_CASE("a sweep killed with kill -9 midway and rerun has every scenario exactly once", "[sweep]") {
-  const std::string dir = temp_dir(), db = dir + "/k.db";
+  const stacksim::test::TempDir tmp("stacksim-sweep");
+  const std::string dir = tmp.path(), db = dir + "/k.db";
   // Start it, let some scenarios finish (waiting 60 s at most), kill it hard.
   const auto r = shell("(" + bin() + " sweep " + kSweep + " --jobs 2 --db " + db + " >/dev/null 2>&1 & pid=$!; " +
                        "for i in $(seq 1200); do " + "[ \"$(sqlite3 " + db +
@@ -125,7 +122,8 @@ TEST_CASE("a sweep database survives repeated kills at arbitrary moments", "[swe
   // whatever the machine's speed) plus 0 to 99 ms, so that kills land while results are
   // being written: after each, the database passes SQLite's integrity check and holds each
   // finished scenario once, and nothing finished before is lost.
-  const std::string dir = temp_dir(), db = dir + "/r.db", script = dir + "/kill.sh";
+  const stacksim::test::TempDir tmp("stacksim-sweep");
+  const std::string dir = tmp.path(), db = dir + "/r.db", script = dir + "/kill.sh";
   // bash, for `kill -- -PGID` (dash's kill takes no process group).
   std::ofstream(script) << "setsid " << bin() << " sweep " << kSweep << " --jobs 2 --db " << db
                         << " >/dev/null 2>&1 & pid=$!\n"
@@ -160,7 +158,8 @@ TEST_CASE("a sweep database survives repeated kills at arbitrary moments", "[swe
 }
 
 TEST_CASE("stacksim plan finds the cheapest configuration per platform", "[sweep][plan]") {
-  const std::string dir = temp_dir();
+  const stacksim::test::TempDir tmp("stacksim-sweep");
+  const std::string dir = tmp.path();
   const auto r = shell(bin() + " plan " + repo("scenarios/plans/coding.yaml") + " --jobs 2 --db " + dir + "/p.db");
   INFO(r.output);
   REQUIRE(r.code == 0);

@@ -185,9 +185,9 @@ TEST_CASE("calibration recovers a known stack from its own predictions", "[calib
 }
 
 TEST_CASE("calibration writes the fitted values into the stack file, keeping its prior", "[calibration]") {
-  char dir[] = "/tmp/stacksim-cal-XXXXXX";
-  REQUIRE(mkdtemp(dir));
-  const std::string path = std::string(dir) + "/s.yaml";
+  const stacksim::test::TempDir tmp("stacksim-cal");
+  const std::string dir = tmp.path();
+  const std::string path = dir + "/s.yaml";
   std::ofstream(path) << "name: t\n# a comment\ngemm_efficiency: 0.6   # why\nattention_efficiency: 0.5\n"
                          "memory_efficiency: 0.8\nscale_up_efficiency: 0.7\nscale_out_efficiency: 0.8\n"
                          "layer_overhead: 20 us\nstep_overhead: 2 ms\nkernel_floor: 2 us\nhbm_reserved: 10 GB\n"
@@ -225,9 +225,9 @@ TEST_CASE("calibration writes the fitted values into the stack file, keeping its
 }
 
 TEST_CASE("a case's tolerance may differ per metric", "[validation]") {
-  char dir[] = "/tmp/stacksim-case-XXXXXX";
-  REQUIRE(mkdtemp(dir));
-  const std::string path = std::string(dir) + "/c.yaml";
+  const stacksim::test::TempDir tmp("stacksim-case");
+  const std::string dir = tmp.path();
+  const std::string path = dir + "/c.yaml";
   const std::string ok = repo("tests/malformed/ok/");
   std::ofstream(path) << "case: c\nsource: test\nplatform: " << ok << "platform.yaml\nmodel: " << ok
                       << "model.yaml\nserving: {chips: 4, chips_per_instance: 4}\n"
@@ -237,6 +237,4 @@ TEST_CASE("a case's tolerance may differ per metric", "[validation]") {
   const std::vector<ValidationRow> rows = validate({load_case(path)});
   REQUIRE(rows.size() == 2);
   for (const ValidationRow& r : rows) CHECK(r.tolerance == (r.metric == "tpot_ms" ? 0.25 : 0.1));
-  std::remove(path.c_str());
-  rmdir(dir);
 }

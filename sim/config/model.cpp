@@ -41,6 +41,12 @@ double Model::replicated_weight_bytes() const {
          embedding_params() * precision_bytes(w.head);
 }
 
+// Reads precision `key` of `r` for `part`, recording where it was set.
+static Precision read_part(MapReader& r, const std::string& key, const std::string& part, Model* m) {
+  m->precision_at[part] = r.where(key);
+  return read_precision(r, key);
+}
+
 void set_weight_precision(Model* m, Precision w) {
   m->weight_parts = {w, w, w, w, w};
   m->weights = w;
@@ -48,8 +54,8 @@ void set_weight_precision(Model* m, Precision w) {
 
 void override_precision(MapReader& p, Model* m) {
   if (p.has("weights")) read_weight_precision(p, m);
-  if (p.has("activations")) m->activations = read_precision(p, "activations");
-  if (p.has("kv_cache")) m->kv_cache = read_precision(p, "kv_cache");
+  if (p.has("activations")) m->activations = read_part(p, "activations", "activations", m);
+  if (p.has("kv_cache")) m->kv_cache = read_part(p, "kv_cache", "kv_cache", m);
   if (p.has("dispatch")) m->dispatch = read_precision(p, "dispatch");
   if (p.has("combine")) m->combine = read_precision(p, "combine");
   p.finish();
@@ -58,21 +64,24 @@ void override_precision(MapReader& p, Model* m) {
 // Every precision BF16: a Hugging Face import serves as its checkpoint's dtype says.
 static void serve_in_bf16(Model* m) {
   set_weight_precision(m, Precision::BF16);
-  m->activations = m->kv_cache = m->attention_core = m->combine = Precision::BF16;
+  m->activations = m->kv_cache = m->combine = Precision::BF16;
+  m->attention_core.reset();
 }
 
 void read_weight_precision(MapReader& p, Model* m) {
   if (p.node("weights").IsScalar()) {
+    for (const char* part : {"attention", "dense", "shared", "routed", "head"})
+      m->precision_at[part] = p.where("weights");
     set_weight_precision(m, read_precision(p, "weights"));
     return;
   }
   MapReader w = p.child("weights");
   Model::WeightParts& parts = m->weight_parts;
-  parts.attention = read_precision(w, "attention");
-  parts.dense = read_precision(w, "dense");
-  parts.shared = read_precision(w, "shared");
-  parts.routed = read_precision(w, "routed");
-  parts.head = read_precision(w, "head");
+  parts.attention = read_part(w, "attention", "attention", m);
+  parts.dense = read_part(w, "dense", "dense", m);
+  parts.shared = read_part(w, "shared", "shared", m);
+  parts.routed = read_part(w, "routed", "routed", m);
+  parts.head = read_part(w, "head", "head", m);
   w.finish();
   m->weights = parts.routed;
 }
@@ -129,7 +138,7 @@ static void read_attention(MapReader& r, Model* m) {
     Attention::Indexer& x = m->attention.indexer;
     x.heads = static_cast<int>(ix.integer("heads", 1, 1 << 16));
     x.head_dim = static_cast<int>(ix.integer("head_dim", 1, 1 << 16));
-    x.precision = read_precision(ix, "precision");
+    x.precision = read_part(ix, "precision", "indexer", m);
     x.layers = static_cast<int>(ix.integer_or("layers", m->layers, 1, m->layers));
     x.compression = ix.quantity_or("compression", Dimension::Number, m->attention.kv_compression, 1e-6, 1.0);
     ix.finish();
@@ -167,9 +176,9 @@ Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
   }
   MapReader p = r.child("precision");
   read_weight_precision(p, &m);
-  m.activations = read_precision(p, "activations");
-  m.kv_cache = read_precision(p, "kv_cache");
-  m.attention_core = p.has("attention_core") ? read_precision(p, "attention_core") : wider(m.activations, m.kv_cache);
+  m.activations = read_part(p, "activations", "activations", &m);
+  m.kv_cache = read_part(p, "kv_cache", "kv_cache", &m);
+  if (p.has("attention_core")) m.attention_core = read_part(p, "attention_core", "attention_core", &m);
   if (p.has("dispatch")) m.dispatch = read_precision(p, "dispatch");
   m.combine = p.has("combine") ? read_precision(p, "combine") : Precision::BF16;
   p.finish();

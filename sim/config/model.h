@@ -3,9 +3,11 @@
 // (parameters, weight bytes, KV bytes per token) are computed here, once.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
+#include "config/error.h"
 #include "config/precision.h"
 #include "config/yaml_reader.h"
 
@@ -76,9 +78,14 @@ struct Model {
   Precision dispatch_precision() const { return dispatch.value_or(activations); }
   Precision kv_cache = Precision::BF16;
   // The attention core's arithmetic (scores and values): precision.attention_core, by
-  // default the wider of the activations and the KV cache (a cache stored narrower than
-  // it is computed is dequantized in the kernel).
-  Precision attention_core = Precision::BF16;
+  // default the wider of the activations and the KV cache, whatever they end up being (a
+  // cache stored narrower than it is computed is dequantized in the kernel).
+  std::optional<Precision> attention_core;
+  Precision attention_core_precision() const { return attention_core.value_or(wider(activations, kv_cache)); }
+  // Where each precision was set ("attention", "dense", "shared", "routed", "head" for the
+  // weights; "activations", "kv_cache", "attention_core", "indexer"), the last setter
+  // winning (a serving override over the model file), for check_chip_precisions().
+  std::map<std::string, Location> precision_at;
   double published_total = 0;  // parameters as the source states them (0 = not stated)
   double published_active = 0;
 

@@ -3,23 +3,66 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "config/model.h"
 #include "config/stack_params.h"
 
 namespace stacksim {
 
-double Chip::peak(Precision p) const {
-  // Order of fallbacks: the precision itself, then successively wider ones.
-  static const std::map<Precision, std::vector<Precision>> fallbacks = {
-      {Precision::FP4, {Precision::FP4, Precision::FP8, Precision::INT8, Precision::BF16}},
-      {Precision::FP8, {Precision::FP8, Precision::INT8, Precision::BF16}},
-      {Precision::INT8, {Precision::INT8, Precision::FP8, Precision::BF16}},
-      {Precision::BF16, {Precision::BF16}},
+double Chip::find_peak(Precision p) const {
+  static const std::map<Precision, std::vector<Precision>> family = {
+      {Precision::FP4, {Precision::FP4, Precision::NVFP4, Precision::MXFP4}},
+      {Precision::FP8, {Precision::FP8, Precision::MXFP8, Precision::HIF8}},
   };
-  for (Precision q : fallbacks.at(p)) {
+  const auto f = family.find(p);
+  for (Precision q : f == family.end() ? std::vector<Precision>{p} : f->second) {
     auto it = flops.find(q);
     if (it != flops.end()) return it->second;
   }
-  throw std::logic_error("chip has no bf16 peak");  // platform_from_yaml requires bf16
+  return 0;
+}
+
+double Chip::peak(Precision p) const {
+  const double v = find_peak(p);
+  if (v <= 0) throw std::logic_error(std::string("chip ") + name + " has no " + precision_name(p) + " peak");
+  return v;
+}
+
+void check_chip_precisions(const Model& m, const Chip& chip, const std::string& platform_file) {
+  const auto check = [&](Precision p, const std::string& part, const std::string& what) {
+    if (chip.find_peak(p) > 0) return;
+    const auto at = m.precision_at.find(part);
+    const Location where = at != m.precision_at.end() ? at->second : Location{platform_file, 0, 0, "chip.flops"};
+    where.fail(what + " in " + precision_name(p) + ", which the chip of " + platform_file +
+               " has no peak for (its flops: " + chip.listed() + ")");
+  };
+  // A part's GEMMs run in the wider of its weights and the activations: the error names
+  // the key that made it that wide.
+  const auto gemm = [&](Precision w, const std::string& part, const std::string& what) {
+    const Precision p = wider(w, m.activations);
+    check(p, p == w ? part : "activations",
+          what + " GEMMs (" + precision_name(w) + " weights, " + precision_name(m.activations) + " activations) run");
+  };
+  const Model::WeightParts& w = m.weight_parts;
+  gemm(w.attention, "attention", "attention-projection");
+  gemm(w.head, "head", "LM-head");
+  if (m.dense_layers > 0) gemm(w.dense, "dense", "dense-FFN");
+  if (m.routed_experts > 0) {
+    gemm(w.shared, "shared", "shared-expert and router");
+    gemm(w.routed, "routed", "routed-expert");
+  }
+  const Precision core = m.attention_core_precision();
+  check(core,
+        m.attention_core     ? "attention_core"
+        : core == m.kv_cache ? "kv_cache"
+                             : "activations",
+        "the attention core runs");
+  if (m.attention.indexer.heads > 0) check(m.attention.indexer.precision, "indexer", "the indexer runs");
+}
+
+std::string Chip::listed() const {
+  std::string s;
+  for (const auto& [p, v] : flops) s += std::string(s.empty() ? "" : ", ") + precision_name(p);
+  return s;
 }
 
 double Cost::capex_per_chip_second() const {
@@ -79,10 +122,8 @@ void read_chip(MapReader& r, Platform& p) {
   MapReader c = r.child("chip");
   p.chip.name = c.str("name");
   MapReader f = c.child("flops");
-  const std::pair<const char*, Precision> precisions[] = {
-      {"fp4", Precision::FP4}, {"fp8", Precision::FP8}, {"int8", Precision::INT8}, {"bf16", Precision::BF16}};
-  for (const auto& [key, prec] : precisions)
-    if (f.has(key)) p.chip.flops[prec] = f.quantity(key, Dimension::Flops, 1);
+  for (Precision prec : all_precisions())
+    if (f.has(precision_name(prec))) p.chip.flops[prec] = f.quantity(precision_name(prec), Dimension::Flops, 1);
   f.finish();
   if (!p.chip.flops.count(Precision::BF16)) f.fail("bf16", "missing required key (every chip needs a bf16 peak)");
   p.chip.hbm_capacity = c.quantity("hbm_capacity", Dimension::Bytes, 1);

@@ -20,10 +20,24 @@ struct Chip {
   double power_idle = 0;              // W
   double power_busy = 0;              // W
 
-  // Peak FLOP/s for GEMMs in precision p. Falls back to a wider precision's peak
-  // when the chip lists none for p (a chip without FP4 runs FP4 weights at FP8 speed).
+  // Peak FLOP/s in precision p: the chip's figure for p, and for the generic fp4 / fp8
+  // the figure of any format of that width it lists (fp4, nvfp4, mxfp4 / fp8, mxfp8,
+  // hif8). 0 when it lists none: a chip without FP4 units does not run FP4 arithmetic
+  // (FP4 weights with FP8 activations run in FP8), and check_chip_precisions() rejects
+  // a model that asks for it.
+  double find_peak(Precision p) const;
+  // find_peak, which the scenario's checks made sure is there (std::logic_error if not).
   double peak(Precision p) const;
+  // "fp8, int8, bf16": the precisions the chip lists, for error messages.
+  std::string listed() const;
 };
+
+struct Model;
+
+// Fails, at the key that set it, for a precision the model computes in that the chip has
+// no peak for: each weight part's GEMMs (in the wider of the part's weights and the
+// activations), the attention core and the indexer. `platform_file` names the chip's file.
+void check_chip_precisions(const Model& m, const Chip& chip, const std::string& platform_file);
 
 struct ScaleUp {
   std::string name;

@@ -303,6 +303,7 @@ PoolSpec read_pool(MapReader& s, const std::string& role, const Platform& platfo
     override_precision(p, model);
   }
   s.finish();
+  check_chip_precisions(*model, platform.chip, platform.file);
   return pool;
 }
 

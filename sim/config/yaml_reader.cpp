@@ -56,9 +56,11 @@ bool MapReader::has(const std::string& key) const { return bool(node_[key]); }
 
 std::string MapReader::path_of(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
-void MapReader::fail(const std::string& key, const std::string& what) const {
+void MapReader::fail(const std::string& key, const std::string& what) const { where(key).fail(what); }
+
+Location MapReader::where(const std::string& key) const {
   YAML::Node n = node_[key];
-  fail_at(n ? n : node_, origin_, path_of(key), what);
+  return locate(n ? n : node_, origin_, path_of(key));
 }
 
 // Edit distance (insertions, deletions, substitutions, adjacent swaps), for typo hints.

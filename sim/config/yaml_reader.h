@@ -43,6 +43,9 @@ class MapReader {
   const std::string& file() const { return origin_.file; }
   const Origin& origin() const { return origin_; }
   std::string path_of(const std::string& key) const;
+  // Where an error at `key` (or at the mapping when key is absent) is reported, for a
+  // check made after loading.
+  Location where(const std::string& key) const;
 
   // Required values (throw when missing or malformed).
   std::string str(const std::string& key);

@@ -96,7 +96,7 @@ void PerfModel::init_gemms(const Model& m, const Platform& p) {
 }
 
 void PerfModel::init_attention_core(const Model& m, const Platform& p) {
-  attn_rate_ = p.chip.peak(m.attention_core) * p.stack.attention_efficiency;
+  attn_rate_ = p.chip.peak(m.attention_core_precision()) * p.stack.attention_efficiency;
   const Attention& a = m.attention;
   const double heads_per_chip = double(a.heads) / tp_;
   if (a.type == AttentionType::MLA) {

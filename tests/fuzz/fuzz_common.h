@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -18,15 +19,27 @@
 
 namespace stacksim::fuzz {
 
-// A directory of this process's own, created once.
-inline const std::string& work_dir() {
-  static const std::string dir = [] {
+// A directory of this process's own, created once and removed when the process exits
+// normally (a crash leaves it, with the input that crashed).
+struct WorkDir {
+  WorkDir() {
     char tmpl[] = "/tmp/stacksim-fuzz-XXXXXX";
     const char* d = mkdtemp(tmpl);
     if (!d) std::abort();
-    return std::string(d);
-  }();
-  return dir;
+    path = d;
+  }
+  ~WorkDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+  std::string path;
+};
+
+inline const std::string& work_dir() {
+  static const WorkDir dir;
+  return dir.path;
 }
 
 inline std::string write_input(const std::string& name, const uint8_t* data, size_t size) {

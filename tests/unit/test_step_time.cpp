@@ -231,3 +231,41 @@ TEST_CASE("weights in a precision per part: the attention projections' bytes, wo
   m.dispatch = Precision::FP8;
   CHECK(PerfModel(m, p, s).step_time(one_per_rank()).comm < fp8.step_time(one_per_rank()).comm);
 }
+
+TEST_CASE("block-scaled formats count their scales, and a chip runs only the formats it lists", "[unit][precision]") {
+  // Bytes per value with the block scales: NVFP4 an E4M3 per 16 (4.5 bits), MXFP4 and
+  // MXFP8 an E8M0 per 32 (4.25 and 8.25 bits); the generic fp4 counts no scale.
+  CHECK(precision_bytes(Precision::NVFP4) == 0.5625);
+  CHECK(precision_bytes(Precision::MXFP4) == 0.53125);
+  CHECK(precision_bytes(Precision::MXFP8) == 1.03125);
+  CHECK(precision_bytes(Precision::FP4) == 0.5);
+  Model m = small_moe();
+  const double fp8_bytes = m.weight_bytes();
+  m.weight_parts.routed = Precision::NVFP4;  // the routed experts in NVFP4: 0.5625 of a byte each
+  CHECK(fp8_bytes - m.weight_bytes() == Approx(m.routed_expert_params() * (1 - 0.5625)).epsilon(1e-12));
+  // A Blackwell-like chip: the generic fp4 and fp8 resolve to its formats; formats it does
+  // not list have no peak.
+  Chip c;
+  c.name = "B";
+  c.flops = {{Precision::NVFP4, 4e15}, {Precision::FP8, 2e15}, {Precision::BF16, 1e15}};
+  CHECK(c.find_peak(Precision::FP4) == 4e15);
+  CHECK(c.find_peak(Precision::NVFP4) == 4e15);
+  CHECK(c.find_peak(Precision::MXFP4) == 0);
+  CHECK(c.find_peak(Precision::HIF8) == 0);
+  CHECK_THROWS_AS(c.peak(Precision::MXFP4), std::logic_error);
+  // NVFP4 weights with FP8 activations run in FP8 (weight-only FP4, as on Hopper); MXFP4
+  // weights and activations ask for MXFP4, which this chip lacks.
+  m.activations = Precision::FP8;
+  CHECK_NOTHROW(check_chip_precisions(m, c, "b.yaml"));
+  const Platform p = floored();  // FP8 and BF16 only
+  CHECK_NOTHROW(check_chip_precisions(m, p.chip, "p.yaml"));
+  m.weight_parts.routed = m.activations = Precision::MXFP4;
+  CHECK_THROWS_AS(check_chip_precisions(m, c, "b.yaml"), ConfigError);
+  // The attention core computes in the wider of the activations and the cache: an MXFP8
+  // cache with BF16 activations is dequantized and computed in BF16, which every chip has.
+  m = small_moe();
+  m.kv_cache = Precision::MXFP8;
+  m.activations = Precision::BF16;
+  CHECK(m.attention_core_precision() == Precision::BF16);
+  CHECK_NOTHROW(check_chip_precisions(m, c, "b.yaml"));
+}

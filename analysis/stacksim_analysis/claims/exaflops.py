@@ -10,7 +10,7 @@ CHIPS = 72  # per NVL72 rack
 
 def _body(peaks, s, achieved, fp4):
     md = ["| figure | per chip | per 72-chip rack |", "|---|---|---|"]
-    for prec in ("fp4", "fp8", "bf16"):
+    for prec in ("nvfp4", "fp4", "fp8", "bf16"):
         if prec in peaks:
             md.append(f"| {prec.upper()} peak in the platform file | {peaks[prec]/1e15:.2f} PFLOPS | "
                       f"{peaks[prec]*CHIPS/1e18:.2f} EFLOPS |")
@@ -29,7 +29,7 @@ def claim(study, claim_37b):
     """`claim_37b`: claim 1, whose data has the figures of its Rubin V4 variant."""
     info = S.first_pool(S.only(study.r.info(study.rubin), study.rubin))
     peaks = S.peak_flops_per_chip(info)
-    fp4 = peaks.get("fp4", 0) * CHIPS
+    fp4 = peaks.get("nvfp4", peaks.get("fp4", 0)) * CHIPS  # the platform file names NVIDIA's format
     # What the V4 run on one rack (claim 1) sustained: 2 x active parameters per token
     # processed (prompt and output), attention's own FLOPs aside.
     s = claim_37b.data[study.variant(SCENARIO_37B, "rubin", "v4")]
