@@ -238,3 +238,33 @@ TEST_CASE("a case's tolerance may differ per metric", "[validation]") {
   REQUIRE(rows.size() == 2);
   for (const ValidationRow& r : rows) CHECK(r.tolerance == (r.metric == "tpot_ms" ? 0.25 : 0.1));
 }
+
+TEST_CASE("a case's set: overrides platform and fixed stack keys, and calibration keeps them", "[validation]") {
+  const stacksim::test::TempDir tmp("stacksim-case");
+  const std::string ok = repo("tests/malformed/ok/");
+  const auto write = [&](const std::string& name, const std::string& set) {
+    const std::string path = tmp.path() + "/" + name;
+    std::ofstream(path) << "case: " << name << "\nsource: test\nplatform: " << ok << "platform.yaml\nmodel: " << ok
+                        << "model.yaml\n"
+                        << set
+                        << "serving: {chips: 4, chips_per_instance: 4}\n"
+                           "pool: {phase: decode, batch_per_chip: 16, kv_tokens: 2000}\n"
+                           "measured: {tpot_ms: 20}\ntolerance: 0.1\n";
+    return load_case(path);
+  };
+  const ValidationCase base = write("base.yaml", "");
+  // Every step's dispatch and combine take 100 us more per MoE layer (3 of the 4 layers).
+  const ValidationCase floored =
+      write("floored.yaml", "set: {platform.stack.dispatch_latency: 60 us, platform.stack.combine_latency: 40 us}\n");
+  CHECK(floored.platform.stack.dispatch_latency == Approx(60e-6));
+  CHECK(floored.platform.stack.gemm_efficiency == base.platform.stack.gemm_efficiency);
+  const double t0 = evaluate_with(base, base.platform.stack).at("tpot_ms");
+  // Evaluated with the stack calibration would try (the base's), the case keeps its floors.
+  const double t1 = evaluate_with(floored, base.platform.stack).at("tpot_ms");
+  CHECK(t1 > t0);
+  CHECK(t1 == Approx(evaluate_pool(floored.model, floored.platform, floored.serving, floored.pool).at("tpot_ms")));
+  // A model override: FP8 weights on the chip's FP8 units read half the bytes.
+  const ValidationCase fp8 =
+      write("fp8.yaml", "set: {model.precision.weights: fp8, model.precision.activations: fp8}\n");
+  CHECK(fp8.model.weight_bytes() == Approx(base.model.weight_bytes() / 2));
+}

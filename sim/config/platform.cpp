@@ -179,6 +179,7 @@ void read_stack(MapReader& r, const Origin& origin, const std::vector<Override>&
     const std::string path = r.file_at("stack");
     YAML::Node tree = load_yaml_file(path);
     Origin so(path);
+    so.via = origin.via;
     apply_overrides(tree, stack_overrides, "platform.stack.", &so);
     MapReader st(tree, so, "");
     p.stack = stack_from_yaml(st);

@@ -15,7 +15,7 @@ namespace stacksim {
 Location locate(const YAML::Node& node, const Origin& origin, const std::string& path) {
   for (const auto& [key, text] : origin.overrides)
     if (path == key || path.compare(0, key.size() + 1, key + ".") == 0)
-      return {origin.file + " (--set " + text + ")", 0, 0, path};
+      return {origin.file + " (" + text + ")", 0, 0, path};
   const YAML::Mark m = node.Mark();
   if (m.is_null()) return {origin.file, 0, 0, path};
   return {origin.file, m.line + 1, m.column + 1, path};
@@ -248,9 +248,9 @@ std::vector<std::string> split_key(const std::string& key) {
 // Sets root[seg0][seg1]... = value, creating mappings on the way. Each step takes a
 // fresh Node (yaml-cpp's Node assignment would overwrite the tree instead of moving).
 static void set_path(YAML::Node node, const std::vector<std::string>& segs, size_t i, const YAML::Node& value,
-                     const std::string& key) {
+                     const std::string& key, const std::string& via) {
   if (!node.IsMap() && !node.IsNull())
-    throw ConfigError("--set", 0, 0, key, "cannot set a key below \"" + segs[i - 1] + "\", which is a single value");
+    throw ConfigError(via, 0, 0, key, "cannot set a key below \"" + segs[i - 1] + "\", which is a single value");
   if (i + 1 == segs.size()) {
     node[segs[i]] = value;
     return;
@@ -260,14 +260,14 @@ static void set_path(YAML::Node node, const std::vector<std::string>& segs, size
     node[segs[i]] = YAML::Node(YAML::NodeType::Map);
     child = node[segs[i]];
   }
-  set_path(child, segs, i + 1, value, key);
+  set_path(child, segs, i + 1, value, key, via);
 }
 
-static YAML::Node parse_value(const Override& o) {
+static YAML::Node parse_value(const Override& o, const std::string& via) {
   try {
     return YAML::Load(o.second);
   } catch (const YAML::Exception& e) {
-    throw ConfigError("--set", 0, 0, o.first, "value is not valid YAML: " + e.msg);
+    throw ConfigError(via, 0, 0, o.first, "value is not valid YAML: " + e.msg);
   }
 }
 
@@ -280,9 +280,9 @@ void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, co
     const std::string key = o.first.substr(prefix.size());
     auto segs = split_key(key);
     for (const auto& s : segs)
-      if (s.empty()) throw ConfigError("--set", 0, 0, o.first, "empty key segment");
-    set_path(root, segs, 0, parse_value(o), o.first);
-    origin->overrides[key] = o.first + "=" + o.second;
+      if (s.empty()) throw ConfigError(origin->via, 0, 0, o.first, "empty key segment");
+    set_path(root, segs, 0, parse_value(o, origin->via), o.first, origin->via);
+    origin->overrides[key] = origin->via + " " + o.first + "=" + o.second;
   }
 }
 

@@ -12,8 +12,10 @@
 namespace stacksim {
 
 std::map<std::string, double> evaluate_with(const ValidationCase& c, const Stack& stack) {
+  // The fitted parameters from `stack`; the rest as the case has them (its set: may
+  // override a fixed latency or the HBM reserve).
   Platform p = c.platform;
-  p.stack = stack;
+  for (const StackParam& q : calibrated_stack_params()) p.stack.*(q.field) = stack.*(q.field);
   return evaluate_pool(c.model, p, c.serving, c.pool);
 }
 

@@ -26,7 +26,8 @@ struct FitResult {
 // REQUIRES: cases non-empty, all with the same stack file.
 FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack& current, double lambda = 0.02);
 
-// The case's simulated values with `stack` in place of its platform's.
+// The case's simulated values with the calibrated parameters of `stack` in place of its
+// platform's (the rest as the case has them).
 std::map<std::string, double> evaluate_with(const ValidationCase& c, const Stack& stack);
 
 // Rewrites the fitted keys' values in a stack file in place (comments kept) and records

@@ -40,22 +40,6 @@ double end_to_end_metric(const RunSummary& s, const std::string& metric) {
 
 namespace {
 
-// `set:` a mapping of overrides, as `stacksim run --set key=value` takes them; paths given
-// for platform, model and workload are relative to the case file.
-std::vector<Override> read_overrides(MapReader& r) {
-  std::vector<Override> out;
-  if (!r.has("set")) return out;
-  const YAML::Node s = r.node("set");
-  if (!s.IsMap()) fail_at(s, r.origin(), r.path_of("set"), "expected a mapping of key: value");
-  for (const auto& kv : s) {
-    const std::string key = kv.first.Scalar();
-    std::string value = kv.second.IsScalar() ? kv.second.Scalar() : YAML::Dump(kv.second);
-    if (key == "platform" || key == "model" || key == "workload") value = resolve_path(value, r.file());
-    out.push_back({key, value});
-  }
-  return out;
-}
-
 // The scenario with the case's overrides, as `stacksim run` would load it.
 Scenario case_scenario(const EndToEndCase& c) {
   const std::vector<Scenario> sc = load_fitting_scenarios(c.scenario_file, c.overrides);
@@ -75,7 +59,7 @@ EndToEndCase load_end_to_end_case(const std::string& path) {
   r.choice("kind", {"end_to_end"});
   c.source = r.str("source");
   c.scenario_file = r.file_at("scenario");
-  c.overrides = read_overrides(r);
+  c.overrides = read_case_overrides(r);
   MapReader m = r.child("measured");
   for (const auto& k : end_to_end_metrics())
     if (m.has(k)) c.measured[k] = m.quantity(k, Dimension::Number, 1e-9);

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "config/part.h"
+#include "config/stack_params.h"
+
 namespace stacksim {
 
 std::map<std::string, double> evaluate_pool(const Model& model, const Platform& platform, const Serving& serving,
@@ -71,6 +74,28 @@ void check_kv_fits(const ValidationCase& c, MapReader& r) {
 
 }  // namespace
 
+std::vector<Override> read_case_overrides(MapReader& r, const std::vector<std::string>& prefixes) {
+  std::vector<Override> out;
+  if (!r.has("set")) return out;
+  const YAML::Node s = r.node("set");
+  if (!s.IsMap()) fail_at(s, r.origin(), r.path_of("set"), "expected a mapping of key: value");
+  for (const auto& kv : s) {
+    const std::string key = kv.first.Scalar();
+    const auto starts = [&](const std::string& p) { return key.compare(0, p.size(), p) == 0; };
+    if (!prefixes.empty() && std::none_of(prefixes.begin(), prefixes.end(), starts))
+      fail_at(kv.first, r.origin(), "set." + key,
+              "a steady-state case overrides platform.* and model.* keys (its serving and pool are its own)");
+    for (const StackParam& p : calibrated_stack_params())
+      if (key == std::string("platform.stack.") + p.name)
+        fail_at(kv.first, r.origin(), "set." + key,
+                "is fitted by stacksim calibrate over every case of the stack: a case cannot fix it");
+    std::string value = kv.second.IsScalar() ? kv.second.Scalar() : YAML::Dump(kv.second);
+    if (key == "platform" || key == "model" || key == "workload") value = resolve_path(value, r.file());
+    out.push_back({key, value});
+  }
+  return out;
+}
+
 ValidationCase load_case(const std::string& path) {
   ValidationCase c;
   c.file = path;
@@ -79,8 +104,12 @@ ValidationCase load_case(const std::string& path) {
   c.id = r.str("case");
   c.source = r.str("source");
   r.choice_or("kind", {"steady_state"}, "steady_state");
-  c.platform = load_platform(r.file_at("platform"));
-  c.model = load_model(r.file_at("model"));
+  const std::vector<Override> sets = read_case_overrides(r, {"platform.", "model."});
+  const std::string via = path + " set:";
+  const Part platform = load_part(r, "platform", sets, via);
+  c.platform = platform_from_yaml(platform.tree, platform.origin, platform.stack_overrides);
+  const Part model = load_part(r, "model", sets, via);
+  c.model = model.tree.IsScalar() ? load_model(model.origin.file) : model_from_yaml(model.tree, model.origin);
   MapReader s = r.child("serving");
   const PoolSpec pool = read_pool(s, "colocated", c.platform, c.model);
   c.model = pool.model;

@@ -40,7 +40,14 @@ struct ValidationCase {
 std::map<std::string, double> evaluate_pool(const Model& model, const Platform& platform, const Serving& serving,
                                             const Pool& pool);
 
+// A steady-state case. Its optional `set:` overrides platform.* and model.* keys as
+// --set does (a fabric's bandwidth, a stack's fixed latency, a model's precision), but
+// not the stack parameters calibration fits: those belong to every case of the stack.
 ValidationCase load_case(const std::string& path);
+// A case's `set:`, a mapping of overrides as `stacksim run --set key=value` takes them
+// (paths given for platform, model and workload are relative to the case file). With
+// `prefixes`, each key must start with one of them.
+std::vector<Override> read_case_overrides(MapReader& r, const std::vector<std::string>& prefixes = {});
 // `tolerance:` one relative tolerance for every measured metric, or a map giving one per
 // metric ({output_tokens_per_s_per_chip: 0.10, tpot_ms: 0.15}) that covers each of them.
 std::map<std::string, double> read_tolerance(MapReader& r, const std::map<std::string, double>& measured);
