@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "helpers.h"
@@ -267,4 +268,38 @@ TEST_CASE("a case's set: overrides platform and fixed stack keys, and calibratio
   const ValidationCase fp8 =
       write("fp8.yaml", "set: {model.precision.weights: fp8, model.precision.activations: fp8}\n");
   CHECK(fp8.model.weight_bytes() == Approx(base.model.weight_bytes() / 2));
+}
+
+TEST_CASE("a case on another fabric states its efficiency, and it scales the links it crosses", "[validation]") {
+  // The SGLang H100 prefill runs EP32 over 4 nodes: its dispatch and combine cross the
+  // InfiniBand the Hopper stack was fitted on. Said to be RoCE delivering 0.5 of it, every
+  // byte over the scale-out takes twice as long; within a node nothing changes.
+  const stacksim::test::TempDir tmp("stacksim-case");
+  std::ifstream in(repo("scenarios/validation/sglang-h100-prefill-4k.yaml"));
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string base_text = std::regex_replace(text.str(), std::regex("\\.\\./\\.\\./"), repo(""));
+  const auto write = [&](const std::string& name, const std::string& set) {
+    const std::string path = tmp.path() + "/" + name;
+    std::ofstream(path) << base_text << set;
+    return load_case(path);
+  };
+  const ValidationCase ib = write("ib.yaml", "");
+  const ValidationCase roce =
+      write("roce.yaml", "set: {platform.scale_out.fabric: roce, platform.scale_out.efficiency: 0.5}\n");
+  CHECK(roce.platform.scale_out.efficiency == 0.5);
+  const PerfModel a(ib.model, ib.platform, ib.serving), b(roce.model, roce.platform, roce.serving);
+  BatchShape prefill;  // every rank's forward pass at the case's 16,384 tokens per chip
+  prefill.prefill_tokens = 16384 * 32;
+  prefill.prefill_attn_pairs = 4.0 * 32 * 4096 * 4096 / 2;
+  prefill.prefill_seqs_done = 4 * 32;
+  prefill.max_chunk = 4096;
+  const StepTime sa = a.step_time(prefill), sb = b.step_time(prefill);
+  CHECK(sb.comm > sa.comm);
+  CHECK(sb.attention == sa.attention);
+  CHECK(sb.experts == sa.experts);
+  CHECK(evaluate_pool(roce.model, roce.platform, roce.serving, roce.pool).at("input_tokens_per_s_per_chip") <
+        evaluate_pool(ib.model, ib.platform, ib.serving, ib.pool).at("input_tokens_per_s_per_chip"));
+  // Without the efficiency, the fabric alone is an error at its key.
+  CHECK_THROWS_AS(write("bad.yaml", "set: {platform.scale_out.fabric: roce}\n"), ConfigError);
 }

@@ -27,6 +27,11 @@ double Chip::peak(Precision p) const {
   return v;
 }
 
+const std::vector<std::string>& fabric_names() {
+  static const std::vector<std::string> names = {"nvlink", "ub", "infiniband", "roce"};
+  return names;
+}
+
 void check_chip_precisions(const Model& m, const Chip& chip, const std::string& platform_file) {
   const auto check = [&](Precision p, const std::string& part, const std::string& what) {
     if (chip.find_peak(p) > 0) return;
@@ -102,6 +107,12 @@ static Stack read_stack_file(MapReader& st, int depth) {
     k.inherited_because = st.str("inherited_because");
   }
   k.name = st.str("name");
+  if (st.has("fabrics")) {
+    MapReader f = st.child("fabrics");
+    k.scale_up_fabric = f.choice("scale_up", fabric_names());
+    k.scale_out_fabric = f.choice("scale_out", fabric_names());
+    f.finish();
+  }
   read_stack_values(st, &k, false, inherits);
   if (st.has("prior")) {
     MapReader pr = st.child("prior");
@@ -134,9 +145,22 @@ void read_chip(MapReader& r, Platform& p) {
   c.finish();
 }
 
+// A link's `fabric` and `efficiency`: on another fabric than the one its stack's
+// efficiency was fitted on, the link must say what it delivers relative to that one.
+template <class Link>
+void read_fabric(MapReader& l, const char* link, const std::string& fitted_on, const Stack& stack, Link* out) {
+  out->fabric = l.choice_or("fabric", fabric_names(), "");
+  out->efficiency = l.quantity_or("efficiency", Dimension::Number, 1, 1e-3, 1);
+  if (out->fabric.empty() || fitted_on.empty() || out->fabric == fitted_on || l.has("efficiency")) return;
+  l.fail("fabric", "is " + out->fabric + ", but the stack " + stack.name + " fitted its " + link + "_efficiency on " +
+                       fitted_on + ": give efficiency, the rate " + out->fabric + " delivers relative to " + fitted_on +
+                       " (stacksim has no measurement of it)");
+}
+
 void read_networks(MapReader& r, Platform& p) {
   MapReader su = r.child("scale_up");
   p.scale_up.name = su.str("name");
+  read_fabric(su, "scale_up", p.stack.scale_up_fabric, p.stack, &p.scale_up);
   p.scale_up.chips_per_domain = static_cast<int>(su.integer("chips_per_domain", 1, 1 << 20));
   p.scale_up.bandwidth_per_chip = su.quantity("bandwidth_per_chip", Dimension::Bandwidth, 1);
   p.scale_up.latency = su.quantity("latency", Dimension::Time, 0);
@@ -150,6 +174,7 @@ void read_networks(MapReader& r, Platform& p) {
 
   MapReader so = r.child("scale_out");
   p.scale_out.name = so.str("name");
+  read_fabric(so, "scale_out", p.stack.scale_out_fabric, p.stack, &p.scale_out);
   p.scale_out.nic_bandwidth_per_chip = so.quantity("nic_bandwidth_per_chip", Dimension::Bandwidth, 1);
   p.scale_out.latency = so.quantity("latency", Dimension::Time, 0);
   p.scale_out.oversubscription = so.quantity("oversubscription", Dimension::Number, 1);
@@ -236,8 +261,8 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin,
   p.name = r.str("name");
   p.description = r.str_or("description", "");
   read_chip(r, p);
+  read_stack(r, origin, stack_overrides, p);  // before the links, which check its fabrics
   read_networks(r, p);
-  read_stack(r, origin, stack_overrides, p);
   read_facility_and_cost(r, p);
   r.finish();
   return p;

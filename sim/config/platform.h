@@ -39,8 +39,15 @@ struct Model;
 // activations), the attention core and the indexer. `platform_file` names the chip's file.
 void check_chip_precisions(const Model& m, const Chip& chip, const std::string& platform_file);
 
+// The fabrics a link may be: its stack's scale_up/scale_out_efficiency is fitted on one.
+const std::vector<std::string>& fabric_names();  // nvlink, ub, infiniband, roce
+
 struct ScaleUp {
   std::string name;
+  std::string fabric;  // one of fabric_names(), or "" (the fabric its stack was fitted on)
+  // The rate the fabric delivers relative to the one the stack's efficiency was fitted on
+  // (1 on that fabric): a platform datum, required where the fabrics differ.
+  double efficiency = 1;
   int chips_per_domain = 1;
   double bandwidth_per_chip = 0;  // bytes/s, per direction
   double latency = 0;             // s
@@ -48,6 +55,8 @@ struct ScaleUp {
 
 struct ScaleOut {
   std::string name;
+  std::string fabric;                 // as ScaleUp's
+  double efficiency = 1;              // as ScaleUp's
   double nic_bandwidth_per_chip = 0;  // bytes/s, per direction
   double latency = 0;                 // s
   double oversubscription = 1;        // >= 1: the fabric carries 1/x of the NICs' sum
@@ -64,6 +73,9 @@ struct HostMemory {
 // Achieved fractions of peak and fixed costs of the software stack (CUDA, CANN ...).
 struct Stack {
   std::string name;
+  // The fabrics its scale_up_efficiency and scale_out_efficiency were fitted on ("" when
+  // it does not say): a platform whose link is another fabric states its efficiency.
+  std::string scale_up_fabric, scale_out_fabric;
   double gemm_efficiency = 0.6;
   double attention_efficiency = 0.5;
   double memory_efficiency = 0.8;

@@ -168,8 +168,11 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
     scale_up_copies_ = remote_copies;
   }
   const Stack& st = p.stack;
-  scale_up_rate_ = p.scale_up.bandwidth_per_chip * st.scale_up_efficiency;
-  scale_out_rate_ = p.scale_out.nic_bandwidth_per_chip * st.scale_out_efficiency / p.scale_out.oversubscription;
+  // The link's rate times its fabric's efficiency (relative to the fabric the stack was
+  // fitted on) times the stack's.
+  scale_up_rate_ = p.scale_up.bandwidth_per_chip * p.scale_up.efficiency * st.scale_up_efficiency;
+  scale_out_rate_ = p.scale_out.nic_bandwidth_per_chip * p.scale_out.efficiency * st.scale_out_efficiency /
+                    p.scale_out.oversubscription;
   const double link_latency = chips_ <= domain ? p.scale_up.latency : p.scale_out.latency;
   comm_latency_per_layer_ = 2.0 * link_latency;
   combine_latency_ = link_latency;

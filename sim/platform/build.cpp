@@ -7,6 +7,23 @@ namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
+// Chip `chip` of `domain`: a host with two power states and its own link (what its
+// fabric delivers) to the domain's switch.
+static sg4::Host* add_chip(sg4::NetZone* domain, int chip, const Platform& p, double speed,
+                           const std::string& wattage) {
+  sg4::Host* h = domain->create_host("chip-" + std::to_string(chip), std::vector<double>{speed, speed});
+  h->set_property("wattage_per_state", wattage);
+  h->set_property("wattage_off", "0");
+  h->seal();
+  const sg4::Link* link = domain
+                              ->create_split_duplex_link("su-" + std::to_string(chip),
+                                                         p.scale_up.bandwidth_per_chip * p.scale_up.efficiency)
+                              ->set_latency(p.scale_up.latency / 2)
+                              ->seal();
+  domain->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{link, sg4::LinkInRoute::Direction::UP}}, true);
+  return h;
+}
+
 ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& groups) {
   // SimGrid's default network model is calibrated for TCP over Ethernet; these links
   // are RDMA and NVLink/UB, whose achieved efficiencies live in the platform file.
@@ -29,24 +46,13 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
       const int last = std::min(g.chips, first + per_domain);
       sg4::NetZone* domain = sg4::create_star_zone("domain-" + std::to_string(d));
       domain->set_parent(cluster);
-      for (int i = first; i < last; ++i, ++chip) {
-        sg4::Host* h = domain->create_host("chip-" + std::to_string(chip), std::vector<double>{chip_speed, chip_speed});
-        h->set_property("wattage_per_state", wattage);
-        h->set_property("wattage_off", "0");
-        h->seal();
-        const sg4::Link* link =
-            domain->create_split_duplex_link("su-" + std::to_string(chip), p.scale_up.bandwidth_per_chip)
-                ->set_latency(p.scale_up.latency / 2)
-                ->seal();
-        domain->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{link, sg4::LinkInRoute::Direction::UP}},
-                          true);
-        out.chips.push_back(h);
-      }
+      for (int i = first; i < last; ++i, ++chip) out.chips.push_back(add_chip(domain, chip, p, chip_speed, wattage));
       auto* gw = domain->create_router("gw-" + std::to_string(d));
       domain->add_route(gw, nullptr, nullptr, nullptr, {}, true);
       domain->seal();
-      // The domain's share of the scale-out fabric.
-      const double uplink_bw = (last - first) * p.scale_out.nic_bandwidth_per_chip / p.scale_out.oversubscription;
+      // The domain's share of the scale-out fabric (what its fabric delivers).
+      const double uplink_bw =
+          (last - first) * p.scale_out.nic_bandwidth_per_chip * p.scale_out.efficiency / p.scale_out.oversubscription;
       const sg4::Link* up = cluster->create_split_duplex_link("uplink-" + std::to_string(d), uplink_bw)
                                 ->set_latency(p.scale_out.latency / 2)
                                 ->seal();

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "config/units.h"
 #include "perf/perf_model.h"
@@ -62,6 +63,10 @@ nlohmann::json platform_json(const Platform& p, const Model& m) {
                       {"scale_up_bytes_per_s", p.scale_up.bandwidth_per_chip},
                       {"nic_bytes_per_s", p.scale_out.nic_bandwidth_per_chip},
                       {"cluster_chips", p.cluster_chips}};
+  // A link's fabric, and what it delivers relative to the fabric its stack was fitted on.
+  for (const auto& [key, fabric, efficiency] : {std::tuple{"scale_up", p.scale_up.fabric, p.scale_up.efficiency},
+                                                std::tuple{"scale_out", p.scale_out.fabric, p.scale_out.efficiency}})
+    if (!fabric.empty()) j[std::string(key) + "_fabric"] = {{"fabric", fabric}, {"efficiency", efficiency}};
   // A stack carried over from another generation says so (an assumption, not a fit).
   if (p.host_memory.capacity_per_chip > 0) {
     j["host_memory"] = p.host_memory.name;
