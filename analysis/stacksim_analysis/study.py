@@ -74,7 +74,10 @@ class Study:
         """The --set overrides of an alternative's end: a mapping, or "gap:<g>"."""
         if isinstance(spec, str) and spec.startswith("gap:"):
             # A stack path in an override resolves against the platform file (platforms/).
+            # ASSUMPTION: the platform's own fabrics (UB, RoCE) deliver what the reference
+            # stack's (NVLink, InfiniBand) do: the gap is the software's alone.
             return {"platform.stack": os.path.relpath(self.gap_stack, os.path.join(ROOT, "platforms")),
+                    "platform.scale_up.efficiency": "1", "platform.scale_out.efficiency": "1",
                     **stack_overrides_for_gap(self.gap_stack, float(spec[4:]))}
         return dict(spec)
 
