@@ -2,11 +2,7 @@
 // (SimGrid allows one simulation per process).
 #pragma once
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +10,7 @@
 #include "perf/fit.h"
 #include "serving/simulation.h"
 #include "sweep/isolate.h"
+#include "temp_dir.h"
 #include "workload/arrivals.h"
 #include "workload/generator.h"
 #include "workload/traces.h"
@@ -22,27 +19,6 @@ namespace stacksim::test {
 
 inline std::string data(const std::string& name) { return std::string(STACKSIM_TEST_DIR) + "/data/" + name; }
 inline std::string repo(const std::string& name) { return std::string(STACKSIM_DATA_DIR) + "/" + name; }
-
-// A fresh directory under /tmp for one test's files, removed with everything in it when
-// the test ends (pass or fail), so that a suite run leaves nothing behind.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix = "stacksim-test") {
-    std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a directory " + tmpl);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 inline Scenario load_one(const std::string& path, const std::vector<Override>& overrides = {}) {
   auto all = load_fitting_scenarios(path, overrides);

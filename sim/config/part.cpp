@@ -7,13 +7,11 @@ namespace stacksim {
 Part load_part(MapReader& r, const std::string& key, const std::vector<Override>& overrides, const std::string& via) {
   YAML::Node n = r.node(key);
   Part out{YAML::Node(), Origin(r.file()), {}};
-  out.origin.via = via;
   if (n.IsMap()) {
     out.tree = n;
   } else if (n.IsScalar()) {
     const std::string path = r.file_at(key);
     out.origin = Origin(path);
-    out.origin.via = via;
     if (path.size() > 5 && path.substr(path.size() - 5) == ".json") {
       out.tree = YAML::Node(path);  // a Hugging Face config: loaded by load_model
       for (const auto& o : overrides)
@@ -35,6 +33,7 @@ Part load_part(MapReader& r, const std::string& key, const std::vector<Override>
     else
       own.push_back(o);
   }
+  out.origin.via = via;
   apply_overrides(out.tree, own, key + ".", &out.origin);
   return out;
 }

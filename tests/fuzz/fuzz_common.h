@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "../temp_dir.h"
 #include "config/error.h"
 #include "workload/traces.h"
 
@@ -21,25 +21,9 @@ namespace stacksim::fuzz {
 
 // A directory of this process's own, created once and removed when the process exits
 // normally (a crash leaves it, with the input that crashed).
-struct WorkDir {
-  WorkDir() {
-    char tmpl[] = "/tmp/stacksim-fuzz-XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    if (!d) std::abort();
-    path = d;
-  }
-  ~WorkDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  WorkDir(const WorkDir&) = delete;
-  WorkDir& operator=(const WorkDir&) = delete;
-  std::string path;
-};
-
 inline const std::string& work_dir() {
-  static const WorkDir dir;
-  return dir.path;
+  static const test::TempDir dir("stacksim-fuzz");
+  return dir.path();
 }
 
 inline std::string write_input(const std::string& name, const uint8_t* data, size_t size) {
