@@ -19,7 +19,7 @@ struct Part {
 // Reads `key` of r ("platform", "model" or "workload"). Overrides whose key starts with
 // `key.` apply to its tree (or, for "platform.stack.*" with a stack file, to that file);
 // a Hugging Face config.json takes none (ConfigError).
-// `via` names the overrides' source in errors ("--set", "case.yaml set:").
+// `via` names the overrides' source in errors ("--set", "case.yaml set").
 Part load_part(MapReader& r, const std::string& key, const std::vector<Override>& overrides,
                const std::string& via = "--set");
 

@@ -25,7 +25,7 @@ YAML::Node load_yaml_file(const std::string& path);
 
 // Where a YAML tree came from: its file, and the command-line overrides applied to it
 // (key path inside this file -> "--set key=value" as the user wrote it, `via` naming
-// where overrides come from: "--set", or a validation case's "case.yaml set:"). Errors at
+// where overrides come from: "--set", or a validation case's "case.yaml set"). Errors at
 // an overridden key name the override instead of a line of the file.
 struct Origin {
   Origin(std::string f) : file(std::move(f)) {}  // NOLINT: implicit, a plain file is an Origin

@@ -105,7 +105,7 @@ ValidationCase load_case(const std::string& path) {
   c.source = r.str("source");
   r.choice_or("kind", {"steady_state"}, "steady_state");
   const std::vector<Override> sets = read_case_overrides(r, {"platform.", "model."});
-  const std::string via = path + " set:";
+  const std::string via = path + " set";  // errors: "case.yaml set: key: ..."
   const Part platform = load_part(r, "platform", sets, via);
   c.platform = platform_from_yaml(platform.tree, platform.origin, platform.stack_overrides);
   const Part model = load_part(r, "model", sets, via);
