@@ -110,6 +110,23 @@ TEST_CASE("KV-cache use never exceeds capacity", "[serving][invariant]") {
   CHECK(r["kv_cache"]["peak_utilisation"].get<double>() <= 1.0);
 }
 
+TEST_CASE("a prefix cache under KV pressure never evicts the prefix a prompt is admitted on", "[serving][invariant]") {
+  // Admitting a prompt makes room by evicting cached blocks; its own matched prefix must be
+  // pinned first, or it is evicted and re-created beyond capacity (this scenario overflowed
+  // in 93 and 300 steps at 3.6 and 3.7 GB reserved before the fix).
+  for (const char* reserved : {"3.6 GB", "3.7 GB"})
+    for (const char* allocation : {"reserve", "on_demand"}) {
+      Scenario sc = test::load_one(data("cache-pressure.yaml"),
+                                   {{"platform.stack.hbm_reserved", reserved}, {"serving.kv_allocation", allocation}});
+      const nlohmann::json r = test::run(sc);
+      INFO(reserved << " " << allocation);
+      CHECK(r["kv_cache"]["overflows"] == 0);
+      CHECK(r["kv_cache"]["peak_utilisation"].get<double>() > 0.9);
+      CHECK(r["prefix_cache"]["hit_rate"].get<double>() > 0.5);
+      CHECK(r["requests"]["in_flight"] == 0);
+    }
+}
+
 TEST_CASE("a horizon stops the run and counts unfinished requests as in flight", "[serving][invariant]") {
   Scenario sc = test::load_one(data("busy.yaml"), {{"simulation.horizon", "2 s"}});
   const nlohmann::json r = test::run(sc);

@@ -99,8 +99,16 @@ bool Instance::try_admit(Request* r) {
   const int64_t stored = std::min(r->spec.stored_prefix_tokens, r->prompt_tokens - 1);
   const int64_t hit = std::max(hit_blocks * B, stored);
   const int64_t need = (r->prompt_tokens - hit) + (on_demand_ || role_ == Role::Prefill ? 0 : remaining);
-  if (!make_room(need + tier2_blocks * B)) return false;
+  // Pin the hit first, so that making room cannot evict the prefix it counts on (the
+  // second tier's blocks come back into HBM here, and make_room sees them).
   if (hit_blocks > 0) cache_.pin(r->spec.blocks, 0, static_cast<size_t>(hit_blocks));
+  if (!make_room(need)) {
+    if (hit_blocks > 0) {
+      cache_.unpin(r->spec.blocks, static_cast<size_t>(hit_blocks));
+      make_room(0);  // what came back from the second tier goes again
+    }
+    return false;
+  }
   r->pinned_blocks = hit_blocks;
   r->prefilled = hit;
   r->kv_static = need;
