@@ -113,10 +113,12 @@ TEST_CASE("a prefill pool's TTFT is the forward passes its prompt takes at that 
 
 TEST_CASE("routing imbalance: balanced is 1, skew hurts, EPLB with replicas repairs it", "[routing]") {
   Routing bal;
+  bal.type = "balanced";
   CHECK(static_imbalance(bal, 256, 0, 32) == 1.0);
   Routing z;
   z.type = "zipf";
   z.skew = 0.5;
+  z.eplb = false;
   const double stat = static_imbalance(z, 256, 0, 32);
   Routing e = z;
   e.eplb = true;
@@ -132,6 +134,37 @@ TEST_CASE("routing imbalance: balanced is 1, skew hurts, EPLB with replicas repa
   // Finite batches: the busiest of 32 chips expects sqrt(2 ln 32) standard deviations more.
   CHECK(routed_tokens_on_busiest_chip(100, 1.0, true, 32) == 100);
   CHECK(routed_tokens_on_busiest_chip(100, 1.0, false, 32) == Approx(100 + std::sqrt(2 * std::log(32.0) * 100)));
+}
+
+TEST_CASE("measured routing law: the published EPLB figures, EP degree and tokens per step", "[routing]") {
+  Routing law;  // the default: measured, with EPLB
+  CHECK(law.type == "measured");
+  CHECK(law.eplb);
+  // One chip, or below the knee: nothing to balance.
+  CHECK(static_imbalance(law, 256, 32, 1) == 1.0);
+  CHECK(static_imbalance(law, 256, 0, 2) == 1.0);
+  // Against the LMSYS 2025-05-05 balancedness (EPLB: 1.06 1.11 1.25 1.24 at EP 8 16 32 72)
+  // within the fit's residuals, and rising with the degree.
+  const double ep8 = static_imbalance(law, 256, 32, 8), ep32 = static_imbalance(law, 256, 32, 32);
+  const double ep72 = static_imbalance(law, 256, 32, 72), ep144 = static_imbalance(law, 256, 32, 144);
+  CHECK(ep8 == Approx(1.06).epsilon(0.03));
+  CHECK(ep32 == Approx(1.25).epsilon(0.11));
+  CHECK(ep72 == Approx(1.24).epsilon(0.07));
+  CHECK(ep8 < ep32);
+  CHECK(ep72 < ep144);
+  CHECK(ep144 == Approx(1 + 0.0716 * (std::log(144.0) - 1.214)));
+  // TensorRT-LLM part 1, Table 1: EP32 with EPLB, 128 tokens per rank (1,024 routed per
+  // rank), measured per iteration at 1.109 max/mean: the law plus the finite-batch excess,
+  // within the fit's residual (the sources disagree at EP32: config/routing.h).
+  const double per_iteration = routed_tokens_on_busiest_chip(1024, ep32, false, 32) / 1024;
+  CHECK(per_iteration == Approx(1.109).epsilon(0.13));  // the fit leaves +13% here
+  // More tokens per step: the excess shrinks toward the static law.
+  CHECK(routed_tokens_on_busiest_chip(16 * 1024, ep32, false, 32) / (16 * 1024) < per_iteration);
+  // Without EPLB (LMSYS: 1.49 at EP8, 2.10 at EP64).
+  Routing blind;
+  blind.eplb = false;
+  CHECK(static_imbalance(blind, 256, 0, 8) == Approx(1.49).epsilon(0.03));
+  CHECK(static_imbalance(blind, 256, 0, 64) == Approx(2.10).epsilon(0.07));
 }
 
 TEST_CASE("node-limited hierarchical dispatch sends less over the NIC than direct dispatch", "[perf][dispatch]") {

@@ -142,6 +142,7 @@ void read_chip(MapReader& r, Platform& p) {
   p.chip.power_idle = c.quantity("power_idle", Dimension::Power, 0);
   p.chip.power_busy = c.quantity("power_busy", Dimension::Power, 0);
   if (p.chip.power_busy < p.chip.power_idle) c.fail("power_busy", "must be at least power_idle");
+  if (c.has("ranks_per_chip")) p.chip.ranks = static_cast<int>(c.integer("ranks_per_chip", 1, 64));
   c.finish();
 }
 

@@ -19,6 +19,10 @@ struct Chip {
   double hbm_bandwidth = 0;           // bytes/s
   double power_idle = 0;              // W
   double power_busy = 0;              // W
+  // Devices the serving software sees per chip: 2 for the 910C, whose two dies are two
+  // NPUs (EP32 over 16 packages); 1 where a multi-die package is one GPU (B200). Expert
+  // routing's imbalance grows with the number of expert-parallel ranks (config/routing.h).
+  int ranks = 1;
 
   // Peak FLOP/s in precision p: the chip's figure for p, and for the generic fp4 / fp8
   // the figure of any format of that width it lists (fp4, nvfp4, mxfp4 / fp8, mxfp8,

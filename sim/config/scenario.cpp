@@ -44,15 +44,18 @@ std::string fingerprint_of(const std::string& text) {
 
 // Expert routing (popularity, EPLB) and redundant expert replicas.
 void read_experts(MapReader& s, Serving& v) {
-  // Without a `routing:` the validation cases' measured imbalance (config/routing.h).
-  v.routing.type = "fixed";
-  v.routing.imbalance = kMeasuredImbalance;
+  // Without a `routing:` the measured law with EPLB (config/routing.h), as the cases.
+  v.routing = Routing{};
   if (s.has("routing")) {
     MapReader rt = s.child("routing");
-    v.routing.type = rt.choice("type", {"balanced", "zipf", "fixed"});
+    v.routing.type = rt.choice_or("type", {"measured", "balanced", "zipf", "fixed"}, "measured");
     if (v.routing.type == "zipf") v.routing.skew = rt.quantity("skew", Dimension::Number, 0, 10);
     if (v.routing.type == "fixed") v.routing.imbalance = rt.quantity("imbalance", Dimension::Number, 1, 1000);
-    v.routing.eplb = rt.boolean_or("eplb", false);
+    if (v.routing.type != "zipf" && rt.has("skew")) rt.fail("skew", "only with type: zipf");
+    if (v.routing.type != "fixed" && rt.has("imbalance")) rt.fail("imbalance", "only with type: fixed");
+    // EPLB is what the measured law's deployments ran; a Zipf popularity is placed
+    // statically unless asked.
+    v.routing.eplb = rt.boolean_or("eplb", v.routing.type == "measured");
     rt.finish();
   }
   if (s.has("redundant_experts")) {

@@ -41,7 +41,7 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
   init_layout(m, s);
   init_gemms(m, p);
   init_attention_core(m, p);
-  init_experts(m, s);
+  init_experts(m, p, s);
   init_all_to_all(m, p, s);
   // Offloaded weights stream over the host link once per step.
   if (s.offload_weights > 0)
@@ -127,14 +127,16 @@ void PerfModel::init_attention_core(const Model& m, const Platform& p) {
   }
 }
 
-void PerfModel::init_experts(const Model& m, const Serving& s) {
+void PerfModel::init_experts(const Model& m, const Platform& p, const Serving& s) {
   expert_params_ = m.expert_params();
   top_k_ = m.top_k;
   // Expert-parallel groups of expert_tp chips: a group holds its experts' slices and
   // every chip of it computes its 1/expert_tp of each on all the group's routed tokens.
   experts_per_group_ = m.routed_experts > 0 ? double(m.routed_experts + s.redundant_experts) / ep_ : 0;
   balanced_ = s.routing.type == "balanced";
-  imbalance_ = static_imbalance(s.routing, m.routed_experts, s.redundant_experts, ep_);
+  // The measured law counts the ranks the software runs (a 910C package is two).
+  const int ranks = s.routing.type == "measured" ? ep_ * p.chip.ranks : ep_;
+  imbalance_ = static_imbalance(s.routing, m.routed_experts, s.redundant_experts, ranks);
 }
 
 void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving& s) {

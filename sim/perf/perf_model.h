@@ -78,6 +78,9 @@ class PerfModel {
 
   // Expected tokens a decoding sequence gains per step (1 without MTP).
   double tokens_per_step() const { return tokens_per_step_; }
+  // The busiest expert-parallel group's routed load over the mean, before the excess of a
+  // finite batch (perf/routing.h).
+  double routing_imbalance() const { return imbalance_; }
   const MemoryPlan& memory() const { return memory_; }
 
  private:
@@ -117,7 +120,7 @@ class PerfModel {
   void init_layout(const Model& m, const Serving& s);
   void init_gemms(const Model& m, const Platform& p);
   void init_attention_core(const Model& m, const Platform& p);
-  void init_experts(const Model& m, const Serving& s);
+  void init_experts(const Model& m, const Platform& p, const Serving& s);
   void init_all_to_all(const Model& m, const Platform& p, const Serving& s);
 
   MemoryPlan memory_;

@@ -13,6 +13,10 @@ double static_imbalance(const Routing& r, int experts, int redundant, int chips)
   if (experts <= 0 || chips <= 1) return 1.0;
   if (r.type == "fixed") return r.imbalance;
   if (r.type == "balanced") return 1.0;
+  if (r.type == "measured") {
+    const RoutingLaw law = r.eplb ? kEplbLaw : kStaticPlacementLaw;
+    return 1.0 + law.slope * std::max(0.0, std::log(double(chips)) - law.knee);
+  }
 
   // Popularity by rank, mean 1. A fixed permutation decouples popularity from expert
   // index (expert ids carry no meaning), so static placement is not worst-case.

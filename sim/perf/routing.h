@@ -1,10 +1,12 @@
 // Expert routing: how unevenly a step's routed tokens land on the chips of an instance.
 //
-// Expert popularity is balanced (every expert equally likely, as profiling runs simulate)
-// or Zipf-skewed (the r-th most popular expert gets weight 1 / r^skew), or a fixed,
-// measured max/mean ratio. Experts are placed on chips either statically (a fixed
-// pseudo-random permutation, round-robin) or by EPLB: the hottest experts get the
-// redundant replicas, then replicas go, heaviest first, to the least-loaded chip.
+// The default is the measured law of config/routing.h (max/mean against the number of
+// expert-parallel ranks, with or without EPLB). Otherwise expert popularity is balanced
+// (every expert equally likely, as profiling runs simulate) or Zipf-skewed (the r-th most
+// popular expert gets weight 1 / r^skew), or a fixed max/mean ratio. Zipf experts are
+// placed on chips either statically (a fixed pseudo-random permutation, round-robin) or by
+// EPLB: the hottest experts get the redundant replicas, then replicas go, heaviest first,
+// to the least-loaded chip.
 #pragma once
 
 #include "config/routing.h"

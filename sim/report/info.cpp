@@ -133,9 +133,40 @@ nlohmann::json describe_pool(const PoolSpec& pool) {
             {"chips_per_instance", s.chips_per_instance},
             {"dp_ranks", s.dp_ranks()},
             {"attention_tp", s.attention_tp},
-            {"expert_tp", s.expert_tp}}},
+            {"expert_tp", s.expert_tp},
+            {"routing", s.routing.type},
+            {"eplb", s.routing.eplb},
+            {"routing_imbalance", pm.routing_imbalance()}}},
           {"memory", memory_json(pool, pm.memory())},
           {"steps", steps_json(s, pm)}};
+}
+
+// How routed tokens spread over the expert-parallel ranks (MoE models only).
+void print_routing(const nlohmann::json& m, const nlohmann::json& s) {
+  if (m["routed_experts"].get<int>() == 0) return;
+  const std::string type = s["routing"].get<std::string>();
+  if (type == "balanced") {
+    std::printf("routing: balanced; every rank gets its mean share of the routed load\n");
+    return;
+  }
+  const std::string how =
+      type == "measured" ? std::string("the measured law, ") + (s["eplb"].get<bool>() ? "with" : "without") + " EPLB"
+                         : type;
+  std::printf("routing: %s; busiest rank %.3fx the mean routed load, plus the excess of a finite batch\n", how.c_str(),
+              s["routing_imbalance"].get<double>());
+}
+
+// The serving layout, and how routed tokens spread over its expert-parallel ranks.
+void print_serving(const nlohmann::json& m, const nlohmann::json& s) {
+  const int tp = s["attention_tp"].get<int>();
+  const int etp = s["expert_tp"].get<int>();
+  const std::string ep = m["routed_experts"].get<int>() > 0
+                             ? "EP" + std::to_string(s["chips_per_instance"].get<int>() / etp) +
+                                   (etp > 1 ? " x expert TP" + std::to_string(etp) : std::string()) + ", "
+                             : std::string();
+  std::printf("serving: %d chips = %d instances x %d (%sattention DP%d x TP%d)\n", s["chips"].get<int>(),
+              s["instances"].get<int>(), s["chips_per_instance"].get<int>(), ep.c_str(), s["dp_ranks"].get<int>(), tp);
+  print_routing(m, s);
 }
 
 void print_pool(const nlohmann::json& j) {
@@ -164,14 +195,8 @@ void print_pool(const nlohmann::json& j) {
   if (p.contains("stack_inherits"))
     std::printf("  stack inherits %s: %s\n", p["stack_inherits"]["stack"].get<std::string>().c_str(),
                 p["stack_inherits"]["because"].get<std::string>().c_str());
+  print_serving(m, s);
   const int tp = s["attention_tp"].get<int>();
-  const int etp = s["expert_tp"].get<int>();
-  const std::string ep = m["routed_experts"].get<int>() > 0
-                             ? "EP" + std::to_string(s["chips_per_instance"].get<int>() / etp) +
-                                   (etp > 1 ? " x expert TP" + std::to_string(etp) : std::string()) + ", "
-                             : std::string();
-  std::printf("serving: %d chips = %d instances x %d (%sattention DP%d x TP%d)\n", s["chips"].get<int>(),
-              s["instances"].get<int>(), s["chips_per_instance"].get<int>(), ep.c_str(), s["dp_ranks"].get<int>(), tp);
   std::printf("memory per chip: weights %s, reserved %s, KV cache %s = %lld tokens per rank, %lld per instance\n",
               format_bytes(mem["weights_per_chip"].get<double>()).c_str(),
               format_bytes(mem["reserved_per_chip"].get<double>()).c_str(),
