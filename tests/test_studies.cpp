@@ -29,11 +29,10 @@ TEST_CASE("leave-one-out predicts every case and metric from the other cases of 
   CHECK(predictions.size() == metrics);
   for (const Prediction& p : predictions) {
     INFO(p.case_id << " " << p.metric);
-    // The GB200 decode case left out, the Blackwell fit rests on three batch-1 B200 cases
-    // that cannot tell its large-batch GEMM efficiency: a known miss (README, Validation),
-    // kept visible here so that fixing it updates this line.
-    if (p.case_id == "sglang-gb200-nvl72-decode")
-      CHECK(p.error() > 0.25);
+    // Each of the two large-batch GB200 cases is predicted from the other (with one, the
+    // SGLang case left out came out +46%, from three batch-1 cases).
+    if (p.case_id == "sglang-gb200-nvl72-decode" || p.case_id == "vllm-gb200-dep8-decode-2k2k")
+      CHECK(std::fabs(p.error()) <= 0.15);
     else if (p.fitted_to > 0)
       CHECK(std::fabs(p.error()) <= 0.25);  // a stack's only case has its prior alone
   }
