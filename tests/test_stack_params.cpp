@@ -29,7 +29,7 @@ TEST_CASE("the stack parameters are listed once, each a distinct member of Stack
   std::set<std::string> names;
   for (const auto& p : stack_params()) names.insert(p.name);
   CHECK(names.size() == stack_params().size());
-  CHECK(stack_params().size() == 12);
+  CHECK(stack_params().size() == 13);
   std::vector<std::string> fitted;
   for (const auto& p : calibrated_stack_params()) fitted.push_back(p.name);
   CHECK(fitted == std::vector<std::string>{"gemm_efficiency", "attention_efficiency", "memory_efficiency",
@@ -65,14 +65,15 @@ TEST_CASE("a stack's parameters are formatted as its file holds them, and read b
   CHECK(describe_stack(back) ==
         "gemm_efficiency 0.586, attention_efficiency 0.500, memory_efficiency 0.800, scale_up_efficiency 0.700, "
         "scale_out_efficiency 0.800, layer_overhead 20.18 us, step_overhead 2.029 ms, kernel_floor 2.84 us, "
-        "hbm_reserved 10.0 GB, "
+        "launch_latency 0.00 us, hbm_reserved 10.0 GB, "
         "dispatch_latency 28.60 us, combine_latency 0.00 us, all_reduce_latency 0.00 us");
 }
 
 TEST_CASE("the stack reader applies the table's bounds, and a prior holds only calibrated keys", "[stack]") {
   const std::string base =
       "name: t\nattention_efficiency: 0.5\nmemory_efficiency: 0.8\nscale_up_efficiency: 0.7\n"
-      "scale_out_efficiency: 0.8\nlayer_overhead: 20 us\nstep_overhead: 2 ms\nkernel_floor: 2 us\nhbm_reserved: 1 GB\n"
+      "scale_out_efficiency: 0.8\nlayer_overhead: 20 us\nstep_overhead: 2 ms\nkernel_floor: 2 us\nlaunch_latency: 4 "
+      "us\nhbm_reserved: 1 GB\n"
       "dispatch_latency: 30 us\ncombine_latency: 20 us\nall_reduce_latency: 7 us\n";
   CHECK(read(base + "gemm_efficiency: 0.6\n").gemm_efficiency == 0.6);
   CHECK_THROWS_AS(read(base + "gemm_efficiency: 1.5\n"), ConfigError);
@@ -95,7 +96,7 @@ TEST_CASE("a stack file inherits another's values, overrides what it gives, and 
   std::ofstream(d + "/parent.yaml")
       << "name: parent\ngemm_efficiency: 0.6\nattention_efficiency: 0.5\n"
          "memory_efficiency: 0.8\nscale_up_efficiency: 0.7\nscale_out_efficiency: 0.8\n"
-         "layer_overhead: 20 us\nstep_overhead: 2 ms\nkernel_floor: 2 us\nhbm_reserved: 10 GB\n"
+         "layer_overhead: 20 us\nstep_overhead: 2 ms\nkernel_floor: 2 us\nlaunch_latency: 4 us\nhbm_reserved: 10 GB\n"
          "dispatch_latency: 30 us\ncombine_latency: 20 us\nall_reduce_latency: 7 us\n"
          "prior: {gemm_efficiency: 0.65, attention_efficiency: 0.5, memory_efficiency: "
          "0.8, scale_up_efficiency: 0.7, scale_out_efficiency: 0.8, layer_overhead: 20 "

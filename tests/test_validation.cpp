@@ -227,10 +227,11 @@ TEST_CASE("calibration writes the fitted values into the stack file, keeping its
   const stacksim::test::TempDir tmp("stacksim-cal");
   const std::string dir = tmp.path();
   const std::string path = dir + "/s.yaml";
-  std::ofstream(path) << "name: t\n# a comment\ngemm_efficiency: 0.6   # why\nattention_efficiency: 0.5\n"
-                         "memory_efficiency: 0.8\nscale_up_efficiency: 0.7\nscale_out_efficiency: 0.8\n"
-                         "layer_overhead: 20 us\nstep_overhead: 2 ms\nkernel_floor: 2 us\nhbm_reserved: 10 GB\n"
-                         "dispatch_latency: 30 us\ncombine_latency: 20 us\nall_reduce_latency: 7 us\n";
+  std::ofstream(path)
+      << "name: t\n# a comment\ngemm_efficiency: 0.6   # why\nattention_efficiency: 0.5\n"
+         "memory_efficiency: 0.8\nscale_up_efficiency: 0.7\nscale_out_efficiency: 0.8\n"
+         "layer_overhead: 20 us\nstep_overhead: 2 ms\nkernel_floor: 2 us\nlaunch_latency: 4 us\nhbm_reserved: 10 GB\n"
+         "dispatch_latency: 30 us\ncombine_latency: 20 us\nall_reduce_latency: 7 us\n";
   Stack s;
   s.gemm_efficiency = 0.55;
   s.attention_efficiency = 0.45;

@@ -91,7 +91,11 @@ struct Stack {
   // launch gap, ramp-up and tail): a part of a layer runs its kernels for at least their
   // count times this. It binds at small batches only.
   double kernel_floor = 0;  // s
-  double hbm_reserved = 0;  // bytes per chip for activations, workspace and runtime
+  // The host's time to issue one kernel outside a captured graph (eager execution): a
+  // part's kernels then take at least their count times the larger of this and
+  // kernel_floor (serving.graphs: false).
+  double launch_latency = 0;  // s
+  double hbm_reserved = 0;    // bytes per chip for activations, workspace and runtime
   // Fixed latencies of one operation, on top of its bytes over the links (measured by the
   // libraries' microbenchmarks, not fitted): an expert-parallel dispatch and combine (once
   // each per MoE layer per step) and a tensor-parallel all-reduce (twice per layer).

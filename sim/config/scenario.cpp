@@ -77,6 +77,7 @@ void read_overlap(MapReader& s, Serving& v) {
     v.overlap = s.boolean("two_batch_overlap") ? "two_batch" : "none";
   }
   v.overlap = s.choice_or("overlap", {"none", "single_batch", "two_batch"}, v.overlap);
+  v.graphs = s.boolean_or("graphs", true);
 }
 
 // The router, the batch policy, KV allocation and preemption, the prefix cache.

@@ -37,6 +37,7 @@ const std::vector<StackParam>& stack_params() {
       {"layer_overhead", &Stack::layer_overhead, Dimension::Time, 0, kNoMax, true, format_overhead},
       {"step_overhead", &Stack::step_overhead, Dimension::Time, 0, kNoMax, true, format_overhead},
       {"kernel_floor", &Stack::kernel_floor, Dimension::Time, 0, 1e-3, true, format_overhead},
+      {"launch_latency", &Stack::launch_latency, Dimension::Time, 0, 1e-3, false, format_overhead},
       {"hbm_reserved", &Stack::hbm_reserved, Dimension::Bytes, 0, kNoMax, false, format_bytes},
       {"dispatch_latency", &Stack::dispatch_latency, Dimension::Time, 0, 1e-2, false, format_overhead},
       {"combine_latency", &Stack::combine_latency, Dimension::Time, 0, 1e-2, false, format_overhead},

@@ -46,7 +46,8 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
   // Offloaded weights stream over the host link once per step.
   if (s.offload_weights > 0)
     host_stream_ = memory_.weights_per_chip * s.offload_weights / p.host_memory.bandwidth_per_chip;
-  kernel_floor_ = p.stack.kernel_floor;
+  // Graph replay, or the host issuing every kernel (eager execution).
+  kernel_floor_ = s.graphs ? p.stack.kernel_floor : std::max(p.stack.kernel_floor, p.stack.launch_latency);
   layer_overhead_ = p.stack.layer_overhead;
   step_overhead_ = p.stack.step_overhead;
 }

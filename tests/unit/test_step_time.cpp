@@ -269,3 +269,25 @@ TEST_CASE("block-scaled formats count their scales, and a chip runs only the for
   CHECK(m.attention_core_precision() == Precision::BF16);
   CHECK_NOTHROW(check_chip_precisions(m, c, "b.yaml"));
 }
+
+TEST_CASE("eager execution: each kernel waits for the host's launch, worked by hand", "[perf][unit]") {
+  const Model m = small_moe();
+  Serving s = small_serving();
+  s.overlap = "none";
+  Platform p = floored();
+  // At one token per rank every part of this small model is floor-bound at 10 us per
+  // kernel: 4 layers x 15 attention kernels, 1 dense layer x 5, 3 MoE layers x (8 shared
+  // and router + 5 routed), 2 for the head: 106 kernels.
+  p.stack.kernel_floor = 10e-6;
+  p.stack.launch_latency = 25e-6;
+  const StepTime graph = PerfModel(m, p, s).step_time(one_per_rank());
+  CHECK(graph.compute() == Approx(106 * 10e-6).epsilon(1e-9));
+  // Without graphs the host issues each of them, 25 us apart.
+  s.graphs = false;
+  const StepTime eager = PerfModel(m, p, s).step_time(one_per_rank());
+  CHECK(eager.compute() == Approx(106 * 25e-6).epsilon(1e-9));
+  CHECK(eager.comm == graph.comm);  // the collectives' own floors are unchanged
+  // A launch faster than the graph floor changes nothing.
+  p.stack.launch_latency = 1e-6;
+  CHECK(PerfModel(m, p, s).step_time(one_per_rank()).compute() == Approx(graph.compute()).epsilon(1e-12));
+}
