@@ -55,6 +55,8 @@ struct ScaleUp {
   int chips_per_domain = 1;
   double bandwidth_per_chip = 0;  // bytes/s, per direction
   double latency = 0;             // s
+  // What the fabric delivers per chip (bytes/s), before the stack's efficiency.
+  double rate_per_chip() const { return bandwidth_per_chip * efficiency; }
 };
 
 struct ScaleOut {
@@ -64,6 +66,9 @@ struct ScaleOut {
   double nic_bandwidth_per_chip = 0;  // bytes/s, per direction
   double latency = 0;                 // s
   double oversubscription = 1;        // >= 1: the fabric carries 1/x of the NICs' sum
+  // What the fabric delivers per chip's NIC (bytes/s), before the stack's efficiency and
+  // the oversubscription.
+  double rate_per_chip() const { return nic_bandwidth_per_chip * efficiency; }
 };
 
 // Host memory behind each chip (Grace / Vera LPDDR5X over NVLink-C2C, Kunpeng DDR over

@@ -135,9 +135,7 @@ void PerfModel::init_experts(const Model& m, const Platform& p, const Serving& s
   // every chip of it computes its 1/expert_tp of each on all the group's routed tokens.
   experts_per_group_ = m.routed_experts > 0 ? double(m.routed_experts + s.redundant_experts) / ep_ : 0;
   balanced_ = s.routing.type == "balanced";
-  // The measured law counts the ranks the software runs (a 910C package is two).
-  const int ranks = s.routing.type == "measured" ? ep_ * p.chip.ranks : ep_;
-  imbalance_ = static_imbalance(s.routing, m.routed_experts, s.redundant_experts, ranks);
+  imbalance_ = static_imbalance(s.routing, m.routed_experts, s.redundant_experts, ep_, p.chip.ranks);
 }
 
 void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving& s) {
@@ -173,9 +171,8 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
   const Stack& st = p.stack;
   // The link's rate times its fabric's efficiency (relative to the fabric the stack was
   // fitted on) times the stack's.
-  scale_up_rate_ = p.scale_up.bandwidth_per_chip * p.scale_up.efficiency * st.scale_up_efficiency;
-  scale_out_rate_ = p.scale_out.nic_bandwidth_per_chip * p.scale_out.efficiency * st.scale_out_efficiency /
-                    p.scale_out.oversubscription;
+  scale_up_rate_ = p.scale_up.rate_per_chip() * st.scale_up_efficiency;
+  scale_out_rate_ = p.scale_out.rate_per_chip() * st.scale_out_efficiency / p.scale_out.oversubscription;
   const double link_latency = chips_ <= domain ? p.scale_up.latency : p.scale_out.latency;
   comm_latency_per_layer_ = 2.0 * link_latency;
   combine_latency_ = link_latency;

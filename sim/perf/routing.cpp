@@ -8,14 +8,14 @@
 
 namespace stacksim {
 
-double static_imbalance(const Routing& r, int experts, int redundant, int chips) {
+double static_imbalance(const Routing& r, int experts, int redundant, int chips, int ranks_per_chip) {
   // One chip (or one expert-parallel group) takes every routed token: nothing to balance.
   if (experts <= 0 || chips <= 1) return 1.0;
   if (r.type == "fixed") return r.imbalance;
   if (r.type == "balanced") return 1.0;
   if (r.type == "measured") {
     const RoutingLaw law = r.eplb ? kEplbLaw : kStaticPlacementLaw;
-    return 1.0 + law.slope * std::max(0.0, std::log(double(chips)) - law.knee);
+    return 1.0 + law.slope * std::max(0.0, std::log(double(chips) * ranks_per_chip) - law.knee);
   }
 
   // Popularity by rank, mean 1. A fixed permutation decouples popularity from expert

@@ -14,9 +14,11 @@
 namespace stacksim {
 
 // The busiest chip's expected share of routed tokens relative to the mean (>= 1), for
-// `experts` routed experts plus `redundant` replicas on `chips` chips. Static part only:
-// finite-batch noise is added by routed_tokens_on_busiest_chip().
-double static_imbalance(const Routing& r, int experts, int redundant, int chips);
+// `experts` routed experts plus `redundant` replicas on `chips` chips, each `ranks_per_chip`
+// expert-parallel ranks to the software (the measured law counts ranks; Zipf placement
+// places on chips). Static part only: finite-batch noise is added by
+// routed_tokens_on_busiest_chip().
+double static_imbalance(const Routing& r, int experts, int redundant, int chips, int ranks_per_chip = 1);
 
 // Expected routed tokens on the busiest chip when `mean_tokens` land on an average chip:
 // the static imbalance plus, for real (non-balanced) routing, the expected maximum of

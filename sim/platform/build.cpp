@@ -15,9 +15,7 @@ static sg4::Host* add_chip(sg4::NetZone* domain, int chip, const Platform& p, do
   h->set_property("wattage_per_state", wattage);
   h->set_property("wattage_off", "0");
   h->seal();
-  const sg4::Link* link = domain
-                              ->create_split_duplex_link("su-" + std::to_string(chip),
-                                                         p.scale_up.bandwidth_per_chip * p.scale_up.efficiency)
+  const sg4::Link* link = domain->create_split_duplex_link("su-" + std::to_string(chip), p.scale_up.rate_per_chip())
                               ->set_latency(p.scale_up.latency / 2)
                               ->seal();
   domain->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{link, sg4::LinkInRoute::Direction::UP}}, true);
@@ -51,8 +49,7 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
       domain->add_route(gw, nullptr, nullptr, nullptr, {}, true);
       domain->seal();
       // The domain's share of the scale-out fabric (what its fabric delivers).
-      const double uplink_bw =
-          (last - first) * p.scale_out.nic_bandwidth_per_chip * p.scale_out.efficiency / p.scale_out.oversubscription;
+      const double uplink_bw = (last - first) * p.scale_out.rate_per_chip() / p.scale_out.oversubscription;
       const sg4::Link* up = cluster->create_split_duplex_link("uplink-" + std::to_string(d), uplink_bw)
                                 ->set_latency(p.scale_out.latency / 2)
                                 ->seal();
