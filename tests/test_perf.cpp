@@ -85,8 +85,9 @@ TEST_CASE("compute-bound prefill grows with tokens, attention quadratically", "[
 TEST_CASE("two-batch overlap lies between its longest part and the sum of its parts, and pays off in prefill",
           "[perf]") {
   for (const char* platform : {"vera-rubin-nvl72", "ascend-950pr"}) {
-    Scenario on = v3_on(platform, {{"serving.overlap", "two_batch"}});
-    Scenario off = v3_on(platform, {{"serving.overlap", "none"}});
+    // Graph-captured steps throughout: an eager step may wait for the host instead.
+    Scenario on = v3_on(platform, {{"serving.overlap", "two_batch"}, {"serving.graphs", "all"}});
+    Scenario off = v3_on(platform, {{"serving.overlap", "none"}, {"serving.graphs", "all"}});
     PerfModel pon(on.pools[0].model, on.pools[0].platform, on.pools[0].serving),
         poff(off.pools[0].model, off.pools[0].platform, off.pools[0].serving);
     for (const BatchShape& b : {decode(32 * 16, 4000), decode(32 * 256, 2000), prefill(8192), prefill(500)}) {

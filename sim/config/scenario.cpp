@@ -70,6 +70,12 @@ void read_experts(MapReader& s, Serving& v) {
   }
 }
 
+// `graphs:` all | decode | none, or true (all) / false (none).
+void read_graphs(MapReader& s, Serving& v) {
+  const std::string g = s.choice_or("graphs", {"all", "decode", "none", "true", "false"}, v.graphs);
+  v.graphs = g == "true" ? "all" : g == "false" ? "none" : g;
+}
+
 // `overlap:`, or its older boolean spelling `two_batch_overlap:` (not both).
 void read_overlap(MapReader& s, Serving& v) {
   if (s.has("two_batch_overlap")) {
@@ -77,7 +83,7 @@ void read_overlap(MapReader& s, Serving& v) {
     v.overlap = s.boolean("two_batch_overlap") ? "two_batch" : "none";
   }
   v.overlap = s.choice_or("overlap", {"none", "single_batch", "two_batch"}, v.overlap);
-  v.graphs = s.boolean_or("graphs", true);
+  read_graphs(s, v);
 }
 
 // The router, the batch policy, KV allocation and preemption, the prefix cache.

@@ -49,10 +49,12 @@ struct Serving {
   // (two micro-batches alternate; each reads the weights). `two_batch_overlap: true|false`
   // is the older spelling of two_batch|none.
   std::string overlap = "two_batch";
-  // Steps replay captured graphs (CUDA graphs, ACL graphs): a kernel costs at least the
-  // stack's kernel_floor. Without (`graphs: false`, eager execution) the host issues each
-  // kernel, at least the stack's launch_latency apart.
-  bool graphs = true;
+  // Which steps replay captured graphs (CUDA graphs, ACL graphs): "all", "decode" (steps
+  // without prompt tokens; SGLang's and TensorRT-LLM's default, which capture decode
+  // batches only) or "none" (`true` / `false` spell all / none). A captured step's kernels
+  // cost at least the stack's kernel_floor; an eager step also waits for the host, which
+  // issues every kernel in turn, launch_latency each (perf/perf_model.h).
+  std::string graphs = "decode";
   Routing routing;            // expert popularity and placement (see config/routing.h)
   int redundant_experts = 0;  // extra expert replicas per instance (used by EPLB)
   // `redundant_experts: auto`: the fewest that make routed + redundant experts divide

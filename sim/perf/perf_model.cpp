@@ -46,8 +46,10 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
   // Offloaded weights stream over the host link once per step.
   if (s.offload_weights > 0)
     host_stream_ = memory_.weights_per_chip * s.offload_weights / p.host_memory.bandwidth_per_chip;
-  // Graph replay, or the host issuing every kernel (eager execution).
-  kernel_floor_ = s.graphs ? p.stack.kernel_floor : std::max(p.stack.kernel_floor, p.stack.launch_latency);
+  // Eager steps: the host issues every kernel of the step, launch_latency each.
+  kernel_floor_ = p.stack.kernel_floor;
+  graphs_ = s.graphs == "all" ? Graphs::All : s.graphs == "decode" ? Graphs::Decode : Graphs::None;
+  host_issue_ = step_kernels() * p.stack.launch_latency;
   layer_overhead_ = p.stack.layer_overhead;
   step_overhead_ = p.stack.step_overhead;
 }
@@ -291,6 +293,14 @@ double PerfModel::cp_exchange(const RankLoad& r) const {
   return (cp_ - 1.0) / cp_ * r.cp_keys * kv_compression_ * entry_bytes_ / scale_up_rate_ + cp_latency_;
 }
 
+double PerfModel::step_kernels() const {
+  // The parts' kernels (the counts above), and each collective as one more: a layer's two
+  // tensor-parallel all-reduces, a MoE layer's dispatch and combine.
+  const double layer = kAttentionKernels + (tp_ > 1 ? 2 : 0);
+  const double moe = kSharedKernels + kExpertKernels + (moe_layers_ > 0 && !local_experts_ ? 2 : 0);
+  return (layers_ * layer + dense_layers_ * kDenseKernels + moe_layers_ * moe) * layer_scale_ + kHeadKernels;
+}
+
 double PerfModel::overhead() const { return layers_ * layer_overhead_ * layer_scale_ + step_overhead_; }
 
 PerfModel::RankLoad PerfModel::half(const RankLoad& r) const {
@@ -346,6 +356,12 @@ StepTime PerfModel::step_time(const BatchShape& b) const {
   // The host stream runs beside the step (a layer ahead); the step waits for the slower.
   t.host = host_stream_;
   t.total = std::max(t.total, t.host);
+  // An eager step's kernels wait for the host to issue them; it runs ahead of the device
+  // (launches are asynchronous), so the step takes the longer of the two.
+  if (graphs_ == Graphs::None || (graphs_ == Graphs::Decode && b.prefill_tokens > 0)) {
+    t.issue = host_issue_;
+    t.total = std::max(t.total, t.issue);
+  }
   t.overhead = overhead();
   t.total += t.overhead;
   return t;

@@ -27,6 +27,9 @@
 // reduced by the layer's all-reduce.
 // Weights offloaded to host memory (serving.offload_weights) stream over the host link
 // a layer ahead, beside the step: t = max(t, offloaded bytes / host bandwidth) + overheads.
+// Steps that do not replay a captured graph (serving.graphs) run eagerly: the host issues
+// each kernel, the stack's launch_latency apart (framework dispatch included), running
+// ahead of the device: t = max(t, kernels x launch_latency) + overheads.
 #pragma once
 
 #include <cstdint>
@@ -55,6 +58,7 @@ struct StepTime {
   double comm = 0;       // dispatch + combine
   double overhead = 0;   // fixed per-layer and per-step costs
   double host = 0;       // offloaded weights streamed from host memory (beside the rest)
+  double issue = 0;      // an eager step: the host issuing its kernels (beside the rest)
   // The part of compute() whose roofline was set by FLOPs (the rest by HBM bytes).
   double flops_limited = 0;
   double compute() const { return attention + ffn + experts; }
@@ -115,6 +119,7 @@ class PerfModel {
   double tp_all_reduce(const RankLoad& r) const;  // attention TP's all-reduces of a layer
   double cp_exchange(const RankLoad& r) const;    // context parallelism's KV ring of a layer
   double overhead() const;                        // fixed per-layer and per-step costs, whole step
+  double step_kernels() const;                    // kernels (and collectives) of one step
 
   // The constructor's parts, each setting the constants of the parts above it serves.
   void init_layout(const Model& m, const Serving& s);
@@ -167,6 +172,8 @@ class PerfModel {
   // Overheads.
   double layer_overhead_ = 0, step_overhead_ = 0;
   double kernel_floor_ = 0;  // s: the shortest a kernel takes (floored() in perf_model.cpp)
+  enum class Graphs { All, Decode, None } graphs_ = Graphs::Decode;  // which steps replay graphs
+  double host_issue_ = 0;                                            // s: the host issuing one step's kernels
 };
 
 }  // namespace stacksim

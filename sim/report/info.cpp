@@ -23,7 +23,8 @@ nlohmann::json step_json(const std::string& label, const StepTime& t, double tok
                       {"overhead_s", t.overhead},
                       {"flops_limited_s", t.flops_limited},
                       {"tokens_per_s_per_chip", tokens_per_chip / t.total}};
-  if (t.host > 0) j["host_stream_s"] = t.host;  // only with offloaded weights
+  if (t.host > 0) j["host_stream_s"] = t.host;   // only with offloaded weights
+  if (t.issue > 0) j["host_issue_s"] = t.issue;  // only in eager steps
   return j;
 }
 
@@ -222,6 +223,12 @@ void print_pool(const nlohmann::json& j) {
     if (st.contains("host_stream_s"))
       std::printf("  %-34s    (the step waits for the host stream of the offloaded weights: %.2f ms)\n", "",
                   st["host_stream_s"].get<double>() * 1e3);
+    if (st.contains("host_issue_s")) {
+      const double issue = st["host_issue_s"].get<double>();
+      const bool sets = issue + st["overhead_s"].get<double>() >= st["total_s"].get<double>();
+      std::printf("  %-34s    (eager, no graph: the host issues the step's kernels in %.2f ms%s)\n", "", issue * 1e3,
+                  sets ? ", longer than the device's work: it sets the step" : "");
+    }
   }
 }
 

@@ -270,24 +270,43 @@ TEST_CASE("block-scaled formats count their scales, and a chip runs only the for
   CHECK_NOTHROW(check_chip_precisions(m, c, "b.yaml"));
 }
 
-TEST_CASE("eager execution: each kernel waits for the host's launch, worked by hand", "[perf][unit]") {
+TEST_CASE("eager execution: the step waits for the host to issue its kernels, worked by hand", "[perf][unit]") {
   const Model m = small_moe();
   Serving s = small_serving();
   s.overlap = "none";
   Platform p = floored();
   // At one token per rank every part of this small model is floor-bound at 10 us per
   // kernel: 4 layers x 15 attention kernels, 1 dense layer x 5, 3 MoE layers x (8 shared
-  // and router + 5 routed), 2 for the head: 106 kernels.
+  // and router + 5 routed), 2 for the head: 106 kernels. The host also issues each layer's
+  // two tensor-parallel all-reduces (attention TP2) and each MoE layer's dispatch and
+  // combine (two data-parallel ranks): 106 + 4 x 2 + 3 x 2 = 120.
   p.stack.kernel_floor = 10e-6;
   p.stack.launch_latency = 25e-6;
+  s.graphs = "all";
   const StepTime graph = PerfModel(m, p, s).step_time(one_per_rank());
   CHECK(graph.compute() == Approx(106 * 10e-6).epsilon(1e-9));
-  // Without graphs the host issues each of them, 25 us apart.
-  s.graphs = false;
+  CHECK(graph.issue == 0);
+  // Without graphs the host issues each of them, 25 us apart, ahead of the device: the
+  // step takes the longer of the two streams, then the fixed overheads.
+  s.graphs = "none";
   const StepTime eager = PerfModel(m, p, s).step_time(one_per_rank());
-  CHECK(eager.compute() == Approx(106 * 25e-6).epsilon(1e-9));
-  CHECK(eager.comm == graph.comm);  // the collectives' own floors are unchanged
-  // A launch faster than the graph floor changes nothing.
+  CHECK(eager.issue == Approx(120 * 25e-6).epsilon(1e-12));
+  CHECK(eager.compute() == graph.compute());  // the device's work is unchanged
+  CHECK(eager.total == Approx(120 * 25e-6 + graph.overhead).epsilon(1e-12));
+  // A host faster than the device changes nothing.
   p.stack.launch_latency = 1e-6;
-  CHECK(PerfModel(m, p, s).step_time(one_per_rank()).compute() == Approx(graph.compute()).epsilon(1e-12));
+  CHECK(PerfModel(m, p, s).step_time(one_per_rank()).total == Approx(graph.total).epsilon(1e-12));
+  // "decode" (the default) captures decode-only steps; a step with prompt tokens is eager.
+  p.stack.launch_latency = 25e-6;
+  s.graphs = "decode";
+  const PerfModel pm(m, p, s);
+  CHECK(pm.step_time(one_per_rank()).total == Approx(graph.total).epsilon(1e-12));
+  BatchShape prompt;
+  prompt.prefill_tokens = 8;
+  prompt.prefill_attn_pairs = 8 * 4.5;
+  prompt.prefill_seqs_done = 1;
+  prompt.max_chunk = 8;
+  const StepTime mixed = pm.step_time(prompt);
+  CHECK(mixed.issue == Approx(120 * 25e-6).epsilon(1e-12));
+  CHECK(mixed.total == Approx(std::max(mixed.compute() + mixed.comm, 120 * 25e-6) + mixed.overhead).epsilon(1e-12));
 }
