@@ -35,12 +35,17 @@ TEST_CASE("validate --leave-one-out prints each prediction with what it was fitt
   CHECK(r.output.find("Leave-one-out") != std::string::npos);
   CHECK(r.output.find(" fitted to |") != std::string::npos);
   CHECK(r.output.find("5 cases") != std::string::npos);  // a Hopper case: the other five
-  // The GB200 case left out is predicted from the other six Blackwell cases (the other
-  // large-batch one, three at batch 1, two tensor-parallel at 16 and 64); since the latter
-  // two identify memory_efficiency it comes out +15.1%, just outside the issue's 15%.
-  const size_t gb200 = r.output.find("sglang-gb200-nvl72-decode       | output_tokens_per_s_per_chip |   6 cases");
+  // The GB200 case left out is predicted from the other seven Blackwell cases (the other
+  // large-batch decode, three at batch 1, two tensor-parallel at 16 and 64, vLLM's
+  // prefill), within 15%.
+  const size_t gb200 = r.output.find("sglang-gb200-nvl72-decode       | output_tokens_per_s_per_chip |   7 cases");
   CHECK(gb200 != std::string::npos);
-  CHECK(r.output.find("NO", gb200) < r.output.find('\n', gb200));
+  CHECK(r.output.find("yes", gb200) < r.output.find('\n', gb200));
+  // Blackwell's only prefill case, predicted from decode cases alone, misses: the decode
+  // fit over-predicts prefill (+38% on 2026-12-03; issue 14's bar is 15%).
+  const size_t pf = r.output.find("vllm-gb200-dep2-prefill-2k      |  input_tokens_per_s_per_chip |   7 cases");
+  CHECK(pf != std::string::npos);
+  CHECK(r.output.find("NO", pf) < r.output.find('\n', pf));
   // The two CloudMatrix384 cases, each predicted from the other, miss by a little over 15%
   // under the routing law (EP32 prefill and EP320 decode no longer share an imbalance):
   // the command says so and exits 1 (the accuracy of the others: tests/test_studies.cpp).

@@ -129,7 +129,7 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
     s.fail("offload_weights", "platform " + platform.name + " describes no host_memory to offload to");
   read_experts(s, v);
   v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
-  v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct"}, v.dispatch);
+  v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct", "allgather"}, v.dispatch);
   if (s.has("mtp")) {
     MapReader m = s.child("mtp");
     v.mtp_draft_tokens = static_cast<int>(m.integer("draft_tokens", 0, 16));

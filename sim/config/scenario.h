@@ -63,7 +63,10 @@ struct Serving {
   int node_limit = 0;  // a token's experts span at most this many scale-up domains (0 = any)
   // How dispatch crosses scale-up domains: "hierarchical" sends a token once per
   // destination domain and fans out over the scale-up links (DeepEP normal mode);
-  // "direct" sends every token-expert copy straight to its chip (DeepEP low-latency).
+  // "direct" sends every token-expert copy straight to its chip (DeepEP low-latency);
+  // "allgather" gathers every token to every chip once and reduce-scatters the outputs
+  // (NCCL collectives: vLLM's allgather_reducescatter backend), cheaper than top-k copies
+  // when the chips are fewer than top-k.
   std::string dispatch = "hierarchical";
   int mtp_draft_tokens = 0;            // multi-token prediction: draft tokens per step
   double mtp_acceptance = 0;           // probability each draft token is accepted

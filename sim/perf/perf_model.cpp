@@ -153,7 +153,13 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
   local_experts_ = dp_ == 1;
   // Token-expert copies leaving the chip: all but those for its own experts.
   const double remote_copies = chips_ > 1 ? k * double(chips_ - 1) / chips_ : 0;
-  if (chips_ <= domain) {
+  allgather_ = s.dispatch == "allgather";
+  if (allgather_) {
+    // Every token reaches every other chip once (and its output returns once): the chips
+    // of its own domain over the scale-up links, the rest over the NIC.
+    scale_up_copies_ = domain - 1.0;
+    scale_out_copies_ = double(chips_ - domain);
+  } else if (chips_ <= domain) {
     scale_up_copies_ = remote_copies;
     scale_out_copies_ = 0;
   } else if (s.dispatch == "direct") {
@@ -276,7 +282,8 @@ double PerfModel::all_to_all_transfer(const RankLoad& r) const {
   if (moe_layers_ == 0 || local_experts_) return 0;
   // The busier of what this chip sends (its tokens' copies) and what it receives (its
   // routed tokens), over the scale-up links and the NIC at once.
-  const double tokens = std::max(r.tokens, r.routed / top_k_);
+  // (An all-gather moves every token once to every chip, whatever its experts.)
+  const double tokens = allgather_ ? r.tokens : std::max(r.tokens, r.routed / top_k_);
   const double t_up = tokens * scale_up_copies_ * dispatch_bytes_per_token_ / scale_up_rate_;
   const double t_out = tokens * scale_out_copies_ * dispatch_bytes_per_token_ / scale_out_rate_;
   return std::max(t_up, t_out);

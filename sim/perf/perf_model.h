@@ -167,6 +167,7 @@ class PerfModel {
   double combine_share_ = 0.5;         // combine's share of the dispatch + combine bytes
   double combine_latency_ = 0;         // the link's and the library's floor of one combine
   bool local_experts_ = false;         // DP 1: every chip holds every token, no all-to-all
+  bool allgather_ = false;             // dispatch by all-gather + reduce-scatter
   enum class Overlap { None, SingleBatch, TwoBatch } overlap_ = Overlap::TwoBatch;
   double host_stream_ = 0;  // s per step to stream the offloaded weights
   // Overheads.

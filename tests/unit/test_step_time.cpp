@@ -310,3 +310,26 @@ TEST_CASE("eager execution: the step waits for the host to issue its kernels, wo
   CHECK(mixed.issue == Approx(120 * 25e-6).epsilon(1e-12));
   CHECK(mixed.total == Approx(std::max(mixed.compute() + mixed.comm, 120 * 25e-6) + mixed.overhead).epsilon(1e-12));
 }
+
+TEST_CASE("all-gather dispatch sends every token to every other chip once, worked by hand", "[perf][unit]") {
+  const Model m = small_moe();  // top-2 of 6 experts, 3 MoE layers
+  Serving s = small_serving();
+  s.attention_tp = 1;  // four data-parallel ranks: no tensor-parallel all-reduce
+  s.overlap = "none";
+  const Platform p = floored();
+  BatchShape b;
+  b.decode_seqs = 400;  // 100 tokens per rank
+  b.decode_kv_tokens = 400 * 100.0;
+  s.dispatch = "direct";
+  const double direct = PerfModel(m, p, s).step_time(b).comm;
+  s.dispatch = "allgather";
+  const double gathered = PerfModel(m, p, s).step_time(b).comm;
+  // Per MoE layer: the bytes of 100 tokens' copies over the links, plus 2 link latencies
+  // (1 us each) and the dispatch and combine floors (30 + 20 us). All-to-all sends a
+  // token's top-2 copies to the other 3 chips' share of the experts, 2 x 3/4 = 1.5 copies;
+  // all-gather sends it to all 3 other chips: twice the bytes, the same floors.
+  const double floors = 2e-6 + 30e-6 + 20e-6;
+  const double bytes_direct = direct / 3 - floors;
+  CHECK(bytes_direct > 0);
+  CHECK(gathered == Approx(3 * (2 * bytes_direct + floors)).epsilon(1e-12));
+}
