@@ -41,11 +41,10 @@ TEST_CASE("validate --leave-one-out prints each prediction with what it was fitt
   const size_t gb200 = r.output.find("sglang-gb200-nvl72-decode       | output_tokens_per_s_per_chip |   7 cases");
   CHECK(gb200 != std::string::npos);
   CHECK(r.output.find("yes", gb200) < r.output.find('\n', gb200));
-  // Blackwell's only prefill case, predicted from decode cases alone, misses: the decode
-  // fit over-predicts prefill (+38% on 2026-12-03; issue 14's bar is 15%).
-  const size_t pf = r.output.find("vllm-gb200-dep2-prefill-2k      |  input_tokens_per_s_per_chip |   7 cases");
-  CHECK(pf != std::string::npos);
-  CHECK(r.output.find("NO", pf) < r.output.find('\n', pf));
+  // Blackwell's only prefill case, predicted from the decode cases alone (its error band:
+  // tests/test_studies.cpp).
+  CHECK(r.output.find("vllm-gb200-dep2-prefill-2k      |  input_tokens_per_s_per_chip |   7 cases") !=
+        std::string::npos);
   // The two CloudMatrix384 cases, each predicted from the other, miss by a little over 15%
   // under the routing law (EP32 prefill and EP320 decode no longer share an imbalance):
   // the command says so and exits 1 (the accuracy of the others: tests/test_studies.cpp).

@@ -96,9 +96,9 @@ struct Stack {
   // launch gap, ramp-up and tail): a part of a layer runs its kernels for at least their
   // count times this. It binds at small batches only.
   double kernel_floor = 0;  // s
-  // The host's time to issue one kernel outside a captured graph (eager execution): a
-  // part's kernels then take at least their count times the larger of this and
-  // kernel_floor (serving.graphs: false).
+  // The host's time to issue one kernel, framework dispatch included, in a step that
+  // replays no captured graph (serving.graphs): such a step takes at least its kernels
+  // and collectives times this (perf/perf_model.h).
   double launch_latency = 0;  // s
   double hbm_reserved = 0;    // bytes per chip for activations, workspace and runtime
   // Fixed latencies of one operation, on top of its bytes over the links (measured by the

@@ -70,10 +70,11 @@ void read_experts(MapReader& s, Serving& v) {
   }
 }
 
-// `graphs:` all | decode | none, or true (all) / false (none).
+// `graphs:` all | decode | none, or a boolean (true = all, false = none).
 void read_graphs(MapReader& s, Serving& v) {
-  const std::string g = s.choice_or("graphs", {"all", "decode", "none", "true", "false"}, v.graphs);
-  v.graphs = g == "true" ? "all" : g == "false" ? "none" : g;
+  const std::string g =
+      s.choice_or("graphs", {"all", "decode", "none", "true", "false", "yes", "no", "on", "off"}, v.graphs);
+  v.graphs = g == "true" || g == "yes" || g == "on" ? "all" : g == "false" || g == "no" || g == "off" ? "none" : g;
 }
 
 // `overlap:`, or its older boolean spelling `two_batch_overlap:` (not both).
@@ -128,8 +129,10 @@ Serving serving_from_yaml(MapReader& s, const Platform& platform) {
   if (v.offload_weights > 0 && platform.host_memory.capacity_per_chip == 0)
     s.fail("offload_weights", "platform " + platform.name + " describes no host_memory to offload to");
   read_experts(s, v);
-  v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
   v.dispatch = s.choice_or("dispatch", {"hierarchical", "direct", "allgather"}, v.dispatch);
+  v.node_limit = static_cast<int>(s.integer_or("node_limit", 0, 0, 1 << 20));
+  if (v.node_limit > 0 && v.dispatch == "allgather")
+    s.fail("node_limit", "limits the domains an all-to-all dispatch reaches; dispatch: allgather reaches every chip");
   if (s.has("mtp")) {
     MapReader m = s.child("mtp");
     v.mtp_draft_tokens = static_cast<int>(m.integer("draft_tokens", 0, 16));

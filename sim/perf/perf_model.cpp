@@ -49,7 +49,8 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
   // Eager steps: the host issues every kernel of the step, launch_latency each.
   kernel_floor_ = p.stack.kernel_floor;
   graphs_ = s.graphs == "all" ? Graphs::All : s.graphs == "decode" ? Graphs::Decode : Graphs::None;
-  host_issue_ = step_kernels() * p.stack.launch_latency;
+  // Two micro-batches (two-batch overlap) issue every kernel twice.
+  host_issue_ = step_kernels() * p.stack.launch_latency * (overlap_ == Overlap::TwoBatch ? 2 : 1);
   layer_overhead_ = p.stack.layer_overhead;
   step_overhead_ = p.stack.step_overhead;
 }
@@ -156,7 +157,9 @@ void PerfModel::init_all_to_all(const Model& m, const Platform& p, const Serving
   allgather_ = s.dispatch == "allgather";
   if (allgather_) {
     // Every token reaches every other chip once (and its output returns once): the chips
-    // of its own domain over the scale-up links, the rest over the NIC.
+    // of its own domain over the scale-up links, the rest over the NIC. ASSUMPTION: the
+    // all-gather and reduce-scatter cost the stack's dispatch and combine floors (no
+    // NCCL small-message figure per operation is used here).
     scale_up_copies_ = domain - 1.0;
     scale_out_copies_ = double(chips_ - domain);
   } else if (chips_ <= domain) {

@@ -309,6 +309,9 @@ TEST_CASE("eager execution: the step waits for the host to issue its kernels, wo
   const StepTime mixed = pm.step_time(prompt);
   CHECK(mixed.issue == Approx(120 * 25e-6).epsilon(1e-12));
   CHECK(mixed.total == Approx(std::max(mixed.compute() + mixed.comm, 120 * 25e-6) + mixed.overhead).epsilon(1e-12));
+  // Two-batch overlap: each micro-batch issues every kernel, twice the host's work.
+  s.overlap = "two_batch";
+  CHECK(PerfModel(m, p, s).step_time(prompt).issue == Approx(2 * 120 * 25e-6).epsilon(1e-12));
 }
 
 TEST_CASE("all-gather dispatch sends every token to every other chip once, worked by hand", "[perf][unit]") {
