@@ -46,10 +46,10 @@ PerfModel::PerfModel(const Model& m, const Platform& p, const Serving& s) {
   // Offloaded weights stream over the host link once per step.
   if (s.offload_weights > 0)
     host_stream_ = memory_.weights_per_chip * s.offload_weights / p.host_memory.bandwidth_per_chip;
-  // Eager steps: the host issues every kernel of the step, launch_latency each.
   kernel_floor_ = p.stack.kernel_floor;
+  // Eager steps: the host issues every kernel of the step, launch_latency each; two
+  // micro-batches (two-batch overlap) issue every kernel twice.
   graphs_ = s.graphs == "all" ? Graphs::All : s.graphs == "decode" ? Graphs::Decode : Graphs::None;
-  // Two micro-batches (two-batch overlap) issue every kernel twice.
   host_issue_ = step_kernels() * p.stack.launch_latency * (overlap_ == Overlap::TwoBatch ? 2 : 1);
   layer_overhead_ = p.stack.layer_overhead;
   step_overhead_ = p.stack.step_overhead;
