@@ -197,6 +197,7 @@ void read_run_options(MapReader& r, Scenario* sc) {
     MapReader sim = r.child("simulation");
     sc->horizon = sim.quantity_or("horizon", Dimension::Time, 0, 0);
     sc->latency_cdf = sim.boolean_or("latency_cdf", false);
+    sc->warmup = sim.quantity_or("warmup", Dimension::Time, 0, 0);
     sim.finish();
   }
 }

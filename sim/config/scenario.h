@@ -122,6 +122,7 @@ struct Scenario {
   Failures failures;
   double horizon = 0;        // stop simulating at this time (0 = run until every request is done)
   bool latency_cdf = false;  // also report TTFT/TPOT/E2E at every percentile 0..100
+  double warmup = 0;         // the steady-state window opens this long after t = 0 (s)
   // A hash (16 hex digits) of the scenario as resolved: its tree after overrides and the
   // platform, stack, model and workload files it uses. Equal inputs, equal fingerprint.
   std::string fingerprint;

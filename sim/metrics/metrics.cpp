@@ -102,6 +102,8 @@ void InstanceTotals::add(const InstanceTotals& o) {
 
 void MetricsCollector::generated(int64_t group, double arrival) {
   ++generated_;
+  last_arrival_ = std::max(last_arrival_, arrival);
+  if (arrival >= warmup_) ++window_generated_;
   if (group < 0) return;
   Job& j = jobs_[group];
   if (j.requests++ == 0) j.arrival = arrival;
@@ -125,7 +127,28 @@ void MetricsCollector::completed(double arrival, double first_token, double fini
     tpot = (finish - first_token) / double(output - 1);
     tpot_.add(tpot);
   }
-  if ((slo.ttft <= 0 || ttft <= slo.ttft) && (slo.tpot <= 0 || tpot <= slo.tpot)) ++good_;
+  const bool good = (slo.ttft <= 0 || ttft <= slo.ttft) && (slo.tpot <= 0 || tpot <= slo.tpot);
+  if (good) ++good_;
+  count_in_window(arrival, first_token, finish, input, output, good);
+}
+
+void MetricsCollector::count_in_window(double arrival, double first_token, double finish, int64_t input,
+                                       int64_t output, bool good) {
+  // Before the source closes the window every finish lies before its end (the last
+  // arrival is still to come); after, the end is the last arrival.
+  const double end = window_closed_ ? last_arrival_ : finish;
+  if (first_token >= warmup_ && first_token <= end) window_input_ += double(input);
+  const double from = std::max(first_token, warmup_), to = std::min(finish, end);
+  if (finish > first_token) {
+    if (to > from) window_output_ += double(output) * (to - from) / (finish - first_token);
+  } else if (first_token >= warmup_ && first_token <= end) {
+    window_output_ += double(output);
+  }
+  if (arrival < warmup_) return;
+  ++window_completed_;
+  if (good) ++window_good_;
+  window_ttft_.add(first_token - arrival);
+  if (output > 1) window_tpot_.add((finish - first_token) / double(output - 1));
 }
 
 int64_t MetricsCollector::rejected_count() const {
@@ -190,6 +213,20 @@ RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
               sc.disaggregated(), sc.pools[0].serving.router};
   summarize_requests(sc, run, span, &s);
   s.latency_s = {stats_of(ttft_, sc.latency_cdf), stats_of(tpot_, sc.latency_cdf), stats_of(e2e_, sc.latency_cdf)};
+  RunSummary::SteadyState& w = s.steady_state;
+  w.start_s = warmup_;
+  w.end_s = std::max(warmup_, last_arrival_);
+  w.length_s = w.end_s - w.start_s;
+  w.requests = window_generated_;
+  w.completed = window_completed_;
+  if (w.length_s > 0) {
+    w.input_tokens_per_s = window_input_ / w.length_s;
+    w.output_tokens_per_s = window_output_ / w.length_s;
+    w.output_tokens_per_s_per_chip = w.output_tokens_per_s / sc.total_chips();
+  }
+  w.slo_attainment = window_generated_ > 0 ? double(window_good_) / double(window_generated_) : 0.0;
+  w.ttft = stats_of(window_ttft_);
+  w.tpot = stats_of(window_tpot_);
 
   // Per pool: KV, busy time, power and cost (metrics/cost.h).
   InstanceTotals all;

@@ -96,6 +96,10 @@ class MetricsCollector {
   // A request was generated; `group` is its document-batch job (RequestSpec::session).
   void generated(int64_t group = -1, double arrival = 0);
   void rejected(const std::string& reason) { ++rejected_[reason]; }
+  // The steady-state window opens at `warmup` (s); it closes at the last arrival, which
+  // the source announces with arrivals_ended() once it has no more requests.
+  void set_warmup(double warmup) { warmup_ = warmup; }
+  void arrivals_ended() { window_closed_ = true; }
   // A request finished; `slo` is its stream's targets (for goodput).
   void completed(double arrival, double first_token, double finish, int64_t input, int64_t output, const Slo& slo,
                  int64_t group = -1);
@@ -113,6 +117,13 @@ class MetricsCollector {
   int64_t input_tokens_ = 0, output_tokens_ = 0;
   std::map<std::string, int64_t> rejected_;
   Samples ttft_, tpot_, e2e_;
+  // The steady-state window (RunSummary::SteadyState).
+  void count_in_window(double arrival, double first_token, double finish, int64_t input, int64_t output, bool good);
+  double warmup_ = 0, last_arrival_ = 0;
+  bool window_closed_ = false;
+  int64_t window_generated_ = 0, window_completed_ = 0, window_good_ = 0;
+  double window_input_ = 0, window_output_ = 0;  // tokens produced in the window
+  Samples window_ttft_, window_tpot_;
   struct Job {
     int64_t requests = 0, completed = 0;
     double arrival = 0, last_finish = 0;

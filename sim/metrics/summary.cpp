@@ -32,6 +32,7 @@ void to_json(json& j, const RunSummary& s) {
        {"throughput", s.throughput},
        {"goodput", s.goodput},
        {"latency_s", s.latency_s},
+       {"steady_state", s.steady_state},
        {"pools", s.pools},
        {"kv_cache", s.kv_cache},
        {"prefix_cache", s.prefix_cache},
@@ -61,6 +62,7 @@ void from_json(const json& j, RunSummary& s) {
     s.jobs = jobs;
   }
   j.at("latency_s").get_to(s.latency_s);
+  j.at("steady_state").get_to(s.steady_state);
   j.at("pools").get_to(s.pools);
   j.at("kv_cache").get_to(s.kv_cache);
   j.at("prefix_cache").get_to(s.prefix_cache);

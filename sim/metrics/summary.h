@@ -52,6 +52,18 @@ struct RunSummary {
   struct Latency {
     LatencyStats ttft, tpot, e2e;
   } latency_s;
+  // The steady-state window: from simulation.warmup to the last arrival, so that neither
+  // the cold start nor the drain after the last arrival counts. Latencies of the requests
+  // that arrived in it; throughput of the tokens produced in it (a request's output tokens
+  // spread evenly between its first token and its finish); requests unfinished at the end
+  // of the run count as not served.
+  struct SteadyState {
+    double start_s = 0, end_s = 0, length_s = 0;
+    int64_t requests = 0, completed = 0;
+    double input_tokens_per_s = 0, output_tokens_per_s = 0, output_tokens_per_s_per_chip = 0;
+    double slo_attainment = 0;
+    LatencyStats ttft, tpot;
+  } steady_state;
   struct Pool {
     std::string role, platform;
     int64_t chips = 0, instances = 0, chips_per_instance = 0, kv_capacity_tokens_per_instance = 0;
@@ -100,6 +112,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Throughput, requests_per_s, input
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Goodput, requests_per_s, slo_attainment, slo_ttft_s, slo_tpot_s)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Jobs, count, met_deadline, deadline_s)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Latency, ttft, tpot, e2e)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::SteadyState, start_s, end_s, length_s, requests, completed,
+                                   input_tokens_per_s, output_tokens_per_s, output_tokens_per_s_per_chip,
+                                   slo_attainment, ttft, tpot)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Pool, role, platform, chips, instances, chips_per_instance,
                                    kv_capacity_tokens_per_instance, busy_fraction, usd_per_hour)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::KvCache, capacity_tokens_per_instance, mean_utilisation,

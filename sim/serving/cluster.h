@@ -23,7 +23,9 @@ namespace stacksim {
 
 class Cluster : public InstanceListener {
  public:
-  Cluster(const Scenario& sc, std::unique_ptr<Generator> gen) : sc(sc), gen(std::move(gen)) {}
+  Cluster(const Scenario& sc, std::unique_ptr<Generator> gen) : sc(sc), gen(std::move(gen)) {
+    metrics.set_warmup(sc.warmup);
+  }
 
   // Creates the pools and starts their instances on `hosts`, then the source and
   // (when chips fail) the failure injector.

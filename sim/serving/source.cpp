@@ -51,6 +51,7 @@ void Cluster::source() {
     if (!wait_for_progress(lock)) break;  // closed loop: the next request follows a completion
   }
   draining_ = true;
+  metrics.arrivals_ended();
   while (outstanding_ > 0)
     if (!wait_for_progress(lock)) break;
   end_time_ = sg4::Engine::get_clock();

@@ -1,0 +1,66 @@
+// The steady-state window (RunSummary::SteadyState): which requests and which tokens
+// count, on a hand-worked case.
+#include <catch2/catch.hpp>
+
+#include "metrics/metrics.h"
+
+using namespace stacksim;
+
+TEST_CASE("the steady-state window counts what arrives after the warm-up and is produced before the last arrival") {
+  Scenario sc;
+  sc.pools.emplace_back();
+  sc.pools[0].serving.chips = 8;
+  sc.pools[0].serving.chips_per_instance = 8;
+  RunStats run;
+  run.pools.push_back({&sc.pools[0], {}, 1000, -1});
+  run.end_time = 41;
+  Slo slo;
+  slo.ttft = 2;
+  MetricsCollector m;
+  m.set_warmup(10);
+  m.generated(-1, 5);
+  m.generated(-1, 12);
+  // A: arrived in the warm-up; 6 of its 10 decode seconds fall in the window.
+  m.completed(5, 6, 16, 100, 11, slo);
+  // B: wholly in the window.
+  m.completed(12, 13, 23, 200, 21, slo);
+  m.generated(-1, 30);
+  m.arrivals_ended();
+  // C: arrived at the window's end, produced everything after it (the drain).
+  m.completed(30, 33, 43, 50, 11, slo);
+  const RunSummary s = m.summarize(sc, run);
+  const RunSummary::SteadyState& w = s.steady_state;
+  CHECK(w.start_s == 10);
+  CHECK(w.end_s == 30);
+  CHECK(w.length_s == 20);
+  CHECK(w.requests == 2);
+  CHECK(w.completed == 2);
+  CHECK(w.input_tokens_per_s == Approx(200.0 / 20));
+  CHECK(w.output_tokens_per_s == Approx((11 * 6.0 / 10 + 21) / 20));
+  CHECK(w.output_tokens_per_s_per_chip == Approx(w.output_tokens_per_s / 8));
+  CHECK(w.ttft.count == 2);
+  CHECK(w.ttft.p99 == Approx(3).epsilon(0.02));
+  CHECK(w.slo_attainment == Approx(0.5));  // C's TTFT of 3 s misses the 2 s target
+  // The whole-run figures still count every request.
+  CHECK(s.latency_s.ttft.count == 3);
+}
+
+TEST_CASE("a warm-up past the last arrival leaves an empty window, not a negative one") {
+  Scenario sc;
+  sc.pools.emplace_back();
+  sc.pools[0].serving.chips = 1;
+  sc.pools[0].serving.chips_per_instance = 1;
+  RunStats run;
+  run.pools.push_back({&sc.pools[0], {}, 1000, -1});
+  run.end_time = 5;
+  MetricsCollector m;
+  m.set_warmup(100);
+  m.generated(-1, 1);
+  m.arrivals_ended();
+  m.completed(1, 2, 5, 10, 4, Slo{});
+  const RunSummary s = m.summarize(sc, run);
+  CHECK(s.steady_state.length_s == 0);
+  CHECK(s.steady_state.requests == 0);
+  CHECK(s.steady_state.output_tokens_per_s == 0);
+  CHECK(s.steady_state.slo_attainment == 0);
+}
