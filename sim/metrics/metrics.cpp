@@ -132,8 +132,8 @@ void MetricsCollector::completed(double arrival, double first_token, double fini
   count_in_window(arrival, first_token, finish, input, output, good);
 }
 
-void MetricsCollector::count_in_window(double arrival, double first_token, double finish, int64_t input,
-                                       int64_t output, bool good) {
+void MetricsCollector::count_in_window(double arrival, double first_token, double finish, int64_t input, int64_t output,
+                                       bool good) {
   // Before the source closes the window every finish lies before its end (the last
   // arrival is still to come); after, the end is the last arrival.
   const double end = window_closed_ ? last_arrival_ : finish;
