@@ -196,6 +196,23 @@ void MetricsCollector::summarize_requests(const Scenario& sc, const RunStats& ru
   }
 }
 
+void MetricsCollector::summarize_window(const Scenario& sc, RunSummary::SteadyState* out) {
+  RunSummary::SteadyState& w = *out;
+  w.start_s = warmup_;
+  w.end_s = std::max(warmup_, last_arrival_);
+  w.length_s = w.end_s - w.start_s;
+  w.requests = window_generated_;
+  w.completed = window_completed_;
+  if (w.length_s > 0) {
+    w.input_tokens_per_s = window_input_ / w.length_s;
+    w.output_tokens_per_s = window_output_ / w.length_s;
+    w.output_tokens_per_s_per_chip = w.output_tokens_per_s / sc.total_chips();
+  }
+  w.slo_attainment = window_generated_ > 0 ? double(window_good_) / double(window_generated_) : 0.0;
+  w.ttft = stats_of(window_ttft_);
+  w.tpot = stats_of(window_tpot_);
+}
+
 RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   // The measurement window runs from t = 0 (the first arrival) to the end of the run.
   const double span = run.end_time > 0 ? run.end_time : 1e-30;
@@ -213,20 +230,7 @@ RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
               sc.disaggregated(), sc.pools[0].serving.router};
   summarize_requests(sc, run, span, &s);
   s.latency_s = {stats_of(ttft_, sc.latency_cdf), stats_of(tpot_, sc.latency_cdf), stats_of(e2e_, sc.latency_cdf)};
-  RunSummary::SteadyState& w = s.steady_state;
-  w.start_s = warmup_;
-  w.end_s = std::max(warmup_, last_arrival_);
-  w.length_s = w.end_s - w.start_s;
-  w.requests = window_generated_;
-  w.completed = window_completed_;
-  if (w.length_s > 0) {
-    w.input_tokens_per_s = window_input_ / w.length_s;
-    w.output_tokens_per_s = window_output_ / w.length_s;
-    w.output_tokens_per_s_per_chip = w.output_tokens_per_s / sc.total_chips();
-  }
-  w.slo_attainment = window_generated_ > 0 ? double(window_good_) / double(window_generated_) : 0.0;
-  w.ttft = stats_of(window_ttft_);
-  w.tpot = stats_of(window_tpot_);
+  summarize_window(sc, &s.steady_state);
 
   // Per pool: KV, busy time, power and cost (metrics/cost.h).
   InstanceTotals all;

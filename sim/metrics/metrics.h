@@ -118,6 +118,7 @@ class MetricsCollector {
   std::map<std::string, int64_t> rejected_;
   Samples ttft_, tpot_, e2e_;
   // The steady-state window (RunSummary::SteadyState).
+  void summarize_window(const Scenario& sc, RunSummary::SteadyState* w);
   void count_in_window(double arrival, double first_token, double finish, int64_t input, int64_t output, bool good);
   double warmup_ = 0, last_arrival_ = 0;
   bool window_closed_ = false;
