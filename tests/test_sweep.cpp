@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "helpers.h"
@@ -157,17 +158,50 @@ TEST_CASE("a sweep database survives repeated kills at arbitrary moments", "[swe
   resume_and_compare(dir, db);
 }
 
-TEST_CASE("stacksim plan finds the cheapest configuration per platform", "[sweep][plan]") {
-  const stacksim::test::TempDir tmp("stacksim-sweep");
+TEST_CASE("the deployment search finds the deployment a hand calculation gives", "[sweep][plan]") {
+  // tests/data/plan-base.yaml: ~20 sequence slots busy on average; a 2-chip instance holds
+  // 8, so 3 x EP2 (6 chips) is the cheapest; one chip cannot hold the experts.
+  const stacksim::test::TempDir tmp("stacksim-plan");
   const std::string dir = tmp.path();
-  const auto r = shell(bin() + " plan " + repo("scenarios/plans/coding.yaml") + " --jobs 2 --db " + dir + "/p.db");
+  const std::string plan = repo("tests/data/plan-tiny.yaml");
+  const auto r = shell(bin() + " plan " + plan + " --jobs 2 --db " + dir + "/p.db -o " + dir + "/p.json");
   INFO(r.output);
   REQUIRE(r.code == 0);
-  CHECK(r.output.find("Cheapest configuration per platform") != std::string::npos);
-  CHECK(r.output.find("ascend-950pr") != std::string::npos);
-  CHECK(r.output.find("vera-rubin-nvl72") != std::string::npos);
-  CHECK(r.output.find("none meets") == std::string::npos);
+  std::ifstream in(dir + "/p.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  const nlohmann::json& c = j.at("candidates").at(0);
+  CHECK(c.at("layouts_sized") == 3);
+  CHECK(c.at("deployments_meeting_slo") == 2);  // EP2 and EP4; EP1 does not fit
+  const nlohmann::json& f = c.at("finalists").at(c.at("best_finalist").get<size_t>());
+  CHECK(f.at("layout") == "colocated EP2 TP1 seqs 4 budget 512 none");
+  const nlohmann::json& best = f.at("probes").at(f.at("best_probe").get<size_t>());
+  CHECK(best.at("first") == 3);
+  CHECK(best.at("summary").at("layout").at("chips") == 6);
+  // The simulation says 2 instances fall behind (16 slots for ~20 busy).
+  bool two_fails = false;
+  for (const auto& p : f.at("probes"))
+    if (p.at("first") == 2) two_fails = !p.at("meets_slo").get<bool>();
+  CHECK(two_fails);
   // A rerun reuses every probe from its database.
-  const auto again = shell(bin() + " plan " + repo("scenarios/plans/coding.yaml") + " --db " + dir + "/p.db");
-  CHECK(again.output == r.output);
+  const auto again = shell(bin() + " plan " + plan + " --db " + dir + "/p.db");
+  CHECK(again.output.find("0 simulations") != std::string::npos);
+}
+
+TEST_CASE("a winning deployment's scenario file reproduces the plan's figures exactly", "[sweep][plan]") {
+  const stacksim::test::TempDir tmp("stacksim-plan");
+  const std::string dir = tmp.path();
+  const auto r = shell(bin() + " plan " + repo("tests/data/plan-tiny.yaml") + " --db " + dir + "/p.db -o " + dir +
+                       "/p.json --write-scenarios " + dir + "/won");
+  REQUIRE(r.code == 0);
+  const auto run = shell(bin() + " run " + dir + "/won/plan-test.yaml -q -o " + dir + "/r.json");
+  INFO(run.output);
+  REQUIRE(run.code == 0);
+  std::ifstream pin(dir + "/p.json"), rin(dir + "/r.json");
+  const nlohmann::json p = nlohmann::json::parse(pin), ran = nlohmann::json::parse(rin);
+  const nlohmann::json& c = p.at("candidates").at(0);
+  const nlohmann::json& f = c.at("finalists").at(c.at("best_finalist").get<size_t>());
+  CHECK(f.at("probes").at(f.at("best_probe").get<size_t>()).at("summary") == ran.at("scenarios").at(0));
+  // The SGLang arguments of the winner are shown.
+  CHECK(r.output.find("SGLang (colocated): python -m sglang.launch_server --model-path plan-moe --tp-size 2 "
+                      "--enable-dp-attention --dp-size 2 --ep-size 2") != std::string::npos);
 }

@@ -1,13 +1,16 @@
-// `stacksim plan`: the cheapest configuration per platform under an SLO (sweep/plan.h).
+// `stacksim plan`: each candidate platform's cheapest deployment for a load under an SLO
+// (sweep/search.h: the analytic screen; sweep/plan.h: the DES confirmation).
 #include "sweep/plan.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "config/error.h"
 #include "sweep/store.h"
+#include "util/io.h"
 #include "util/table.h"
 
 namespace po = boost::program_options;
@@ -16,43 +19,150 @@ namespace stacksim {
 
 namespace {
 
-Table plan_table(std::vector<std::string> headers, std::vector<size_t> widths) {
-  Table t(std::move(headers));
-  t.fixed_widths(std::move(widths)).separators(" ", "");
-  return t;
+std::string slo_text(const Plan& plan) {
+  std::string s;
+  for (const SloTarget& t : plan.slo)
+    s += (s.empty() ? "" : ", ") + std::string(t.metric == "ttft" ? "TTFT" : "TPOT") + " p" +
+         std::to_string(t.percentile) +
+         " <= " + (t.metric == "ttft" ? strprintf("%.3g s", t.value) : strprintf("%.3g ms", t.value * 1e3));
+  return s;
 }
 
-void print_cheapest(const Plan& plan, const PlanResult& r) {
-  Table t = plan_table({"platform", "chips", "instances", "chips/in", "seqs", "prefill", "$/hour", "p99 TTFT s",
-                        "p99 TPOT ms", "$/M output"},
-                       {22, 8, 10, 9, 7, 8, 10, 11, 11, 12});
-  for (size_t k = 0; k < plan.candidates.size(); ++k) {
-    const int best = cheapest(r, k);
-    if (best < 0) {
-      t.add({plan.candidates[k].name, " none meets the SLO within max_instances"});
+// $/M tokens at the deployment's capacity for the load: its bill over the tokens its
+// steady-state window produced, split between input and output as the run's cost split it.
+std::pair<double, double> usd_per_m(const RunSummary& s) {
+  const double usd_s = s.cost.usd_per_hour / 3600, share = s.cost.prefill_share;
+  const auto& w = s.steady_state;
+  return {w.input_tokens_per_s > 0 ? usd_s * share / w.input_tokens_per_s * 1e6 : 0,
+          w.output_tokens_per_s > 0 ? usd_s * (1 - share) / w.output_tokens_per_s * 1e6 : 0};
+}
+
+std::string layout_text(const Deployment& d) {
+  if (!d.disaggregated) return "colocated " + describe(d.first.layout);
+  return "prefill " + describe(d.first.layout) + " | decode " + describe(d.decode.layout);
+}
+
+std::string counts_text(const PlanProbe& p, const Deployment& d) {
+  if (!d.disaggregated) return std::to_string(p.first);
+  return std::to_string(p.first) + "+" + std::to_string(p.decode);
+}
+
+void print_screen(const Plan& plan, const PlanResult& r) {
+  Table t({"platform", "layouts sized", "deployments compared", "meet the SLO", "cheapest screened $/h"});
+  t.separators(" ", "");
+  for (size_t c = 0; c < plan.candidates.size(); ++c) {
+    const auto& pc = r.screen.candidates[c];
+    t.add({plan.candidates[c].name, std::to_string(pc.layouts), std::to_string(pc.deployments),
+           std::to_string(pc.feasible), pc.best.empty() ? "-" : strprintf("%.2f", pc.best[0].usd_per_hour)});
+  }
+  std::cout << strprintf("Screen (analytic, %.2f s):\n", r.screen_seconds) << t;
+  for (size_t c = 0; c < plan.candidates.size(); ++c) {
+    const auto& pc = r.screen.candidates[c];
+    if (pc.excluded.empty()) continue;
+    std::string why;
+    for (const auto& [reason, n] : pc.excluded) why += (why.empty() ? "" : ", ") + reason + " " + std::to_string(n);
+    std::cout << "  " << plan.candidates[c].name << ", layouts that cannot: " << why << "\n";
+  }
+}
+
+// A row of the winners' table: the probe's figures as the steady-state window measured them.
+std::vector<std::string> probe_row(const Plan& plan, const std::string& name, const std::string& instances,
+                                   const PlanProbe& p, const std::string& screen_chips, const std::string& screen_usd) {
+  const auto [in, out] = usd_per_m(p.summary);
+  std::vector<std::string> row = {name, instances, std::to_string(p.summary.layout.chips),
+                                  strprintf("%.2f", p.usd_per_hour())};
+  for (const SloTarget& target : plan.slo) {
+    const double v = (target.metric == "ttft" ? window_ttft(p.summary) : window_tpot(p.summary)).at(target.percentile);
+    row.push_back(target.metric == "ttft" ? strprintf("%.2f", v) : strprintf("%.1f", v * 1e3));
+  }
+  for (const std::string& x : {std::string(p.ok ? "yes" : "no"), strprintf("%.3f", in), strprintf("%.3f", out),
+                               strprintf("%.0f", p.summary.steady_state.length_s), screen_chips, screen_usd})
+    row.push_back(x);
+  return row;
+}
+
+void print_best(const Plan& plan, const PlanResult& r) {
+  // A column for each SLO target.
+  std::vector<std::string> head = {"platform", "instances", "chips", "$/hour"};
+  for (const SloTarget& t : plan.slo)
+    head.push_back(std::string(t.metric == "ttft" ? "TTFT p" : "TPOT p") + std::to_string(t.percentile) +
+                   (t.metric == "ttft" ? " s" : " ms"));
+  for (const char* h : {"SLO", "$/M in", "$/M out", "window s", "screen chips", "screen $/h"}) head.push_back(h);
+  Table t(head);
+  t.separators(" ", "");
+  for (size_t c = 0; c < plan.candidates.size(); ++c) {
+    const int b = best_finalist(r, c);
+    if (b < 0) {
+      t.add({plan.candidates[c].name, "no finalist met the SLO in simulation"});
       continue;
     }
-    const PlanConfig& c = r.configs[size_t(best)];
-    const PlanProbe& p = r.probes.at({size_t(best), c.hi});
-    t.add({plan.candidates[k].name, std::to_string(p.chips), std::to_string(c.hi), std::to_string(c.chips_per_instance),
-           c.max_seqs ? std::to_string(c.max_seqs) : "base",
-           c.prefill_fraction > 0 ? strprintf("%.2f", c.prefill_fraction) : "coloc.", strprintf("%.2f", p.usd_per_hour),
-           strprintf("%.3f", p.ttft_p99), strprintf("%.1f", p.tpot_p99 * 1e3), strprintf("%.3f", p.usd_per_m_output)});
+    const Finalist& f = r.finalists[c][size_t(b)];
+    t.add(probe_row(plan, plan.candidates[c].name, counts_text(f.probes[size_t(f.best)], f.deployment),
+                    f.probes[size_t(f.best)], std::to_string(f.deployment.chips()),
+                    strprintf("%.2f", f.deployment.usd_per_hour)));
   }
-  std::cout << "Cheapest configuration per platform:\n" << t;
+  for (size_t i = 0; i < r.references.size(); ++i) {
+    const PlanProbe& p = r.references[i];
+    t.add(probe_row(plan, plan.references[i].name + " (reference)", std::to_string(p.summary.layout.instances), p, "-",
+                    "-"));
+  }
+  std::cout << strprintf("\nCheapest deployment per platform, confirmed by simulation (%.1f s, %lld simulations):\n",
+                         r.confirm_seconds, static_cast<long long>(r.simulations))
+            << t;
+  for (size_t c = 0; c < plan.candidates.size(); ++c) {
+    const int b = best_finalist(r, c);
+    if (b < 0) continue;
+    const Finalist& f = r.finalists[c][size_t(b)];
+    const PlanProbe& p = f.probes[size_t(f.best)];
+    const bool npu = p.summary.platform.find("ascend") != std::string::npos;
+    std::cout << "\n" << plan.candidates[c].name << ": " << layout_text(f.deployment) << "\n";
+    for (const char* role : {"colocated", "prefill", "decode"}) {
+      if ((std::string(role) == "colocated") == f.deployment.disaggregated) continue;
+      std::cout << "  SGLang (" << role << "): " << sglang_args(f.deployment, role, p.summary.model, npu) << "\n";
+    }
+  }
 }
 
-void print_frontier(const Plan& plan, const PlanResult& r) {
-  Table t = plan_table({"platform", "chips", "instances", "chips/in", "$/hour", "p99 TTFT s", "p99 TPOT ms"},
-                       {22, 8, 10, 9, 10, 11, 11});
-  for (const auto& key : frontier(r)) {
-    const PlanConfig& c = r.configs[key.first];
-    const PlanProbe& p = r.probes.at(key);
-    t.add({plan.candidates[c.candidate].name, std::to_string(p.chips), std::to_string(key.second),
-           std::to_string(c.chips_per_instance), strprintf("%.2f", p.usd_per_hour), strprintf("%.3f", p.ttft_p99),
-           strprintf("%.1f", p.tpot_p99 * 1e3)});
+nlohmann::json result_json(const Plan& plan, const PlanResult& r) {
+  nlohmann::json j = {{"plan", plan.file}, {"slo", slo_text(plan)}, {"simulations", r.simulations}};
+  for (size_t c = 0; c < plan.candidates.size(); ++c) {
+    const auto& pc = r.screen.candidates[c];
+    nlohmann::json cj = {{"name", plan.candidates[c].name},
+                         {"layouts_sized", pc.layouts},
+                         {"deployments_compared", pc.deployments},
+                         {"deployments_meeting_slo", pc.feasible},
+                         {"layouts_excluded", pc.excluded}};
+    for (const Finalist& f : r.finalists[c]) {
+      nlohmann::json fj = {{"layout", layout_text(f.deployment)},
+                           {"screen",
+                            {{"chips", f.deployment.chips()},
+                             {"usd_per_hour", f.deployment.usd_per_hour},
+                             {"ttft_p99_s", f.deployment.ttft_p(99)},
+                             {"tpot_p50_s", f.deployment.tpot_p(50)}}}};
+      if (!f.error.empty()) fj["refused"] = f.error;
+      for (const PlanProbe& p : f.probes)
+        fj["probes"].push_back({{"first", p.first}, {"decode", p.decode}, {"meets_slo", p.ok}, {"summary", p.summary}});
+      fj["best_probe"] = f.best;
+      cj["finalists"].push_back(fj);
+    }
+    cj["best_finalist"] = best_finalist(r, c);
+    j["candidates"].push_back(cj);
   }
-  std::cout << "\nCost-latency frontier (feasible probes no other beats on both $/hour and p99 TTFT):\n" << t;
+  for (size_t i = 0; i < r.references.size(); ++i)
+    j["references"].push_back(
+        {{"name", plan.references[i].name}, {"meets_slo", r.references[i].ok}, {"summary", r.references[i].summary}});
+  return j;
+}
+
+void write_scenarios(const Plan& plan, const PlanResult& r, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  for (size_t c = 0; c < plan.candidates.size(); ++c) {
+    const int b = best_finalist(r, c);
+    if (b < 0) continue;
+    const std::string file = dir + "/" + plan.candidates[c].name + ".yaml";
+    write_file_atomic(file, winner_scenario(plan, r, c, size_t(b), file));
+    std::cout << "wrote " << file << "\n";
+  }
 }
 
 }  // namespace
@@ -61,14 +171,16 @@ int cmd_plan(const std::vector<std::string>& args) {
   po::options_description opts("Options of `stacksim plan PLAN.yaml`");
   opts.add_options()("help,h", "print this help")("jobs,j", po::value<int>()->default_value(1),
                                                   "simulations to run at once")(
-      "db", po::value<std::string>(), "cache of probes (default: PLAN.db beside the plan file)");
+      "db", po::value<std::string>(), "cache of probes (default: PLAN.db beside the plan file)")(
+      "output,o", po::value<std::string>(), "write the screen, every probe and the winners as JSON")(
+      "write-scenarios", po::value<std::string>(), "write each platform's winning deployment as DIR/NAME.yaml");
   po::variables_map vm;
   parse_args(args, opts, &vm);
   if (print_help(vm, "plan PLAN.yaml [options]",
-                 "For each candidate platform and configuration (chips per instance, sequences per\n"
-                 "chip), bisects on the number of instances to find the fewest that meet the p99\n"
-                 "TTFT and TPOT targets with every request served; prints the cheapest per platform\n"
-                 "and the cost-latency frontier.\n",
+                 "For each candidate platform, screens every serving layout of the plan's space\n"
+                 "analytically (sized at its fewest instances within the SLO, priced), then confirms\n"
+                 "the cheapest few by simulation, bisecting on their instance counts; prints each\n"
+                 "platform's cheapest deployment, its $/M tokens at that load and SGLang's arguments.\n",
                  opts))
     return 0;
   if (positionals(vm).size() != 1) throw UsageError("plan takes one plan file");
@@ -76,6 +188,7 @@ int cmd_plan(const std::vector<std::string>& args) {
   const std::string db = vm.count("db") ? vm["db"].as<std::string>() : default_results_path(file);
   const int jobs = std::max(1, vm["jobs"].as<int>());
   const Plan plan = load_plan(file);
+  if (vm.count("output")) check_writable(vm["output"].as<std::string>());
   PlanResult r;
   try {
     r = run_plan(plan, db, jobs);
@@ -84,10 +197,13 @@ int cmd_plan(const std::vector<std::string>& args) {
   } catch (const std::exception& e) {
     throw RunFailure(e.what());
   }
-  std::cout << strprintf("SLO: p99 TTFT <= %.3g s, p99 TPOT <= %.3g s, every request served; %zu simulations\n\n",
-                         plan.ttft_p99, plan.tpot_p99, r.probes.size());
-  print_cheapest(plan, r);
-  print_frontier(plan, r);
+  const auto& l0 = r.screen.candidates.at(0).load;
+  std::cout << strprintf("Load: %.3g requests/s, mean prompt %.0f, mean output %.0f tokens. SLO: %s.\n\n", l0.rate,
+                         l0.prompt_mean, l0.output_mean, slo_text(plan).c_str());
+  print_screen(plan, r);
+  print_best(plan, r);
+  if (vm.count("output")) write_file_atomic(vm["output"].as<std::string>(), result_json(plan, r).dump(1) + "\n");
+  if (vm.count("write-scenarios")) write_scenarios(plan, r, vm["write-scenarios"].as<std::string>());
   return 0;
 }
 

@@ -1,205 +1,225 @@
 #include "sweep/plan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "metrics/summary.h"
+#include "config/error.h"
 #include "perf/fit.h"
 #include "serving/simulation.h"
 #include "sweep/isolate.h"
 #include "sweep/store.h"
+#include "util/table.h"
 #include "workload/generator.h"
 
 namespace stacksim {
 
 namespace {
 
-PlanCandidate read_candidate(const YAML::Node& node, const std::string& file, size_t i) {
-  MapReader c(node, file, "candidates[" + std::to_string(i) + "]");
-  PlanCandidate k;
-  k.name = c.str("name");
-  if (c.has("set")) {
-    const YAML::Node s = c.node("set");
-    if (!s.IsMap()) fail_at(s, c.origin(), c.path_of("set"), "expected a mapping of key: value");
-    for (const auto& kv : s) {
-      std::string v = kv.second.Scalar();
-      const std::string key = kv.first.Scalar();
-      if (key == "platform" || key == "model" || key == "workload") v = resolve_path(v, file);
-      k.set.push_back({key, v});
+// The steady-state window opens after a tenth of the arrivals' span.
+double warmup_of(const ScreenResult::PerCandidate& pc) {
+  return pc.load.rate > 0 ? 0.1 * double(pc.load.computed.size()) / pc.load.rate : 0;
+}
+
+// The instance counts of finalist `f`'s next probe.
+std::pair<int64_t, int64_t> next_counts(const Finalist& f) {
+  const Deployment& d = f.deployment;
+  if (!d.disaggregated) return {f.next, 0};
+  if (f.phase == 0) return {d.first.estimate.instances * f.next, d.decode.estimate.instances * f.next};
+  if (f.phase == 1) return {f.next, f.fixed_decode};
+  return {f.fixed_first, f.next};
+}
+
+// Starts a bisection over (0, hi] (hi known to meet the SLO).
+void start_bisection(Finalist& f, int64_t hi) {
+  f.lo = 0;
+  f.hi = hi;
+  f.next = hi / 2;
+}
+
+// One step of finalist `f`'s search from its probe at counts (first, decode).
+void advance(Finalist& f, int64_t first, int64_t decode, bool ok, int64_t max_instances) {
+  const Deployment& d = f.deployment;
+  if (f.phase == 0 && d.disaggregated) {  // grow both pools until the SLO is met
+    if (ok) {
+      f.fixed_first = first, f.fixed_decode = decode, f.phase = 1;
+      start_bisection(f, first);
+    } else if (std::max(first, decode) >= max_instances) {
+      f.done = true;
+      return;
+    } else {
+      f.next *= 2;
+      return;
     }
-  }
-  k.chips_per_instance = c.integer_list("chips_per_instance", 1);
-  if (c.has("max_seqs_per_chip")) k.max_seqs = c.integer_list("max_seqs_per_chip", 1);
-  if (c.has("prefill_fraction")) {
-    k.prefill_fraction = c.quantity_list("prefill_fraction", Dimension::Number, 0);
-    const YAML::Node n = c.node("prefill_fraction");
-    for (size_t j = 0; j < n.size(); ++j)
-      if (k.prefill_fraction[j] >= 1)
-        fail_at(n[j], c.origin(), c.path_of("prefill_fraction") + "[" + std::to_string(j) + "]",
-                "expected a fraction in [0, 1) (the decode pool needs instances too)");
-  }
-  k.max_instances = c.integer("max_instances", 1, 1 << 20);
-  c.finish();
-  return k;
-}
-
-// Every configuration of every candidate, in the order of the plan file.
-std::vector<PlanConfig> configurations(const Plan& plan) {
-  std::vector<PlanConfig> configs;
-  for (size_t i = 0; i < plan.candidates.size(); ++i) {
-    const PlanCandidate& c = plan.candidates[i];
-    for (int64_t cpi : c.chips_per_instance)
-      for (int64_t ms : c.max_seqs.empty() ? std::vector<int64_t>{0} : c.max_seqs)
-        for (double f : c.prefill_fraction) {
-          PlanConfig cfg{i, cpi, ms, f};
-          if (f > 0) cfg.lo = 1;  // a prefill and a decode instance at least
-          configs.push_back(cfg);
-        }
-  }
-  return configs;
-}
-
-// The base scenario with configuration `c` at `n` instances.
-Scenario scenario_for(const Plan& plan, const PlanConfig& c, int64_t n) {
-  std::vector<Override> o = plan.candidates[c.candidate].set;
-  const int64_t cpi = c.chips_per_instance;
-  o.push_back({"serving.chips_per_instance", std::to_string(cpi)});
-  if (c.prefill_fraction > 0) {
-    const int64_t p = std::min(n - 1, std::max<int64_t>(1, std::llround(double(n) * c.prefill_fraction)));
-    o.push_back({"serving.prefill", "{chips: " + std::to_string(cpi * p) + "}"});
-    o.push_back({"serving.decode", "{chips: " + std::to_string(cpi * (n - p)) + "}"});
   } else {
-    o.push_back({"serving.chips", std::to_string(cpi * n)});
+    const int64_t n = f.phase == 2 ? decode : first;
+    (ok ? f.hi : f.lo) = n;
+    if (f.hi < 0) {  // not met yet: grow
+      if (f.lo >= max_instances) f.done = true;
+      f.next = std::min(max_instances, 2 * f.lo);
+      return;
+    }
+    f.next = (f.lo + f.hi) / 2;
   }
-  if (c.max_seqs > 0) o.push_back({"serving.max_seqs_per_chip", std::to_string(c.max_seqs)});
-  return load_fitting_scenarios(plan.base, o).at(0);
-}
-
-PlanProbe probe_of(const RunSummary& s, const Plan& plan) {
-  PlanProbe p;
-  p.chips = s.layout.chips;
-  p.usd_per_hour = s.cost.usd_per_chip_hour * double(p.chips);
-  p.ttft_p99 = s.latency_s.ttft.p99;
-  p.tpot_p99 = s.latency_s.tpot.p99;
-  p.usd_per_m_output = s.cost.usd_per_m_output;
-  p.ok = s.requests.completed == s.requests.generated && p.ttft_p99 <= plan.ttft_p99 && p.tpot_p99 <= plan.tpot_p99;
-  return p;
-}
-
-// One bisection step of configuration `c` from its probe at `n` instances.
-void narrow(PlanConfig& c, int64_t n, bool ok) {
-  if (c.hi == 0) {  // the first probe: the largest allowed
-    if (!ok)
-      c.done = true;
-    else
-      c.hi = n, c.feasible = true;
-  } else if (ok) {
-    c.hi = n;
-  } else {
-    c.lo = n;
+  if (f.hi - f.lo > 1) return;
+  if (!d.disaggregated || f.phase == 2) {
+    f.done = true;
+  } else {  // phase 1 found the prefill pool: now the decode pool
+    f.fixed_first = f.hi;
+    f.phase = 2;
+    start_bisection(f, f.fixed_decode);
+    if (f.hi - f.lo <= 1) f.done = true;
   }
-  if (c.hi > 0 && c.hi - c.lo <= 1) c.done = true;
 }
 
-// Simulates the scenarios of `round` missing from the store and stores them.
-void simulate_missing(const std::vector<Scenario>& scs, const std::vector<std::pair<size_t, int64_t>>& round,
-                      const PlanResult& r, const Plan& plan, ResultStore& store, int jobs) {
+std::string probe_name(const Plan& plan, const Finalist& f, int64_t first, int64_t decode) {
+  const std::string& c = plan.candidates[f.deployment.candidate].name;
+  if (!f.deployment.disaggregated) return c + " colocated x" + std::to_string(first);
+  return c + " prefill x" + std::to_string(first) + " decode x" + std::to_string(decode);
+}
+
+struct Round {
+  std::vector<Finalist*> who;
+  std::vector<std::pair<int64_t, int64_t>> counts;
+  std::vector<Scenario> scenarios;
+};
+
+// The scenarios of this round's probes; finalists the loader refuses are done, with why.
+Round next_round(const Plan& plan, PlanResult& r) {
+  Round round;
+  for (size_t c = 0; c < r.finalists.size(); ++c)
+    for (Finalist& f : r.finalists[c]) {
+      if (f.done) continue;
+      const auto [first, decode] = next_counts(f);
+      std::vector<Override> o =
+          deployment_overrides(plan, f.deployment, first, decode, warmup_of(r.screen.candidates[c]));
+      o.push_back({"name", probe_name(plan, f, first, decode)});
+      try {
+        round.scenarios.push_back(load_fitting_scenarios(plan.base, o).at(0));
+      } catch (const ConfigError& e) {
+        f.done = true;
+        f.error = e.what();
+        continue;
+      }
+      round.who.push_back(&f);
+      round.counts.push_back({first, decode});
+    }
+  return round;
+}
+
+// Simulates the round's scenarios missing from the store and stores them.
+void simulate_missing(const Round& round, ResultStore& store, int jobs, int64_t* simulated) {
   const auto cached = store.fingerprints();
   std::vector<std::function<std::string()>> tasks;
   std::vector<size_t> task_of;
-  for (size_t j = 0; j < scs.size(); ++j) {
-    if (cached.count(scs[j].fingerprint)) continue;
-    const Scenario* s = &scs[j];
+  std::set<std::string> queued;
+  for (size_t j = 0; j < round.scenarios.size(); ++j) {
+    const Scenario* s = &round.scenarios[j];
+    if (cached.count(s->fingerprint) || !queued.insert(s->fingerprint).second) continue;
     tasks.push_back([s] { return nlohmann::json(simulate(*s, make_generator(s->workload, s->seed))).dump(); });
     task_of.push_back(j);
   }
   run_isolated(tasks, jobs, [&](size_t t, const ChildResult& res) {
-    const Scenario& s = scs[task_of[t]];
+    const Scenario& s = round.scenarios[task_of[t]];
     if (!res.ok) throw std::runtime_error("probe " + s.name + " failed: " + res.error);
-    const PlanConfig& c = r.configs[round[task_of[t]].first];
-    const nlohmann::json inputs = {{"candidate", plan.candidates[c.candidate].name},
-                                   {"chips_per_instance", c.chips_per_instance},
-                                   {"instances", round[task_of[t]].second}};
+    const nlohmann::json inputs = {{"first", round.counts[task_of[t]].first},
+                                   {"decode", round.counts[task_of[t]].second}};
     store.insert({s.fingerprint, 0, s.name, inputs.dump(), res.output});
   });
+  *simulated += int64_t(tasks.size());
+}
+
+bool probe_ok(const Plan& plan, const RunSummary& s) {
+  const RunSummary::SteadyState& w = s.steady_state;
+  return w.requests > 0 && w.completed == w.requests && meets_slo(plan, window_ttft(s), window_tpot(s));
+}
+
+// The plan's references at its load, with the first candidate's steady-state window.
+void simulate_references(const Plan& plan, ResultStore& store, int jobs, PlanResult* r) {
+  if (plan.references.empty()) return;
+  Round round;
+  const double warmup = warmup_of(r->screen.candidates.at(0));
+  for (const PlanReference& ref : plan.references) {
+    std::vector<Override> o = ref.set;
+    o.insert(o.end(), plan.load.begin(), plan.load.end());
+    o.push_back({"simulation.warmup", strprintf("%.17g s", warmup)});
+    o.push_back({"name", ref.name});
+    round.scenarios.push_back(load_fitting_scenarios(plan.base, o).at(0));
+    round.counts.push_back({0, 0});
+  }
+  simulate_missing(round, store, jobs, &r->simulations);
+  std::map<std::string, std::string> by_fp;
+  for (const auto& row : store.all()) by_fp[row.fingerprint] = row.summary;
+  for (const Scenario& sc : round.scenarios) {
+    PlanProbe p;
+    p.summary = nlohmann::json::parse(by_fp.at(sc.fingerprint)).get<RunSummary>();
+    p.ok = probe_ok(plan, p.summary);
+    r->references.push_back(p);
+  }
 }
 
 }  // namespace
 
-Plan load_plan(const std::string& file) {
-  const YAML::Node root = load_yaml_file(file);
-  MapReader r(root, file, "");
-  Plan plan;
-  plan.base = r.file_at("base");
-  MapReader slo = r.child("slo");
-  plan.ttft_p99 = slo.quantity("ttft_p99", Dimension::Time, 1e-6);
-  plan.tpot_p99 = slo.quantity("tpot_p99", Dimension::Time, 1e-6);
-  slo.finish();
-  const YAML::Node list = r.list("candidates");
-  for (size_t i = 0; i < list.size(); ++i) plan.candidates.push_back(read_candidate(list[i], file, i));
-  r.finish();
-  return plan;
+Quantiles window_ttft(const RunSummary& s) {
+  return {s.steady_state.ttft.p50, s.steady_state.ttft.p90, s.steady_state.ttft.p99};
+}
+Quantiles window_tpot(const RunSummary& s) {
+  return {s.steady_state.tpot.p50, s.steady_state.tpot.p90, s.steady_state.tpot.p99};
 }
 
 PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {
   PlanResult r;
-  r.configs = configurations(plan);
-  ResultStore store(db);
-  // Rounds: every unfinished configuration probes one instance count; the first probe is
-  // max_instances (is it feasible at all?), then bisection between lo and hi.
-  while (true) {
-    std::vector<std::pair<size_t, int64_t>> round;
-    for (size_t i = 0; i < r.configs.size(); ++i) {
-      const PlanConfig& c = r.configs[i];
-      if (!c.done) round.push_back({i, c.hi == 0 ? plan.candidates[c.candidate].max_instances : (c.lo + c.hi) / 2});
+  const auto t0 = std::chrono::steady_clock::now();
+  r.screen = screen(plan, size_t(plan.confirm));
+  const auto t1 = std::chrono::steady_clock::now();
+  r.screen_seconds = std::chrono::duration<double>(t1 - t0).count();
+  for (const auto& pc : r.screen.candidates) {
+    std::vector<Finalist> fs;
+    for (const Deployment& d : pc.best) {
+      Finalist f;
+      f.deployment = d;
+      f.next = d.disaggregated ? 1 : d.first.estimate.instances;
+      fs.push_back(f);
     }
-    if (round.empty()) break;
-    std::vector<Scenario> scs;
-    for (const auto& [i, n] : round) scs.push_back(scenario_for(plan, r.configs[i], n));
-    simulate_missing(scs, round, r, plan, store, jobs);
+    r.finalists.push_back(std::move(fs));
+  }
+  ResultStore store(db);
+  while (true) {
+    Round round = next_round(plan, r);
+    if (round.scenarios.empty()) break;
+    simulate_missing(round, store, jobs, &r.simulations);
     std::map<std::string, std::string> by_fp;
     for (const auto& row : store.all()) by_fp[row.fingerprint] = row.summary;
-    for (size_t j = 0; j < round.size(); ++j) {
-      const auto [i, n] = round[j];
-      const PlanProbe p = probe_of(nlohmann::json::parse(by_fp.at(scs[j].fingerprint)).get<RunSummary>(), plan);
-      r.probes[{i, n}] = p;
-      narrow(r.configs[i], n, p.ok);
+    for (size_t j = 0; j < round.scenarios.size(); ++j) {
+      Finalist& f = *round.who[j];
+      PlanProbe p;
+      std::tie(p.first, p.decode) = round.counts[j];
+      p.summary = nlohmann::json::parse(by_fp.at(round.scenarios[j].fingerprint)).get<RunSummary>();
+      p.ok = probe_ok(plan, p.summary);
+      f.probes.push_back(p);
+      if (p.ok && (f.best < 0 || p.usd_per_hour() < f.probes[size_t(f.best)].usd_per_hour()))
+        f.best = int(f.probes.size() - 1);
+      advance(f, p.first, p.decode, p.ok, plan.candidates[f.deployment.candidate].max_instances);
     }
   }
+  simulate_references(plan, store, jobs, &r);
+  r.confirm_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   return r;
 }
 
-int cheapest(const PlanResult& r, size_t candidate) {
+int best_finalist(const PlanResult& r, size_t c) {
   int best = -1;
-  for (size_t i = 0; i < r.configs.size(); ++i) {
-    const PlanConfig& c = r.configs[i];
-    if (c.candidate != candidate || !c.feasible) continue;
-    const double usd = r.probes.at({i, c.hi}).usd_per_hour;
-    if (best < 0 || usd < r.probes.at({size_t(best), r.configs[size_t(best)].hi}).usd_per_hour) best = int(i);
+  const auto& fs = r.finalists[c];
+  for (size_t i = 0; i < fs.size(); ++i) {
+    if (fs[i].best < 0) continue;
+    const double usd = fs[i].probes[size_t(fs[i].best)].usd_per_hour();
+    if (best < 0 || usd < fs[size_t(best)].probes[size_t(fs[size_t(best)].best)].usd_per_hour()) best = int(i);
   }
   return best;
-}
-
-std::vector<std::pair<size_t, int64_t>> frontier(const PlanResult& r) {
-  std::vector<std::pair<size_t, int64_t>> feasible;
-  for (const auto& [key, p] : r.probes)
-    if (p.ok) feasible.push_back(key);
-  std::stable_sort(feasible.begin(), feasible.end(), [&](const auto& a, const auto& b) {
-    const PlanProbe &pa = r.probes.at(a), &pb = r.probes.at(b);
-    return pa.usd_per_hour != pb.usd_per_hour ? pa.usd_per_hour < pb.usd_per_hour : pa.ttft_p99 < pb.ttft_p99;
-  });
-  std::vector<std::pair<size_t, int64_t>> out;
-  double best_ttft = 1e300;
-  for (const auto& key : feasible) {
-    const double ttft = r.probes.at(key).ttft_p99;
-    if (ttft >= best_ttft) continue;
-    best_ttft = ttft;
-    out.push_back(key);
-  }
-  return out;
 }
 
 }  // namespace stacksim
