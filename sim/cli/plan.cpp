@@ -69,8 +69,10 @@ void print_screen(const Plan& plan, const PlanResult& r) {
 std::vector<std::string> probe_row(const Plan& plan, const std::string& name, const std::string& instances,
                                    const PlanProbe& p, const std::string& screen_chips, const std::string& screen_usd) {
   const auto [in, out] = usd_per_m(p.summary);
-  std::vector<std::string> row = {name, instances, std::to_string(p.summary.layout.chips),
-                                  strprintf("%.2f", p.usd_per_hour())};
+  const RunSummary::Cost& c = p.summary.cost;
+  std::vector<std::string> row = {
+      name, instances, std::to_string(p.summary.layout.chips), strprintf("%.2f", p.usd_per_hour()) + " " + c.pricing,
+      c.other_pricing.empty() ? "-" : strprintf("%.2f", c.other_usd_per_hour) + " " + c.other_pricing};
   for (const SloTarget& target : plan.slo) {
     const double v = (target.metric == "ttft" ? window_ttft(p.summary) : window_tpot(p.summary)).at(target.percentile);
     row.push_back(target.metric == "ttft" ? strprintf("%.2f", v) : strprintf("%.1f", v * 1e3));
@@ -83,7 +85,7 @@ std::vector<std::string> probe_row(const Plan& plan, const std::string& name, co
 
 void print_best(const Plan& plan, const PlanResult& r) {
   // A column for each SLO target.
-  std::vector<std::string> head = {"platform", "instances", "chips", "$/hour"};
+  std::vector<std::string> head = {"platform", "instances", "chips", "$/hour", "other basis $/h"};
   for (const SloTarget& t : plan.slo)
     head.push_back(std::string(t.metric == "ttft" ? "TTFT p" : "TPOT p") + std::to_string(t.percentile) +
                    (t.metric == "ttft" ? " s" : " ms"));

@@ -70,17 +70,25 @@ std::string Chip::listed() const {
   return s;
 }
 
-double Cost::capex_per_chip_second() const {
-  const double capex = capex_per_chip + capex_per_rack / chips_per_rack;
-  const double year = 365.25 * 86400, years = lifetime / year;
-  if (cost_of_capital <= 0) return capex / lifetime;
-  const double r = cost_of_capital;
-  return capex * r / (1 - std::pow(1 + r, -years)) / year;
+double capital_recovery(double rate, double years) {
+  if (rate <= 0) return 1 / years;
+  return rate / (1 - std::pow(1 + rate, -years));
 }
 
-double Cost::per_chip_second(double watts) const {
-  if (rental) return rental_per_chip_second;
-  return capex_per_chip_second() + facility_watts(watts) * electricity_price;
+double Cost::capex_per_chip_second() const {
+  const double capex = capex_per_chip + capex_per_rack / chips_per_rack;
+  const double year = 365.25 * 86400;
+  return capex * capital_recovery(cost_of_capital, lifetime / year) / year;
+}
+
+double Cost::ownership_per_chip_second(double watts) const {
+  const double year = 365.25 * 86400;
+  const double it_capex = capex_per_chip + capex_per_rack / chips_per_rack;
+  double s = capex_per_chip_second() + it_capex * maintenance / year + facility_watts(watts) * electricity_price;
+  if (dc_capex_per_watt > 0)
+    s += it_watts() * dc_capex_per_watt * capital_recovery(cost_of_capital, dc_lifetime / year) / year;
+  s += it_watts() * hosting_per_watt_second;
+  return s;
 }
 
 // Reads the parameters of a stack, or only the calibrated ones for its prior. With
@@ -219,6 +227,30 @@ void read_stack(MapReader& r, const Origin& origin, const std::vector<Override>&
                         ") leaves no HBM for weights and KV cache (must be below chip.hbm_capacity)");
 }
 
+// The ownership section: IT capex and its repayment, maintenance, the data centre (its
+// capex or a hosting price), electricity.
+void read_ownership(MapReader& co, Cost& c) {
+  MapReader o = co.child("ownership");
+  c.capex_per_chip = o.quantity("capex_per_chip", Dimension::Money, 0);
+  c.capex_per_rack = o.quantity_or("capex_per_rack", Dimension::Money, 0, 0);
+  c.cost_of_capital = o.quantity_or("cost_of_capital", Dimension::Number, 0, 0, 1);
+  c.lifetime = o.quantity("lifetime", Dimension::Time, 1);
+  c.maintenance = o.quantity_or("maintenance", Dimension::Number, 0, 0, 1);
+  if (o.has("dc_capex_per_kw") && o.has("hosting_per_kw_month"))
+    o.fail("hosting_per_kw_month", "give dc_capex_per_kw (owned data centre) or hosting_per_kw_month, not both");
+  if (o.has("dc_capex_per_kw")) {
+    c.dc_capex_per_watt = o.quantity("dc_capex_per_kw", Dimension::PowerPrice, 0);
+    c.dc_lifetime = o.quantity("dc_lifetime", Dimension::Time, 1);
+  }
+  c.hosting_per_watt_second = o.quantity_or("hosting_per_kw_month", Dimension::PowerRent, 0, 0);
+  c.electricity_price = o.quantity("electricity_price", Dimension::EnergyPrice, 0);
+  if (!c.has_facility)
+    o.fail("electricity_price",
+           "ownership pricing needs the platform's facility section "
+           "(chips_per_rack, rack_overhead_power, pue) for its electricity bill");
+  o.finish();
+}
+
 void read_facility_and_cost(MapReader& r, Platform& p) {
   if (r.has("facility")) {
     MapReader f = r.child("facility");
@@ -230,25 +262,18 @@ void read_facility_and_cost(MapReader& r, Platform& p) {
   }
 
   MapReader co = r.child("cost");
-  const bool has_rental = co.has("rental_per_chip_hour"), has_own = co.has("ownership");
-  if (has_rental == has_own) co.fail("rental_per_chip_hour", "give exactly one of rental_per_chip_hour or ownership");
-  if (has_rental) {
-    p.cost.rental = true;
-    p.cost.rental_per_chip_second = co.quantity("rental_per_chip_hour", Dimension::MoneyPerTime, 0);
-  } else {
-    p.cost.rental = false;
-    MapReader o = co.child("ownership");
-    p.cost.capex_per_chip = o.quantity("capex_per_chip", Dimension::Money, 0);
-    p.cost.capex_per_rack = o.quantity_or("capex_per_rack", Dimension::Money, 0, 0);
-    p.cost.cost_of_capital = o.quantity_or("cost_of_capital", Dimension::Number, 0, 0, 1);
-    p.cost.lifetime = o.quantity("lifetime", Dimension::Time, 1);
-    p.cost.electricity_price = o.quantity("electricity_price", Dimension::EnergyPrice, 0);
-    if (!p.cost.has_facility)
-      o.fail("electricity_price",
-             "ownership pricing needs the platform's facility section "
-             "(chips_per_rack, rack_overhead_power, pue) for its electricity bill");
-    o.finish();
-  }
+  Cost& c = p.cost;
+  c.chip_peak_watts = p.chip.power_busy;
+  c.has_rental = co.has("rental_per_chip_hour");
+  c.has_ownership = co.has("ownership");
+  if (!c.has_rental && !c.has_ownership)
+    co.fail("rental_per_chip_hour", "give rental_per_chip_hour, ownership or both");
+  if (c.has_rental) c.rental_per_chip_second = co.quantity("rental_per_chip_hour", Dimension::MoneyPerTime, 0);
+  if (c.has_ownership) read_ownership(co, c);
+  const std::string basis = co.choice_or("basis", {"ownership", "rental"}, c.has_ownership ? "ownership" : "rental");
+  if ((basis == "rental" && !c.has_rental) || (basis == "ownership" && !c.has_ownership))
+    co.fail("basis", "the platform gives no " + basis + " price");
+  c.rental = basis == "rental";
   co.finish();
 }
 

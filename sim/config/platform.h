@@ -121,29 +121,56 @@ struct Stack {
 };
 
 struct Cost {
-  // Either a rental price, or ownership (capex spread over the lifetime + electricity).
+  // Two bases: a rental price, and ownership (the total cost of owning and running the
+  // chips). A platform gives either or both; `rental` says which prices the run: the
+  // platform's `basis`, or the scenario's `pricing`, which sets one basis for every pool.
   bool rental = true;
+  bool has_rental = false, has_ownership = false;
   double rental_per_chip_second = 0;  // $/s
-  double capex_per_chip = 0;          // $
-  double capex_per_rack = 0;          // $ for a rack's share not in the chips (CPUs, switches, chassis)
-  double cost_of_capital = 0;         // annual rate: the capex is paid back as an annuity
-  double lifetime = 0;                // s
-  double electricity_price = 0;       // $/J
+  // Ownership: the IT capex repaid over its lifetime at the cost of capital, maintenance,
+  // the data centre (its capex per W of IT power repaid over its own lifetime, or a hosting
+  // price per W and second), and electricity at facility power.
+  double capex_per_chip = 0;           // $
+  double capex_per_rack = 0;           // $ for a rack's share not in the chips (CPUs, switches, chassis)
+  double cost_of_capital = 0;          // annual rate: the capex is paid back as an annuity
+  double lifetime = 0;                 // s
+  double maintenance = 0;              // of the IT capex, per year (spares, support, site staff)
+  double dc_capex_per_watt = 0;        // $ per W of IT power provisioned
+  double dc_lifetime = 0;              // s
+  double hosting_per_watt_second = 0;  // $ per W of IT power provisioned, per s (colocation; power extra)
+  double electricity_price = 0;        // $/J
   // Facility (the platform's `facility` section; without one, only the chips count):
   bool has_facility = false;
   int chips_per_rack = 1;
   double rack_overhead_power = 0;  // W per rack not in the chips: CPUs, NICs, switches
   double pue = 1;                  // facility power / IT power (cooling, conversion)
+  double chip_peak_watts = 0;      // the chip's busy power (the IT power a data centre provisions)
 
   // Facility power per chip drawing `chip_watts`: its share of the rack overhead, x PUE.
   double facility_watts(double chip_watts) const { return (chip_watts + rack_overhead_power / chips_per_rack) * pue; }
+  // IT power provisioned per chip: its busy power and its share of the rack overhead.
+  double it_watts() const { return chip_peak_watts + rack_overhead_power / chips_per_rack; }
 
   // Capex per chip-second: (chip + its share of the rack) repaid over the lifetime at the
   // cost of capital (straight-line when it is 0).
   double capex_per_chip_second() const;
-  // $/s for one chip drawing `watts` on average (electricity at facility_watts).
-  double per_chip_second(double watts) const;
+  // Ownership $/s for one chip drawing `watts` on average: capex, maintenance, data centre
+  // or hosting, electricity at facility_watts.
+  double ownership_per_chip_second(double watts) const;
+  // $/s on the basis in use.
+  double per_chip_second(double watts) const {
+    return rental ? rental_per_chip_second : ownership_per_chip_second(watts);
+  }
+  // $/s on the other basis, or < 0 when the platform gives none.
+  double other_per_chip_second(double watts) const {
+    if (rental) return has_ownership ? ownership_per_chip_second(watts) : -1;
+    return has_rental ? rental_per_chip_second : -1;
+  }
 };
+
+// The capital recovery factor: the annual payment that repays 1 over `years` at `rate`
+// (1 / years when the rate is 0).
+double capital_recovery(double rate, double years);
 
 struct Platform {
   std::string name;

@@ -185,6 +185,19 @@ void read_pools(MapReader& r, const Origin& origin, const Platform& base_platfor
   s.finish();
 }
 
+// The optional `pricing:`: one cost basis for every pool (else each platform's own).
+void read_pricing(MapReader& r, Scenario* sc) {
+  if (!r.has("pricing")) return;
+  const std::string basis = r.choice("pricing", {"ownership", "rental"});
+  for (PoolSpec& pool : sc->pools) {
+    Cost& c = pool.platform.cost;
+    if (basis == "rental" ? !c.has_rental : !c.has_ownership)
+      r.fail("pricing",
+             "platform " + pool.platform.name + " (" + pool.platform.file + ") gives no " + basis + " price");
+    c.rental = basis == "rental";
+  }
+}
+
 // The optional `failures:` and `simulation:` sections.
 void read_run_options(MapReader& r, Scenario* sc) {
   if (r.has("failures")) {
@@ -237,6 +250,7 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   if (!base_platform.stack_file.empty()) resolved += "\n---\n" + file_text(base_platform.stack_file);
   if (model.tree.IsScalar()) resolved += "\n---\n" + file_text(model.origin.file);
   read_pools(r, origin, base_platform, base_model, &sc);
+  read_pricing(r, &sc);
   read_run_options(r, &sc);
   r.finish();
 

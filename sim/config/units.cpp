@@ -25,6 +25,11 @@ const UnitTable kTime = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1},
 const UnitTable kPower = {{"W", 1}, {"kW", 1e3}, {"MW", 1e6}};
 const UnitTable kPerTime = {{"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400}, {"y", 365.25 * 86400}};
 const UnitTable kEnergy = {{"J", 1}, {"Wh", 3600}, {"kWh", 3.6e6}, {"MWh", 3.6e9}};
+const UnitTable kPerPower = {{"W", 1}, {"kW", 1e3}, {"MW", 1e6}};
+const UnitTable kPerPowerTime = {{"kW-month", 1e3 * 365.25 * 86400 / 12},
+                                 {"kW-year", 1e3 * 365.25 * 86400},
+                                 {"MW-month", 1e6 * 365.25 * 86400 / 12},
+                                 {"MW-year", 1e6 * 365.25 * 86400}};
 const UnitTable kMoneyScale = {{"", 1}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"B", 1e9}};
 
 std::string trim(const std::string& s) {
@@ -92,6 +97,8 @@ const char* si_unit(Dimension d) {
     case Dimension::Money: return "$";
     case Dimension::MoneyPerTime: return "$/s";
     case Dimension::EnergyPrice: return "$/J";
+    case Dimension::PowerPrice: return "$/W";
+    case Dimension::PowerRent: return "$/(W s)";
     case Dimension::Rate: return "/s";
   }
   return "";
@@ -108,6 +115,8 @@ const char* dimension_name(Dimension d) {
     case Dimension::Money: return "an amount such as \"$21000\"";
     case Dimension::MoneyPerTime: return "a price per time such as \"$2.21/h\"";
     case Dimension::EnergyPrice: return "an energy price such as \"$0.08/kWh\"";
+    case Dimension::PowerPrice: return "a price per power such as \"$12000/kW\"";
+    case Dimension::PowerRent: return "a price per power and time such as \"$190/kW-month\"";
     case Dimension::Rate: return "a rate such as \"20/s\"";
   }
   return "?";
@@ -123,7 +132,8 @@ std::optional<double> parse_quantity(const std::string& raw, Dimension d, std::s
   };
   const std::string expected = std::string("expected ") + dimension_name(d) + ", found \"" + s + "\"";
 
-  if (d == Dimension::Money || d == Dimension::MoneyPerTime || d == Dimension::EnergyPrice) {
+  if (d == Dimension::Money || d == Dimension::MoneyPerTime || d == Dimension::EnergyPrice ||
+      d == Dimension::PowerPrice || d == Dimension::PowerRent) {
     if (!parse_money_prefix(s, &v, &unit)) return fail(expected);
     if (d == Dimension::Money) {
       if (!unit.empty()) return fail(expected);
@@ -131,7 +141,10 @@ std::optional<double> parse_quantity(const std::string& raw, Dimension d, std::s
     }
     if (unit.empty() || unit[0] != '/') return fail(expected);
     std::string per = trim(unit.substr(1));
-    const UnitTable& t = d == Dimension::MoneyPerTime ? kPerTime : kEnergy;
+    const UnitTable& t = d == Dimension::MoneyPerTime  ? kPerTime
+                         : d == Dimension::EnergyPrice ? kEnergy
+                         : d == Dimension::PowerPrice  ? kPerPower
+                                                       : kPerPowerTime;
     auto scale = lookup(t, per);
     if (!scale) return fail(expected + " (unit after '/' must be one of " + unit_list(t) + ")");
     return v / *scale;

@@ -18,6 +18,8 @@ enum class Dimension {
   Money,         // $123, $8.2M, $21k
   MoneyPerTime,  // $2.21/h, $1/s
   EnergyPrice,   // $0.08/kWh, $/MWh
+  PowerPrice,    // $12000/kW, $12M/MW (capex per unit of power provisioned)
+  PowerRent,     // $190/kW-month, $2000/kW-year (a price per unit of power and time)
   Rate,          // 20/s, 3/min, 100/h  (events per second)
 };
 

@@ -1,5 +1,7 @@
 #include "metrics/cost.h"
 
+#include <algorithm>
+
 #include "metrics/metrics.h"
 
 namespace stacksim {
@@ -14,6 +16,7 @@ PoolCost pool_cost(const PoolSpec& ps, const InstanceTotals& t, double energy_jo
   c.watts = energy_joules >= 0 ? energy_joules / (pool_chips * span)
                                : chip.power_idle + (chip.power_busy - chip.power_idle) * c.busy;
   c.usd_per_chip_s = ps.platform.cost.per_chip_second(c.watts);
+  c.other_per_chip_s = ps.platform.cost.other_per_chip_second(c.watts);
   c.usd = pool_chips * span * c.usd_per_chip_s;
   const double work = t.prefill_time + t.decode_time;
   c.prefill_share = ps.role == "prefill" ? 1.0 : ps.role == "decode" ? 0.0 : work > 0 ? t.prefill_time / work : 0.5;
@@ -27,6 +30,12 @@ void CostTotals::add(const PoolSpec& ps, const PoolCost& c, double span) {
   chip_energy_j += c.watts * pool_chips * span;
   energy_j += ps.platform.cost.facility_watts(c.watts) * pool_chips * span;
   chip_seconds += pool_chips * span;
+  if (c.other_per_chip_s < 0) other = false;
+  other_usd += std::max(0.0, c.other_per_chip_s) * pool_chips * span;
+  const std::string basis = ps.platform.cost.rental ? "rental" : "ownership";
+  const std::string other_basis = ps.platform.cost.rental ? "ownership" : "rental";
+  pricing = pricing.empty() || pricing == basis ? basis : "mixed";
+  other_pricing = other_pricing.empty() || other_pricing == other_basis ? other_basis : "mixed";
   busy_chip_seconds += c.busy * pool_chips * span;
 }
 
@@ -51,7 +60,11 @@ RunSummary::Cost cost_summary(const CostTotals& t, double span, int64_t input_to
   c.joules_per_token = tokens > 0 ? t.energy_j / tokens : 0;
   c.chip_joules_per_token = tokens > 0 ? t.chip_energy_j / tokens : 0;
   c.energy_scope = pricing_platform.cost.has_facility ? "facility" : "chips only (no facility section)";
-  c.pricing = pricing_platform.cost.rental ? "rental" : "ownership";
+  c.pricing = t.pricing;
+  if (t.other) {
+    c.other_pricing = t.other_pricing;
+    c.other_usd_per_hour = t.other_usd / span * 3600;
+  }
   return c;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "config/scenario.h"
 #include "metrics/summary.h"
@@ -15,11 +16,12 @@ namespace stacksim {
 struct InstanceTotals;
 
 struct PoolCost {
-  double busy = 0;            // busy fraction of the pool's instances
-  double watts = 0;           // mean power per chip
-  double usd_per_chip_s = 0;  // the platform's price at that power
-  double usd = 0;             // the pool's bill for the window
-  double prefill_share = 0;   // of the bill, the part charged to input tokens
+  double busy = 0;               // busy fraction of the pool's instances
+  double watts = 0;              // mean power per chip
+  double usd_per_chip_s = 0;     // the platform's price at that power
+  double other_per_chip_s = -1;  // on the other cost basis (< 0: the platform gives none)
+  double usd = 0;                // the pool's bill for the window
+  double prefill_share = 0;      // of the bill, the part charged to input tokens
 };
 
 // `energy_joules`: the pool's chips' energy from SimGrid's energy plugin, or < 0 when it
@@ -29,10 +31,13 @@ PoolCost pool_cost(const PoolSpec& pool, const InstanceTotals& totals, double en
 // The sums over pools that the run's cost figures come from.
 struct CostTotals {
   double usd = 0, input_usd = 0, energy_j = 0, chip_energy_j = 0, chip_seconds = 0, busy_chip_seconds = 0;
+  double other_usd = 0;                // the bill on the other basis
+  bool other = true;                   // every pool has the other basis
+  std::string pricing, other_pricing;  // the bases ("ownership", "rental"; "mixed" when pools differ)
   void add(const PoolSpec& pool, const PoolCost& c, double span);
 };
 
-// The run's cost section. `pricing_platform` labels the energy scope and pricing.
+// The run's cost section. `pricing_platform` labels the energy scope.
 RunSummary::Cost cost_summary(const CostTotals& t, double span, int64_t input_tokens, int64_t output_tokens,
                               const Platform& pricing_platform);
 

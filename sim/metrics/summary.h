@@ -96,6 +96,10 @@ struct RunSummary {
     double chip_energy_kwh = 0, energy_kwh = 0, joules_per_output_token = 0, joules_per_token = 0;
     double chip_joules_per_token = 0;
     std::string energy_scope, pricing;
+    // The same chips on the other cost basis, where every platform gives one ("" and 0
+    // otherwise): ownership beside rental, or rental beside ownership.
+    std::string other_pricing;
+    double other_usd_per_hour = 0;
   } cost;
 };
 
@@ -129,7 +133,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Engine, steps, simgrid_activities
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Cost, chip_hours, usd_per_chip_hour, usd_per_hour, usd_total,
                                    prefill_share, usd_per_m_input, usd_per_m_output, utilisation, mean_chip_watts,
                                    chip_energy_kwh, energy_kwh, joules_per_output_token, joules_per_token,
-                                   chip_joules_per_token, energy_scope, pricing)
+                                   chip_joules_per_token, energy_scope, pricing, other_pricing, other_usd_per_hour)
 
 void to_json(nlohmann::json& j, const RunSummary& s);
 // Throws nlohmann::json::exception naming the missing or mistyped key.

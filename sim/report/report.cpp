@@ -78,7 +78,13 @@ const std::vector<Row>& rows() {
          return pair(strprintf("%.1f", s.cost.energy_kwh), strprintf("%.0f", s.cost.joules_per_output_token));
        }},
       {"chip-hours", [](const S& s) { return strprintf("%.2f", s.cost.chip_hours); }},
-      {"$ per hour", [](const S& s) { return strprintf("%.2f", s.cost.usd_per_hour); }},
+      {"$ per hour", [](const S& s) { return strprintf("%.2f", s.cost.usd_per_hour) + " " + s.cost.pricing; }},
+      {"$ per hour, other basis",
+       [](const S& s) {
+         return s.cost.other_pricing.empty()
+                    ? std::string("none given")
+                    : strprintf("%.2f", s.cost.other_usd_per_hour) + " " + s.cost.other_pricing;
+       }},
       {"$ per chip-hour", [](const S& s) { return strprintf("%.2f", s.cost.usd_per_chip_hour); }},
       {"$ per M input tokens", [](const S& s) { return strprintf("%.3f", s.cost.usd_per_m_input); }},
       {"$ per M output tokens", [](const S& s) { return strprintf("%.3f", s.cost.usd_per_m_output); }},

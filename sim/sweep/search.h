@@ -7,6 +7,7 @@
 //   load: {rate: 4/s, requests: 1200}      # optional: the load to serve (workload keys)
 //   slo: {ttft_p99: 20 s, tpot_p50: 50 ms} # ttft_/tpot_ x p50/p90/p99, tokens_per_s_per_user
 //   confirm: 3                             # finalists per candidate the DES confirms
+//   pricing: ownership                     # one cost basis for every platform (or rental)
 //   candidates:
 //     - name: ascend-950pr
 //       set: {platform: ../../platforms/ascend-950pr.yaml}
@@ -78,7 +79,7 @@ struct PlanReference {
 struct Plan {
   std::string file, base;
   std::vector<PlanReference> references;
-  std::vector<Override> load;  // workload overrides the load key sets
+  std::vector<Override> load;  // workload overrides the load key sets, and `pricing` (one cost basis)
   std::vector<SloTarget> slo;
   std::vector<PlanCandidate> candidates;
   int confirm = 3;

@@ -166,6 +166,7 @@ Plan load_plan(const std::string& file) {
           {"workload.time_scale", strprintf("%.17g", l.quantity("time_scale", Dimension::Number, 1e-9))});
     l.finish();
   }
+  if (r.has("pricing")) plan.load.push_back({"pricing", r.choice("pricing", {"ownership", "rental"})});
   read_slo(r, &plan);
   plan.confirm = int(r.integer_or("confirm", 3, 1, 20));
   if (r.has("references")) {

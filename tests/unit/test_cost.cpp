@@ -84,3 +84,39 @@ TEST_CASE("facility energy adds the rack overhead share and the PUE; ownership p
   // $10/h capex + 0.6 kW x $0.1/kWh = $10.06 per chip-hour.
   CHECK(p.platform.cost.per_chip_second(300) * 3600 == Approx(10.06));
 }
+
+TEST_CASE("ownership TCO reproduces the worked GB200 check of docs/research/cost-bases.md, s6") {
+  // $47,222 per GPU, 1.83 kW of IT per GPU at full load, 10%, 5-year IT and 14-year
+  // facility lives, $12M per MW of IT, 2% maintenance, PUE 1.15, $0.086/kWh: the
+  // document's $12,457 + $2,986 + $944 + $1,588 a year = $2.05 per GPU-hour.
+  Cost c;
+  c.rental = false;
+  c.has_ownership = c.has_facility = true;
+  c.capex_per_chip = 47222;
+  c.cost_of_capital = 0.10;
+  const double year = 365.25 * 86400;
+  c.lifetime = 5 * year;
+  c.maintenance = 0.02;
+  c.dc_capex_per_watt = 12;
+  c.dc_lifetime = 14 * year;
+  c.pue = 1.15;
+  c.electricity_price = 0.086 / 3.6e6;
+  c.chip_peak_watts = 1830;
+  CHECK(capital_recovery(0.10, 5) == Approx(0.2638).epsilon(1e-3));
+  CHECK(capital_recovery(0.10, 14) == Approx(0.1357).epsilon(1e-3));
+  CHECK(capital_recovery(0, 4) == Approx(0.25));
+  CHECK(c.capex_per_chip_second() * year == Approx(12457).epsilon(2e-3));
+  CHECK(c.ownership_per_chip_second(1830) * 3600 == Approx(2.05).epsilon(5e-3));
+  // A colocation price of $190 per kW-month instead of the data centre's capex: $2.19.
+  c.dc_capex_per_watt = 0;
+  c.hosting_per_watt_second = 190.0 / 1000 / (year / 12);
+  CHECK(c.ownership_per_chip_second(1830) * 3600 == Approx(2.19).epsilon(5e-3));
+  // The other basis: none without a rental price; the rental beside ownership with one.
+  CHECK(c.other_per_chip_second(1830) < 0);
+  c.has_rental = true;
+  c.rental_per_chip_second = 3.3 / 3600;
+  CHECK(c.other_per_chip_second(1830) * 3600 == Approx(3.3));
+  c.rental = true;
+  CHECK(c.per_chip_second(1830) * 3600 == Approx(3.3));
+  CHECK(c.other_per_chip_second(1830) * 3600 == Approx(2.19).epsilon(5e-3));
+}
