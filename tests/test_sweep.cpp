@@ -190,8 +190,9 @@ TEST_CASE("the deployment search finds the deployment a hand calculation gives",
 TEST_CASE("a winning deployment's scenario file reproduces the plan's figures exactly", "[sweep][plan]") {
   const stacksim::test::TempDir tmp("stacksim-plan");
   const std::string dir = tmp.path();
-  const auto r = shell(bin() + " plan " + repo("tests/data/plan-tiny.yaml") + " --db " + dir + "/p.db -o " + dir +
-                       "/p.json --write-scenarios " + dir + "/won");
+  // A plan named by a relative path: the written scenario's paths must still resolve.
+  const auto r = shell("cd " + repo("tests") + " && " + bin() + " plan data/plan-tiny.yaml --db " + dir + "/p.db -o " +
+                       dir + "/p.json --write-scenarios " + dir + "/won");
   REQUIRE(r.code == 0);
   const auto run = shell(bin() + " run " + dir + "/won/plan-test.yaml -q -o " + dir + "/r.json");
   INFO(run.output);

@@ -12,9 +12,10 @@ namespace stacksim {
 
 namespace {
 
-// `path` (absolute, or relative to `from_file`) relative to the directory of `to_file`.
+// `path` (absolute, or relative to `from_file`; to the working directory when that is
+// "") relative to the directory of `to_file`.
 std::string rebase(const std::string& path, const std::string& from_file, const std::string& to_file) {
-  const fs::path abs = fs::absolute(resolve_path(path, from_file)).lexically_normal();
+  const fs::path abs = fs::absolute(from_file.empty() ? path : resolve_path(path, from_file)).lexically_normal();
   const fs::path dir = fs::absolute(fs::path(to_file)).parent_path().lexically_normal();
   return abs.lexically_relative(dir).generic_string();
 }
@@ -35,8 +36,9 @@ std::string winner_scenario(const Plan& plan, const PlanResult& r, size_t c, siz
   YAML::Node set(YAML::NodeType::Map);
   for (const auto& [k, v] : o) {
     YAML::Node value = YAML::Load(v);
-    if (is_file_key(k)) value = rebase(v, plan.file, out_file);
-    if (value.IsMap() && value["platform"]) value["platform"] = rebase(value["platform"].Scalar(), plan.file, out_file);
+    // Override values hold paths already resolved (relative to the working directory).
+    if (is_file_key(k)) value = rebase(v, "", out_file);
+    if (value.IsMap() && value["platform"]) value["platform"] = rebase(value["platform"].Scalar(), "", out_file);
     set[k] = value;
   }
   YAML::Node variant(YAML::NodeType::Map);
