@@ -28,13 +28,9 @@ std::string slo_text(const Plan& plan) {
   return s;
 }
 
-// $/M tokens at the deployment's capacity for the load: its bill over the tokens its
-// steady-state window produced, split between input and output as the run's cost split it.
+// $/M tokens at the deployment's capacity for the load (RunSummary::SteadyState).
 std::pair<double, double> usd_per_m(const RunSummary& s) {
-  const double usd_s = s.cost.usd_per_hour / 3600, share = s.cost.prefill_share;
-  const auto& w = s.steady_state;
-  return {w.input_tokens_per_s > 0 ? usd_s * share / w.input_tokens_per_s * 1e6 : 0,
-          w.output_tokens_per_s > 0 ? usd_s * (1 - share) / w.output_tokens_per_s * 1e6 : 0};
+  return {s.steady_state.usd_per_m_input, s.steady_state.usd_per_m_output};
 }
 
 std::string layout_text(const Deployment& d) {

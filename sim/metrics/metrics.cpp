@@ -260,6 +260,10 @@ RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   s.engine = {all.steps, all.steps + all.waits + run.control_activities, all.busy_time / (instances * span),
               all.steps > 0 ? all.batch_seq_steps / all.steps : 0};
   s.cost = cost_summary(bill, span, input_tokens_, output_tokens_, sc.pools[0].platform);
+  RunSummary::SteadyState& w = s.steady_state;
+  const double usd_s = s.cost.usd_per_hour / 3600, share = s.cost.prefill_share;
+  if (w.input_tokens_per_s > 0) w.usd_per_m_input = usd_s * share / w.input_tokens_per_s * 1e6;
+  if (w.output_tokens_per_s > 0) w.usd_per_m_output = usd_s * (1 - share) / w.output_tokens_per_s * 1e6;
   return s;
 }
 

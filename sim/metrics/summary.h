@@ -63,6 +63,9 @@ struct RunSummary {
     double input_tokens_per_s = 0, output_tokens_per_s = 0, output_tokens_per_s_per_chip = 0;
     double slo_attainment = 0;
     LatencyStats ttft, tpot;
+    // The bill at this load: $/hour over the window's token rates, split between input and
+    // output as the run's cost splits it (capacity-based prices; 0 when the window is empty).
+    double usd_per_m_input = 0, usd_per_m_output = 0;
   } steady_state;
   struct Pool {
     std::string role, platform;
@@ -118,7 +121,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Jobs, count, met_deadline, deadli
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Latency, ttft, tpot, e2e)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::SteadyState, start_s, end_s, length_s, requests, completed,
                                    input_tokens_per_s, output_tokens_per_s, output_tokens_per_s_per_chip,
-                                   slo_attainment, ttft, tpot)
+                                   slo_attainment, ttft, tpot, usd_per_m_input, usd_per_m_output)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Pool, role, platform, chips, instances, chips_per_instance,
                                    kv_capacity_tokens_per_instance, busy_fraction, usd_per_hour)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::KvCache, capacity_tokens_per_instance, mean_utilisation,

@@ -35,43 +35,9 @@ struct Row {
   std::function<std::string(const S&)> cell;
 };
 
-const std::vector<Row>& rows() {
-  auto f = [](const char* format) { return [=](double x) { return strprintf(format, x); }; };
-  static const std::vector<Row> r = {
-      {"platform", [](const S& s) { return s.platform; }},
-      {"model", [](const S& s) { return s.model; }},
-      {"workload", [](const S& s) { return s.workload; }},
-      {"chips (instances x chips)", layout},
-      {"requests done / generated",
-       [](const S& s) { return pair(count(s.requests.completed), count(s.requests.generated)); }},
-      {"rejected / in flight",
-       [](const S& s) { return pair(count(s.requests.rejected), count(s.requests.in_flight)); }},
-      {"simulated time (s)", [](const S& s) { return strprintf("%.1f", s.simulated_seconds); }},
-      {"throughput (req/s)", [](const S& s) { return strprintf("%.2f", s.throughput.requests_per_s); }},
-      {"input tok/s", [](const S& s) { return strprintf("%.0f", s.throughput.input_tokens_per_s); }},
-      {"output tok/s", [](const S& s) { return strprintf("%.0f", s.throughput.output_tokens_per_s); }},
-      {"input tok/s per chip", [](const S& s) { return strprintf("%.1f", s.throughput.input_tokens_per_s_per_chip); }},
-      {"output tok/s per chip",
-       [](const S& s) { return strprintf("%.1f", s.throughput.output_tokens_per_s_per_chip); }},
-      {"goodput (req/s meeting SLO)",
-       [](const S& s) {
-         return strprintf("%.2f", s.goodput.requests_per_s) + " (" + pct(s.goodput.slo_attainment) + ")";
-       }},
-      {"TTFT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.latency_s.ttft, ms); }},
-      {"TPOT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.latency_s.tpot, ms); }},
-      {"E2E p50 / p90 / p99 (s)", [f](const S& s) { return triple(s.latency_s.e2e, f("%.2f")); }},
-      {"KV cache mean / peak use",
-       [](const S& s) { return pair(pct(s.kv_cache.mean_utilisation), pct(s.kv_cache.peak_utilisation)); }},
-      {"batch jobs within deadline",
-       [](const S& s) { return s.jobs ? pair(count(s.jobs->met_deadline), count(s.jobs->count)) : std::string("-"); }},
-      {"prefix cache hit rate", [](const S& s) { return pct(s.prefix_cache.hit_rate); }},
-      {"preemptions", [](const S& s) { return count(s.preemption.count); }},
-      {"KV transfer p50 / p99 (ms)",
-       [](const S& s) {
-         return s.kv_transfer_s.count == 0 ? std::string("-") : pair(ms(s.kv_transfer_s.p50), ms(s.kv_transfer_s.p99));
-       }},
-      {"chip failures / retried requests",
-       [](const S& s) { return pair(count(s.failures.chip_failures), count(s.failures.retried_requests)); }},
+// The rows of the cost and energy section.
+std::vector<Row> cost_rows() {
+  return {
       {"utilisation (busy chip time)", [](const S& s) { return pct(s.cost.utilisation); }},
       {"energy kWh / J per output token",
        [](const S& s) {
@@ -86,9 +52,71 @@ const std::vector<Row>& rows() {
                     : strprintf("%.2f", s.cost.other_usd_per_hour) + " " + s.cost.other_pricing;
        }},
       {"$ per chip-hour", [](const S& s) { return strprintf("%.2f", s.cost.usd_per_chip_hour); }},
-      {"$ per M input tokens", [](const S& s) { return strprintf("%.3f", s.cost.usd_per_m_input); }},
-      {"$ per M output tokens", [](const S& s) { return strprintf("%.3f", s.cost.usd_per_m_output); }},
+      {"$ per M input / output at this load",
+       [](const S& s) {
+         return pair(strprintf("%.3f", s.steady_state.usd_per_m_input),
+                     strprintf("%.3f", s.steady_state.usd_per_m_output));
+       }},
+      {"$ per M input / output, whole run",
+       [](const S& s) {
+         return pair(strprintf("%.3f", s.cost.usd_per_m_input), strprintf("%.3f", s.cost.usd_per_m_output));
+       }},
   };
+}
+
+const std::vector<Row>& rows() {
+  auto f = [](const char* format) { return [=](double x) { return strprintf(format, x); }; };
+  static const std::vector<Row> r = [&] {
+    std::vector<Row> v = {
+        {"platform", [](const S& s) { return s.platform; }},
+        {"model", [](const S& s) { return s.model; }},
+        {"workload", [](const S& s) { return s.workload; }},
+        {"chips (instances x chips)", layout},
+        {"requests done / generated",
+         [](const S& s) { return pair(count(s.requests.completed), count(s.requests.generated)); }},
+        {"rejected / in flight",
+         [](const S& s) { return pair(count(s.requests.rejected), count(s.requests.in_flight)); }},
+        {"simulated time (s)", [](const S& s) { return strprintf("%.1f", s.simulated_seconds); }},
+        {"throughput (req/s)", [](const S& s) { return strprintf("%.2f", s.throughput.requests_per_s); }},
+        {"input tok/s", [](const S& s) { return strprintf("%.0f", s.throughput.input_tokens_per_s); }},
+        {"output tok/s", [](const S& s) { return strprintf("%.0f", s.throughput.output_tokens_per_s); }},
+        {"input tok/s per chip",
+         [](const S& s) { return strprintf("%.1f", s.throughput.input_tokens_per_s_per_chip); }},
+        {"output tok/s per chip",
+         [](const S& s) { return strprintf("%.1f", s.throughput.output_tokens_per_s_per_chip); }},
+        {"goodput (req/s meeting SLO)",
+         [](const S& s) {
+           return strprintf("%.2f", s.goodput.requests_per_s) + " (" + pct(s.goodput.slo_attainment) + ")";
+         }},
+        {"steady window (s) / its requests",
+         [](const S& s) {
+           return strprintf("%.0f-%.0f", s.steady_state.start_s, s.steady_state.end_s) + " / " +
+                  count(s.steady_state.requests);
+         }},
+        {"window TTFT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.steady_state.ttft, ms); }},
+        {"window TPOT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.steady_state.tpot, ms); }},
+        {"TTFT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.latency_s.ttft, ms); }},
+        {"TPOT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.latency_s.tpot, ms); }},
+        {"E2E p50 / p90 / p99 (s)", [f](const S& s) { return triple(s.latency_s.e2e, f("%.2f")); }},
+        {"KV cache mean / peak use",
+         [](const S& s) { return pair(pct(s.kv_cache.mean_utilisation), pct(s.kv_cache.peak_utilisation)); }},
+        {"batch jobs within deadline",
+         [](const S& s) {
+           return s.jobs ? pair(count(s.jobs->met_deadline), count(s.jobs->count)) : std::string("-");
+         }},
+        {"prefix cache hit rate", [](const S& s) { return pct(s.prefix_cache.hit_rate); }},
+        {"preemptions", [](const S& s) { return count(s.preemption.count); }},
+        {"KV transfer p50 / p99 (ms)",
+         [](const S& s) {
+           return s.kv_transfer_s.count == 0 ? std::string("-")
+                                             : pair(ms(s.kv_transfer_s.p50), ms(s.kv_transfer_s.p99));
+         }},
+        {"chip failures / retried requests",
+         [](const S& s) { return pair(count(s.failures.chip_failures), count(s.failures.retried_requests)); }},
+    };
+    for (Row& row : cost_rows()) v.push_back(std::move(row));
+    return v;
+  }();
   return r;
 }
 
