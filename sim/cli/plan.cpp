@@ -79,6 +79,27 @@ std::vector<std::string> probe_row(const Plan& plan, const std::string& name, co
   return row;
 }
 
+// The screen's throughput-interactivity frontier per platform, at most 8 points of it.
+void print_frontier(const Plan& plan, const PlanResult& r) {
+  Table t({"platform", "tok/s per user", "tok/s per chip", "chips", "$/M output (whole bill)", "deployment"});
+  t.separators(" ", "");
+  for (size_t c = 0; c < plan.candidates.size(); ++c) {
+    const auto& pc = r.screen.candidates[c];
+    const auto& f = pc.frontier;
+    const double out_rate = pc.load.rate * pc.load.output_mean;
+    const size_t n = std::min<size_t>(8, f.size());
+    for (size_t k = 0; k < n; ++k) {
+      const FrontierPoint& p = f[n == 1 ? 0 : k * (f.size() - 1) / (n - 1)];
+      t.add({plan.candidates[c].name, strprintf("%.1f", p.tokens_per_s_per_user),
+             strprintf("%.1f", p.tokens_per_s_per_chip), std::to_string(p.chips),
+             strprintf("%.3f", p.usd_per_hour / 3600 / out_rate * 1e6), p.deployment});
+    }
+  }
+  std::cout << "\nThroughput-interactivity frontier (screen; TTFT targets kept, TPOT targets left out; "
+               "--output has every point):\n"
+            << t;
+}
+
 void print_best(const Plan& plan, const PlanResult& r) {
   // A column for each SLO target.
   std::vector<std::string> head = {"platform", "instances", "chips", "$/hour", "other basis $/h"};
@@ -144,6 +165,12 @@ nlohmann::json result_json(const Plan& plan, const PlanResult& r) {
       cj["finalists"].push_back(fj);
     }
     cj["best_finalist"] = best_finalist(r, c);
+    for (const FrontierPoint& p : pc.frontier)
+      cj["frontier"].push_back({{"tokens_per_s_per_user", p.tokens_per_s_per_user},
+                                {"tokens_per_s_per_chip", p.tokens_per_s_per_chip},
+                                {"usd_per_hour", p.usd_per_hour},
+                                {"chips", p.chips},
+                                {"deployment", p.deployment}});
     j["candidates"].push_back(cj);
   }
   for (size_t i = 0; i < r.references.size(); ++i)
@@ -200,6 +227,7 @@ int cmd_plan(const std::vector<std::string>& args) {
                          l0.prompt_mean, l0.output_mean, slo_text(plan).c_str());
   print_screen(plan, r);
   print_best(plan, r);
+  print_frontier(plan, r);
   if (vm.count("output")) write_file_atomic(vm["output"].as<std::string>(), result_json(plan, r).dump(1) + "\n");
   if (vm.count("write-scenarios")) write_scenarios(plan, r, vm["write-scenarios"].as<std::string>());
   return 0;

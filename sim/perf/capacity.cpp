@@ -152,9 +152,12 @@ void estimate_colocated(const Steps& st, double lambda_i, PoolEstimate* e) {
     tm = st.mixed(b, ch->tokens / cp, std::max(1.0, rho * servers) * cp);
     phi = 1 - std::pow(1 - std::min(rho, 1.0), servers);
     mean = phi * tm + (1 - phi) * td;
-    rho = 0.5 * rho + 0.5 * lambda_i * ch->mean * tm / servers;
-    b = std::max(1.0, 0.5 * b + 0.5 * lambda_i * out * mean / tps);
-    if (b > 2 * cap || rho > 2) break;
+    const double rho_next = 0.5 * rho + 0.5 * lambda_i * ch->mean * tm / servers;
+    const double b_next = std::max(1.0, 0.5 * b + 0.5 * lambda_i * out * mean / tps);
+    const bool settled = std::fabs(rho_next - rho) < 1e-4 * std::max(rho, 1e-3) && std::fabs(b_next - b) < 1e-4 * b;
+    rho = rho_next;
+    b = b_next;
+    if (settled || b > 2 * cap || rho > 2) break;
   }
   e->prefill_busy = rho;
   e->batch = b;

@@ -107,10 +107,34 @@ struct Sizing {
     }
     return "";
   }
+  bool ttft_ok(const PoolEstimate& e, const std::string& role) const {
+    for (const SloTarget& t : plan.slo)
+      if (t.metric == "ttft" && role != "decode" && e.ttft.at(t.percentile) + frontend > t.value) return false;
+    return true;
+  }
+  // The trade-off of `pool`: at its fewest stable instances (by doubling) and k times more.
+  void trace(const PerfModel& pm, const PoolSpec& pool, const std::string& role, const Layout& l,
+             std::vector<FrontierPoint>* out) const {
+    auto at = [&](int64_t n) { return estimate_pool(pm, pool.serving, load, role, n); };
+    int64_t n = 1;
+    for (PoolEstimate e = at(1); !e.feasible; e = at(n)) {
+      if (e.limit == "memory" || n >= max_instances) return;
+      n = std::min(2 * n, max_instances);
+    }
+    int64_t last = 0;
+    for (double k : {1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0}) {
+      const int64_t m = std::min(max_instances, std::max(n, int64_t(std::llround(double(n) * k))));
+      if (m == last) continue;
+      last = m;
+      const PoolEstimate x = at(m);
+      if (!x.feasible || !ttft_ok(x, role) || x.tpot.p50 <= 0) continue;
+      out->push_back({1 / x.tpot.p50, load.rate * load.output_mean / double(x.chips), usd_per_hour(pool, x), x.chips,
+                      describe(l) + " x" + std::to_string(m)});
+    }
+  }
   // The fewest instances of `pool` that meet them (doubling, then bisection); false: none
   // up to max_instances.
-  bool size(const PoolSpec& pool, const std::string& role, PoolChoice* out) const {
-    PerfModel pm(pool.model, pool.platform, pool.serving);
+  bool size(const PerfModel& pm, const PoolSpec& pool, const std::string& role, PoolChoice* out) const {
     auto at = [&](int64_t n) { return estimate_pool(pm, pool.serving, load, role, n); };
     int64_t hi = 1;
     PoolEstimate e = at(1);
@@ -203,9 +227,11 @@ double Deployment::tpot_p(int q) const { return (disaggregated ? decode : first)
 namespace {
 
 // The pools of one role sized, as deployments' first (or decode) pools.
-// `*count`: the layouts sized; `*excluded`: why the others fell out, by role.
+// `*count`: the layouts sized; `*excluded`: why the others fell out, by role; `*trace`
+// (colocated and decode pools): their trade-off points.
 std::vector<PoolChoice> sized(const SearchSpace& sp, const PoolSpec& base, const std::string& role,
-                              const Sizing& sizing, int64_t* count, std::map<std::string, int64_t>* excluded) {
+                              const Sizing& sizing, int64_t* count, std::map<std::string, int64_t>* excluded,
+                              std::vector<FrontierPoint>* trace) {
   std::vector<PoolChoice> out;
   *count = 0;
   for (const Layout& l : layouts(sp, role)) {
@@ -214,69 +240,111 @@ std::vector<PoolChoice> sized(const SearchSpace& sp, const PoolSpec& base, const
     ++*count;
     PoolChoice choice;
     choice.layout = l;
-    if (sizing.size(pool, role, &choice))
+    const PerfModel pm(pool.model, pool.platform, pool.serving);
+    if (sizing.size(pm, pool, role, &choice))
       out.push_back(choice);
     else
       ++(*excluded)[role + ": " + choice.estimate.limit];
+    if (role != "prefill" && choice.estimate.limit != "memory") sizing.trace(pm, pool, role, l, trace);
   }
   return out;
 }
 
 }  // namespace
 
+namespace {
+
+// The points of `all` that no other beats on both tokens/s per user and per chip.
+std::vector<FrontierPoint> pareto(std::vector<FrontierPoint> all) {
+  std::stable_sort(all.begin(), all.end(), [](const FrontierPoint& a, const FrontierPoint& b) {
+    if (a.tokens_per_s_per_user != b.tokens_per_s_per_user) return a.tokens_per_s_per_user > b.tokens_per_s_per_user;
+    return a.tokens_per_s_per_chip > b.tokens_per_s_per_chip;
+  });
+  std::vector<FrontierPoint> out;
+  for (const FrontierPoint& p : all)
+    if (out.empty() || p.tokens_per_s_per_chip > out.back().tokens_per_s_per_chip) out.push_back(p);
+  return out;
+}
+
+// The base scenario of candidate `c` (with a layout the screen replaces anyway) and the
+// template of its decode pool (decode_set's platform and keys).
+std::pair<Scenario, PoolSpec> bases(const Plan& plan, const PlanCandidate& c) {
+  std::vector<Override> o = c.set;
+  o.insert(o.end(), plan.load.begin(), plan.load.end());
+  for (const char* k : {"serving.chips", "serving.chips_per_instance"}) o.push_back({k, "64"});
+  for (const char* k : {"serving.attention_tp", "serving.context_parallel", "serving.expert_tp"}) o.push_back({k, "1"});
+  o.push_back({"serving.redundant_experts", "auto"});
+  std::vector<Scenario> scs = load_scenarios(plan.base, o);
+  if (scs.size() != 1) throw ConfigError(plan.file, 0, 0, "base", "a plan's base scenario has no variants");
+  PoolSpec decode_base = scs[0].pools.back();
+  if (!c.decode_set.empty()) {
+    for (const auto& [k, v] : c.decode_set) o.push_back({k == "platform" ? k : "serving." + k, v});
+    decode_base = load_scenarios(plan.base, o).at(0).pools.back();
+  }
+  return {std::move(scs[0]), decode_base};
+}
+
+// Disaggregated deployments: every prefill pool pairs with every decode pool; the
+// cheapest pairs are among the `keep` cheapest of each, so only those are formed. The
+// decode pools' trade-off points gain the cheapest prefill pool.
+void pair_pools(size_t i, size_t keep, std::vector<PoolChoice> pre, std::vector<PoolChoice> dec,
+                std::vector<FrontierPoint>* trace, ScreenResult::PerCandidate* r, std::vector<Deployment>* all) {
+  r->feasible += int64_t(pre.size() * dec.size());
+  auto by_cost = [](const PoolChoice& a, const PoolChoice& b) { return a.usd_per_hour < b.usd_per_hour; };
+  std::stable_sort(pre.begin(), pre.end(), by_cost);
+  std::stable_sort(dec.begin(), dec.end(), by_cost);
+  for (size_t a = 0; a < std::min(keep, pre.size()); ++a)
+    for (size_t b = 0; b < std::min(keep, dec.size()); ++b)
+      all->push_back({i, true, pre[a], dec[b], pre[a].usd_per_hour + dec[b].usd_per_hour});
+  if (pre.empty()) return;
+  const PoolChoice& p = pre.front();
+  const double out_rate = r->load.rate * r->load.output_mean;
+  for (FrontierPoint& f : *trace) {
+    f.chips += p.estimate.chips;
+    f.usd_per_hour += p.usd_per_hour;
+    f.tokens_per_s_per_chip = out_rate / double(f.chips);
+    f.deployment =
+        "prefill " + describe(p.layout) + " x" + std::to_string(p.estimate.instances) + " | decode " + f.deployment;
+  }
+  r->frontier.insert(r->frontier.end(), trace->begin(), trace->end());
+}
+
+ScreenResult::PerCandidate screen_candidate(const Plan& plan, size_t i, size_t keep) {
+  const PlanCandidate& c = plan.candidates[i];
+  const auto [sc, decode_base] = bases(plan, c);
+  ScreenResult::PerCandidate r;
+  r.load = load_stats(requests_of(sc));
+  r.frontend = sc.pools.front().serving.frontend_latency;
+  const SearchSpace sp = with_defaults(c.space, sc.pools.front());
+  const Sizing sizing{plan, r.load, r.frontend, c.max_instances};
+  std::vector<Deployment> all;
+  int64_t n = 0;
+  if (sp.colocated)
+    for (const PoolChoice& p : sized(sp, sc.pools.front(), "colocated", sizing, &n, &r.excluded, &r.frontier))
+      all.push_back({i, false, p, {}, p.usd_per_hour});
+  r.layouts += n;
+  r.deployments += n;
+  r.feasible += int64_t(all.size());
+  if (sp.disaggregated) {
+    int64_t np = 0, nd = 0;
+    std::vector<FrontierPoint> unused, trace;
+    auto pre = sized(sp, sc.pools.front(), "prefill", sizing, &np, &r.excluded, &unused);
+    auto dec = sized(with_defaults(c.space, decode_base), decode_base, "decode", sizing, &nd, &r.excluded, &trace);
+    r.layouts += np + nd;
+    r.deployments += np * nd;
+    pair_pools(i, keep, std::move(pre), std::move(dec), &trace, &r, &all);
+  }
+  keep_cheapest(plan, &all, keep);
+  r.best = std::move(all);
+  r.frontier = pareto(std::move(r.frontier));
+  return r;
+}
+
+}  // namespace
+
 ScreenResult screen(const Plan& plan, size_t keep) {
   ScreenResult result;
-  for (size_t i = 0; i < plan.candidates.size(); ++i) {
-    const PlanCandidate& c = plan.candidates[i];
-    std::vector<Override> o = c.set;
-    o.insert(o.end(), plan.load.begin(), plan.load.end());
-    // The base's own layout may not suit this platform: the screen replaces it anyway.
-    for (const char* k : {"serving.chips", "serving.chips_per_instance"}) o.push_back({k, "64"});
-    for (const char* k : {"serving.attention_tp", "serving.context_parallel", "serving.expert_tp"})
-      o.push_back({k, "1"});
-    o.push_back({"serving.redundant_experts", "auto"});
-    const std::vector<Scenario> scs = load_scenarios(plan.base, o);
-    if (scs.size() != 1) throw ConfigError(plan.file, 0, 0, "base", "a plan's base scenario has no variants");
-    const Scenario& sc = scs[0];
-    PoolSpec decode_base = sc.pools.back();
-    if (!c.decode_set.empty()) {
-      std::vector<Override> d = o;
-      for (const auto& [k, v] : c.decode_set) d.push_back({k == "platform" ? k : "serving." + k, v});
-      decode_base = load_scenarios(plan.base, d).at(0).pools.back();
-    }
-    ScreenResult::PerCandidate r;
-    r.load = load_stats(requests_of(sc));
-    r.frontend = sc.pools.front().serving.frontend_latency;
-    const SearchSpace sp = with_defaults(c.space, sc.pools.front());
-    const Sizing sizing{plan, r.load, r.frontend, c.max_instances};
-    std::vector<Deployment> all;
-    int64_t n = 0;
-    if (sp.colocated)
-      for (const PoolChoice& p : sized(sp, sc.pools.front(), "colocated", sizing, &n, &r.excluded))
-        all.push_back({i, false, p, {}, p.usd_per_hour});
-    r.layouts += n;
-    r.deployments += n;
-    r.feasible += int64_t(all.size());
-    if (sp.disaggregated) {
-      // Every prefill pool pairs with every decode pool; the cheapest pairs are among the
-      // `keep` cheapest of each, so only those are formed.
-      int64_t np = 0, nd = 0;
-      auto pre = sized(sp, sc.pools.front(), "prefill", sizing, &np, &r.excluded);
-      auto dec = sized(with_defaults(c.space, decode_base), decode_base, "decode", sizing, &nd, &r.excluded);
-      r.layouts += np + nd;
-      r.deployments += np * nd;
-      r.feasible += int64_t(pre.size() * dec.size());
-      auto by_cost = [](const PoolChoice& a, const PoolChoice& b) { return a.usd_per_hour < b.usd_per_hour; };
-      std::stable_sort(pre.begin(), pre.end(), by_cost);
-      std::stable_sort(dec.begin(), dec.end(), by_cost);
-      for (size_t a = 0; a < std::min(keep, pre.size()); ++a)
-        for (size_t b = 0; b < std::min(keep, dec.size()); ++b)
-          all.push_back({i, true, pre[a], dec[b], pre[a].usd_per_hour + dec[b].usd_per_hour});
-    }
-    keep_cheapest(plan, &all, keep);
-    r.best = std::move(all);
-    result.candidates.push_back(std::move(r));
-  }
+  for (size_t i = 0; i < plan.candidates.size(); ++i) result.candidates.push_back(screen_candidate(plan, i, keep));
   return result;
 }
 

@@ -105,6 +105,14 @@ struct Deployment {
   int64_t chips() const { return first.estimate.chips + (disaggregated ? decode.estimate.chips : 0); }
 };
 
+// A point of the throughput-interactivity trade-off (the InferenceMAX way): a deployment
+// serving the load, its output tokens per second per user (1 / TPOT p50) and per chip.
+struct FrontierPoint {
+  double tokens_per_s_per_user = 0, tokens_per_s_per_chip = 0, usd_per_hour = 0;
+  int64_t chips = 0;
+  std::string deployment;  // layout and instances
+};
+
 struct ScreenResult {
   struct PerCandidate {
     int64_t layouts = 0;                      // pool layouts the screen sized (each at its fewest instances)
@@ -112,7 +120,10 @@ struct ScreenResult {
     int64_t feasible = 0;                     // of those, the ones that meet the SLO within max_instances
     std::map<std::string, int64_t> excluded;  // pool layouts that cannot, by role and reason
     std::vector<Deployment> best;             // the cheapest, distinct in layout, cheapest first
-    std::vector<Deployment> frontier;         // throughput per chip vs per user (InferenceMAX-style)
+    // The screen's frontier: layouts at their fewest stable instances and more, within the
+    // TTFT targets, that no other beats on both tokens/s per user and per chip (the TPOT
+    // targets left out, so that the frontier shows what they cost); fastest per user first.
+    std::vector<FrontierPoint> frontier;
     LoadStats load;
     double frontend = 0;
   };

@@ -65,9 +65,9 @@ std::set<std::string> ResultStore::fingerprints() const {
   return out;
 }
 
-void ResultStore::insert(const StoredResult& r) {
-  Statement st(
-      db_, "INSERT OR IGNORE INTO results (fingerprint, sweep_index, scenario, inputs, summary) VALUES (?,?,?,?,?)");
+void ResultStore::insert(const StoredResult& r, bool replace) {
+  Statement st(db_, std::string(replace ? "INSERT OR REPLACE" : "INSERT OR IGNORE") +
+                        " INTO results (fingerprint, sweep_index, scenario, inputs, summary) VALUES (?,?,?,?,?)");
   sqlite3_bind_text(st.get(), 1, r.fingerprint.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st.get(), 2, r.index);
   sqlite3_bind_text(st.get(), 3, r.scenario.c_str(), -1, SQLITE_TRANSIENT);

@@ -31,7 +31,8 @@ class ResultStore {
 
   std::set<std::string> fingerprints() const;
   // Inserts one result in its own transaction; a fingerprint already present is kept.
-  void insert(const StoredResult& r);
+  // `replace`: over a row of the same fingerprint (one a newer stacksim must redo).
+  void insert(const StoredResult& r, bool replace = false);
   // Every result, by sweep index.
   std::vector<StoredResult> all() const;
   // Copies every row of the database at `other` that this one lacks. Returns the count.
