@@ -779,3 +779,27 @@ TEST_CASE("offline runs end to end: the queue drains at the deployment's through
   const auto& ttft = r["latency_s"]["ttft"];
   CHECK(ttft["p99"].get<double>() > 3 * ttft["p50"].get<double>() / 2);
 }
+
+TEST_CASE("load_scale multiplies a stream's, a trace's and a mix's rates; a closed loop refuses it", "[workload]") {
+  const std::string stream =
+      "{name: s, type: stream, arrival: {type: poisson, rate: 10/s}, requests: 4000,"
+      " input_tokens: {distribution: fixed, value: 100}, output_tokens: {distribution: fixed, value: 10}";
+  auto span = [](const Workload& w) {
+    auto gen = make_generator(w, 5);
+    const auto all = drain(*gen);
+    return all.back().arrival - all.front().arrival;
+  };
+  const double one = span(parse_workload(stream + "}"));
+  CHECK(span(parse_workload(stream + ", load_scale: 2.5}")) == Approx(one / 2.5).epsilon(1e-9));
+  // A trace replays 2x faster.
+  const std::string trace = "{name: t, type: azure_trace, path: " + kTraces + "AzureLLMInferenceTrace_code.csv, limit: 500";
+  CHECK(span(parse_workload(trace + ", load_scale: 2}")) == Approx(span(parse_workload(trace + "}")) / 2).epsilon(1e-9));
+  // A mix scales every stream, over their weights.
+  std::string mix = kTwoStreams;
+  const double mix_one = double(drain(*make_generator(parse_workload(mix), 3)).size());
+  mix += "load_scale: 2\n";
+  CHECK(double(drain(*make_generator(parse_workload(mix), 3)).size()) == Approx(2 * mix_one).epsilon(0.03));
+  CHECK(workload_error("{name: c, type: closed_loop, users: 4, think_time: 1 s, requests: 10, load_scale: 2,"
+                       " input_tokens: {distribution: fixed, value: 100}, output_tokens: {distribution: fixed, value: 10}}")
+            .find("load_scale") != std::string::npos);
+}

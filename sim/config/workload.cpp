@@ -98,6 +98,12 @@ Workload read_workload(const YAML::Node& root, const Origin& origin, const std::
   for (const WorkloadKind& k : workload_kinds()) names.push_back(k.name);
   w.type = r.choice("type", names);
   workload_kind(w.type).read(r, &w);
+  w.load_scale = r.quantity_or("load_scale", Dimension::Number, 1, 1e-9, 1e9);
+  const std::string& fixed = workload_kind(w.type).fixed_rate;
+  if (w.load_scale != 1 && !fixed.empty()) r.fail("load_scale", fixed);
+  for (const Workload& c : w.streams)  // a mix scales every stream
+    if (w.load_scale != 1 && !workload_kind(c.type).fixed_rate.empty())
+      r.fail("load_scale", "stream " + c.name + ": " + workload_kind(c.type).fixed_rate);
   if (r.has("slo")) w.slo = read_slo(r.child("slo"));
   // A mix's slo applies to its streams that set no target of their own.
   for (Workload& c : w.streams) {

@@ -78,6 +78,9 @@ struct Workload {
   std::vector<Workload> streams;  // mix: the component streams (RequestSpec::stream indexes them)
   double weight = 1;              // mix component: its arrival rates (traces: time_scale) are
                                   // multiplied by it when generated
+  // `load_scale`: every arrival rate (a trace's time_scale) multiplied by it, for any kind
+  // whose rate can scale (the deployment search's load axis; 1 = as written).
+  double load_scale = 1;
 
   // The SLO that applies to a request of stream `i`.
   const Slo& slo_of(int i) const { return streams.empty() ? slo : streams[size_t(i)].slo; }

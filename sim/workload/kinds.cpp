@@ -47,7 +47,7 @@ const WorkloadKind& workload_kind(const std::string& name) {
 }
 
 std::unique_ptr<Generator> make_generator(const Workload& w, uint64_t seed) {
-  return workload_kind(w.type).make(w, Part{seed, -1, 1});
+  return workload_kind(w.type).make(w, Part{seed, -1, w.load_scale});
 }
 
 }  // namespace stacksim

@@ -16,10 +16,12 @@ constexpr size_t kMaxMixStreams = 64;
 // request tagged with its stream's index; completions go back to the stream they came from.
 class MixGenerator : public Generator {
  public:
-  MixGenerator(const Workload& w, uint64_t seed) {
+  // `scale`: the mix's own load scale, over every stream's.
+  MixGenerator(const Workload& w, uint64_t seed, double scale) {
     for (size_t i = 0; i < w.streams.size(); ++i) {
       const Workload& c = w.streams[i];
-      const Part part{stream_seed(seed, "mix/" + std::to_string(i) + "/" + c.name), int(i), c.weight};
+      const Part part{stream_seed(seed, "mix/" + std::to_string(i) + "/" + c.name), int(i),
+                      scale * c.weight * c.load_scale};
       parts_.push_back(workload_kind(c.type).make(c, part));
     }
   }
@@ -105,7 +107,7 @@ void read_mix(MapReader& r, Workload* w) {
 }
 
 std::unique_ptr<Generator> make_mix(const Workload& w, const Part& part) {
-  return std::make_unique<MixGenerator>(w, part.seed);
+  return std::make_unique<MixGenerator>(w, part.seed, part.rate_scale);
 }
 
 }  // namespace
