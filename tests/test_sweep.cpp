@@ -187,6 +187,27 @@ TEST_CASE("the deployment search finds the deployment a hand calculation gives",
   CHECK(again.output.find("0 simulations") != std::string::npos);
 }
 
+TEST_CASE("no probe of a disaggregated deployment exceeds max_instances in either pool", "[sweep][plan]") {
+  const stacksim::test::TempDir tmp("stacksim-plan");
+  const std::string dir = tmp.path();
+  const auto r = shell(bin() + " plan " + repo("tests/data/plan-disagg.yaml") + " --jobs 2 --db " + dir + "/p.db -o " +
+                       dir + "/p.json");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  std::ifstream in(dir + "/p.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  int probes = 0;
+  for (const auto& f : j.at("candidates").at(0).at("finalists"))
+    for (const auto& p : f.at("probes")) {
+      ++probes;
+      CHECK(p.at("first").get<int>() <= 5);
+      CHECK(p.at("decode").get<int>() <= 5);
+      CHECK(p.at("first").get<int>() >= 1);
+      CHECK(p.at("decode").get<int>() >= 1);
+    }
+  CHECK(probes > 0);
+}
+
 TEST_CASE("a winning deployment's scenario file reproduces the plan's figures exactly", "[sweep][plan]") {
   const stacksim::test::TempDir tmp("stacksim-plan");
   const std::string dir = tmp.path();

@@ -792,14 +792,17 @@ TEST_CASE("load_scale multiplies a stream's, a trace's and a mix's rates; a clos
   const double one = span(parse_workload(stream + "}"));
   CHECK(span(parse_workload(stream + ", load_scale: 2.5}")) == Approx(one / 2.5).epsilon(1e-9));
   // A trace replays 2x faster.
-  const std::string trace = "{name: t, type: azure_trace, path: " + kTraces + "AzureLLMInferenceTrace_code.csv, limit: 500";
-  CHECK(span(parse_workload(trace + ", load_scale: 2}")) == Approx(span(parse_workload(trace + "}")) / 2).epsilon(1e-9));
+  const std::string trace =
+      "{name: t, type: azure_trace, path: " + kTraces + "AzureLLMInferenceTrace_code.csv, limit: 500";
+  CHECK(span(parse_workload(trace + ", load_scale: 2}")) ==
+        Approx(span(parse_workload(trace + "}")) / 2).epsilon(1e-9));
   // A mix scales every stream, over their weights.
   std::string mix = kTwoStreams;
   const double mix_one = double(drain(*make_generator(parse_workload(mix), 3)).size());
   mix += "load_scale: 2\n";
   CHECK(double(drain(*make_generator(parse_workload(mix), 3)).size()) == Approx(2 * mix_one).epsilon(0.03));
-  CHECK(workload_error("{name: c, type: closed_loop, users: 4, think_time: 1 s, requests: 10, load_scale: 2,"
-                       " input_tokens: {distribution: fixed, value: 100}, output_tokens: {distribution: fixed, value: 10}}")
+  CHECK(workload_error(
+            "{name: c, type: closed_loop, users: 4, think_time: 1 s, requests: 10, load_scale: 2,"
+            " input_tokens: {distribution: fixed, value: 100}, output_tokens: {distribution: fixed, value: 10}}")
             .find("load_scale") != std::string::npos);
 }

@@ -61,6 +61,16 @@ void print_screen(const Plan& plan, const PlanResult& r) {
   }
 }
 
+// Why candidate `c` has no winner: the screen found none, the loader refused them, or
+// none met the SLO in simulation.
+std::string why_none(const PlanResult& r, size_t c) {
+  const auto& fs = r.finalists[c];
+  if (fs.empty()) return "the screen found no layout within the SLO and max_instances";
+  for (const Finalist& f : fs)
+    if (!f.error.empty()) return "a finalist was refused: " + f.error;
+  return "no finalist met the SLO in simulation, up to max_instances";
+}
+
 // A row of the winners' table: the probe's figures as the steady-state window measured them.
 std::vector<std::string> probe_row(const Plan& plan, const std::string& name, const std::string& instances,
                                    const PlanProbe& p, const std::string& screen_chips, const std::string& screen_usd) {
@@ -87,6 +97,7 @@ void print_frontier(const Plan& plan, const PlanResult& r) {
     const auto& pc = r.screen.candidates[c];
     const auto& f = pc.frontier;
     const double out_rate = pc.load.rate * pc.load.output_mean;
+    if (out_rate <= 0) continue;
     const size_t n = std::min<size_t>(8, f.size());
     for (size_t k = 0; k < n; ++k) {
       const FrontierPoint& p = f[n == 1 ? 0 : k * (f.size() - 1) / (n - 1)];
@@ -112,7 +123,7 @@ void print_best(const Plan& plan, const PlanResult& r) {
   for (size_t c = 0; c < plan.candidates.size(); ++c) {
     const int b = best_finalist(r, c);
     if (b < 0) {
-      t.add({plan.candidates[c].name, "no finalist met the SLO in simulation"});
+      t.add({plan.candidates[c].name, why_none(r, c)});
       continue;
     }
     const Finalist& f = r.finalists[c][size_t(b)];

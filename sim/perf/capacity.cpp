@@ -81,7 +81,7 @@ struct Steps {
 double batch_cap(const PerfModel& pm, const Serving& s, const LoadStats& l, std::string* limit) {
   const double seqs = double(s.max_seqs_per_chip) * s.dp_ranks();
   const double kv = kKvHeadroom * double(pm.memory().kv_tokens_per_instance) / std::max(l.held_mean, 1.0);
-  *limit = kv < seqs ? "memory" : "batch";
+  *limit = kv < seqs ? "kv" : "batch";
   return std::min(seqs, kv);
 }
 

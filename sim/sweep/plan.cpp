@@ -25,11 +25,13 @@ double warmup_of(const ScreenResult::PerCandidate& pc) {
   return pc.load.rate > 0 ? 0.1 * double(pc.load.computed.size()) / pc.load.rate : 0;
 }
 
-// The instance counts of finalist `f`'s next probe.
-std::pair<int64_t, int64_t> next_counts(const Finalist& f) {
+// The instance counts of finalist `f`'s next probe (phase 0 of a disaggregated one: the
+// screen's counts times `next`, each pool at most `max`).
+std::pair<int64_t, int64_t> next_counts(const Finalist& f, int64_t max) {
   const Deployment& d = f.deployment;
   if (!d.disaggregated) return {f.next, 0};
-  if (f.phase == 0) return {d.first.estimate.instances * f.next, d.decode.estimate.instances * f.next};
+  if (f.phase == 0)
+    return {std::min(max, d.first.estimate.instances * f.next), std::min(max, d.decode.estimate.instances * f.next)};
   if (f.phase == 1) return {f.next, f.fixed_decode};
   return {f.fixed_first, f.next};
 }
@@ -48,7 +50,7 @@ void advance(Finalist& f, int64_t first, int64_t decode, bool ok, int64_t max_in
     if (ok) {
       f.fixed_first = first, f.fixed_decode = decode, f.phase = 1;
       start_bisection(f, first);
-    } else if (std::max(first, decode) >= max_instances) {
+    } else if (std::min(first, decode) >= max_instances) {  // both pools at the cap
       f.done = true;
       return;
     } else {
@@ -94,7 +96,7 @@ Round next_round(const Plan& plan, PlanResult& r) {
   for (size_t c = 0; c < r.finalists.size(); ++c)
     for (Finalist& f : r.finalists[c]) {
       if (f.done) continue;
-      const auto [first, decode] = next_counts(f);
+      const auto [first, decode] = next_counts(f, plan.candidates[c].max_instances);
       std::vector<Override> o =
           deployment_overrides(plan, f.deployment, first, decode, warmup_of(r.screen.candidates[c]));
       o.push_back({"name", probe_name(plan, f, first, decode)});
@@ -147,9 +149,18 @@ void simulate_missing(const Round& round, ResultStore& store, int jobs, int64_t*
   *simulated += int64_t(tasks.size());
 }
 
+// A probe meets the SLO when every request of its window was served, the window's
+// percentiles are within the targets, and the deployment kept up: the window's output
+// tokens/s at least 90% of what its requests asked for (a deployment that falls behind
+// can still serve a short window's requests within a TTFT target).
 bool probe_ok(const Plan& plan, const RunSummary& s) {
   const RunSummary::SteadyState& w = s.steady_state;
-  return w.requests > 0 && w.completed == w.requests && meets_slo(plan, window_ttft(s), window_tpot(s));
+  if (w.requests == 0 || w.completed != w.requests || w.length_s <= 0) return false;
+  const double mean_output = s.requests.completed > 0
+                                 ? s.throughput.output_tokens_per_s * s.simulated_seconds / double(s.requests.completed)
+                                 : 0;
+  const double asked = double(w.requests) * mean_output / w.length_s;
+  return w.output_tokens_per_s >= 0.9 * asked && meets_slo(plan, window_ttft(s), window_tpot(s));
 }
 
 // The plan's references at its load, with the first candidate's steady-state window.

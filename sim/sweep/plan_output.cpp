@@ -60,8 +60,8 @@ std::string sglang_args(const Deployment& d, const std::string& role, const std:
   a += " --tp-size " + std::to_string(l.chips_per_instance);
   if (dp > 1) a += " --enable-dp-attention --dp-size " + std::to_string(dp);
   if (l.chips_per_instance > 1) a += " --ep-size " + std::to_string(l.chips_per_instance) + " --moe-a2a-backend deepep";
-  if (l.redundant_experts != 0) a += " --enable-eplb";
-  if (l.redundant_experts > 0) a += " --ep-num-redundant-experts " + std::to_string(l.redundant_experts);
+  if (l.redundant_experts > 0)  // simulated with EPLB and this many replicas
+    a += " --enable-eplb --ep-num-redundant-experts " + std::to_string(l.redundant_experts);
   if (role != "decode")  // SGLang's chunk size is the instance's, shared by its DP ranks
     a += " --chunked-prefill-size " + std::to_string(int64_t(l.token_budget_per_chip) * dp);
   if (role != "prefill") a += " --max-running-requests " + std::to_string(int64_t(l.max_seqs_per_chip) * dp);

@@ -8,6 +8,7 @@
 #include "config/error.h"
 #include "perf/perf_model.h"
 #include "sweep/search.h"
+#include "util/table.h"
 #include "workload/generator.h"
 
 namespace stacksim {
@@ -120,6 +121,10 @@ struct Sizing {
     for (PoolEstimate e = at(1); !e.feasible; e = at(n)) {
       if (e.limit == "memory" || n >= max_instances) return;
       n = std::min(2 * n, max_instances);
+    }
+    for (int64_t lo = n / 2; n - lo > 1;) {  // the fewest stable instances
+      const int64_t mid = (lo + n) / 2;
+      (at(mid).feasible ? n : lo) = mid;
     }
     int64_t last = 0;
     for (double k : {1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0}) {
@@ -240,6 +245,7 @@ std::vector<PoolChoice> sized(const SearchSpace& sp, const PoolSpec& base, const
     ++*count;
     PoolChoice choice;
     choice.layout = l;
+    choice.layout.redundant_experts = pool.serving.redundant_experts;  // auto resolved: what SGLang is told
     const PerfModel pm(pool.model, pool.platform, pool.serving);
     if (sizing.size(pm, pool, role, &choice))
       out.push_back(choice);
@@ -275,7 +281,9 @@ std::pair<Scenario, PoolSpec> bases(const Plan& plan, const PlanCandidate& c) {
   for (const char* k : {"serving.attention_tp", "serving.context_parallel", "serving.expert_tp"}) o.push_back({k, "1"});
   o.push_back({"serving.redundant_experts", "auto"});
   std::vector<Scenario> scs = load_scenarios(plan.base, o);
-  if (scs.size() != 1) throw ConfigError(plan.file, 0, 0, "base", "a plan's base scenario has no variants");
+  if (scs.size() != 1) plan.base_at.fail("a plan's base scenario has no variants");
+  if (scs[0].disaggregated())
+    plan.base_at.fail("a plan's base scenario is colocated (the plan's mode says whether to disaggregate)");
   PoolSpec decode_base = scs[0].pools.back();
   if (!c.decode_set.empty()) {
     for (const auto& [k, v] : c.decode_set) o.push_back({k == "platform" ? k : "serving." + k, v});
@@ -314,8 +322,21 @@ ScreenResult::PerCandidate screen_candidate(const Plan& plan, size_t i, size_t k
   const auto [sc, decode_base] = bases(plan, c);
   ScreenResult::PerCandidate r;
   r.load = load_stats(requests_of(sc));
+  // The DES judges a deployment over the steady-state window (nine tenths of the
+  // arrivals' span): it must be long against the latencies it judges.
+  double longest = 0;
+  for (const SloTarget& t : plan.slo) longest = std::max(longest, t.metric == "ttft" ? t.value : 0.0);
+  const double window = r.load.rate > 0 ? 0.9 * double(r.load.computed.size()) / r.load.rate : 0;
+  if (window < 5 * longest)
+    plan.base_at.fail(
+        strprintf("the load's steady-state window, %.3g s, is shorter than 5 x the TTFT target "
+                  "(%.3g s): give more requests (load: {requests: N})",
+                  window, longest));
   r.frontend = sc.pools.front().serving.frontend_latency;
   const SearchSpace sp = with_defaults(c.space, sc.pools.front());
+  for (int64_t d : sp.mtp_draft_tokens)
+    if (d > 0 && sp.mtp_acceptance <= 0)
+      c.mtp_at.fail("MTP draft tokens need an acceptance: give mtp_acceptance (the base's serving.mtp has none)");
   const Sizing sizing{plan, r.load, r.frontend, c.max_instances};
   std::vector<Deployment> all;
   int64_t n = 0;

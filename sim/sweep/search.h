@@ -58,6 +58,7 @@ struct SearchSpace {
 
 struct PlanCandidate {
   std::string name;
+  Location mtp_at;                        // where an MTP setting without an acceptance is reported
   std::vector<Override> set, decode_set;  // decode_set: the decode pool's own (disaggregated only)
   SearchSpace space;
   int64_t max_instances = 64;
@@ -78,6 +79,7 @@ struct PlanReference {
 
 struct Plan {
   std::string file, base;
+  Location base_at;  // where errors about the base scenario are reported
   std::vector<PlanReference> references;
   std::vector<Override> load;  // workload overrides the load key sets, and `pricing` (one cost basis)
   std::vector<SloTarget> slo;

@@ -106,7 +106,11 @@ void fix_from_set(MapReader& c, PlanCandidate* k) {
     const auto it = ints.find(key);
     if (it != ints.end() && it->second->empty()) {
       MapReader one(YAML::Load("{v: " + value + "}"), c.origin(), c.path_of("set") + "." + key);
-      it->second->push_back(one.integer("v", 1, 1 << 24));
+      try {
+        it->second->push_back(one.integer("v", 1, 1 << 24));
+      } catch (const ConfigError&) {
+        c.fail("set", key + ": expected a whole number from 1, found \"" + value + "\"");
+      }
     } else if (key == "serving.overlap" && sp.overlap.empty()) {
       sp.overlap.push_back(value);
     } else {
@@ -120,8 +124,20 @@ PlanCandidate read_candidate(const YAML::Node& node, const std::string& file, si
   MapReader c(node, file, "candidates[" + std::to_string(i) + "]");
   PlanCandidate k;
   k.name = c.str("name");
+  k.mtp_at = c.where(c.has("mtp_draft_tokens") ? "mtp_draft_tokens" : "name");
+  if (k.name.find('/') != std::string::npos || k.name.empty() || k.name[0] == '.')
+    c.fail("name", "is also a file name (--write-scenarios): no '/', not empty, not starting with '.'");
   if (c.has("set")) k.set = read_set(c, "set", file);
-  if (c.has("decode_set")) k.decode_set = read_set(c, "decode_set", file);
+  if (c.has("decode_set")) {
+    k.decode_set = read_set(c, "decode_set", file);
+    for (const auto& kv : k.decode_set)
+      if (kv.first == "chips_per_instance" || kv.first == "attention_tp" || kv.first == "context_parallel" ||
+          kv.first == "max_seqs_per_chip" || kv.first == "token_budget_per_chip" || kv.first == "overlap" ||
+          kv.first == "mtp" || kv.first == "redundant_experts" || kv.first == "chips" || kv.first == "expert_tp")
+        c.fail("decode_set", kv.first +
+                                 " is a key the search sets; decode_set holds the decode pool's platform "
+                                 "and other serving keys");
+  }
   read_space(c, &k.space);
   if (!k.decode_set.empty() && !k.space.disaggregated)
     c.fail("decode_set", "is the decode pool's: it needs mode: [disaggregated]");
@@ -154,6 +170,7 @@ Plan load_plan(const std::string& file) {
   MapReader r(root, file, "");
   Plan plan;
   plan.file = file;
+  plan.base_at = r.where("base");
   plan.base = r.file_at("base");
   if (r.has("load")) {
     MapReader l = r.child("load");
@@ -204,9 +221,10 @@ std::string pool_map(const Layout& l, int64_t instances) {
                   ", max_seqs_per_chip: " + std::to_string(l.max_seqs_per_chip) +
                   ", token_budget_per_chip: " + std::to_string(l.token_budget_per_chip) + ", overlap: " + l.overlap +
                   ", redundant_experts: " + (l.redundant_experts < 0 ? "auto" : std::to_string(l.redundant_experts));
-  if (l.mtp_draft_tokens > 0)
-    m += ", mtp: {draft_tokens: " + std::to_string(l.mtp_draft_tokens) +
-         ", acceptance: " + strprintf("%.17g", l.mtp_acceptance) + "}";
+  // MTP and expert TP always written: the screen sized the layout with these, whatever
+  // the base says.
+  m += ", expert_tp: 1, mtp: {draft_tokens: " + std::to_string(l.mtp_draft_tokens) +
+       ", acceptance: " + strprintf("%.17g", l.mtp_draft_tokens > 0 ? l.mtp_acceptance : 0.0) + "}";
   return m;
 }
 

@@ -99,3 +99,17 @@ TEST_CASE("a colocated pool's latencies do not grow as it gains instances; a ful
     tpot = e.tpot.p99;
   }
 }
+
+TEST_CASE("a pool whose KV cache holds too few sequences gains instances; one whose request cannot fit does not") {
+  const Model m = test::small_moe();
+  Platform p = fixed_step_chip();
+  p.chip.hbm_capacity = 100e6;  // ~12 sequences of 2,100 tokens at 3.2 KB per token
+  Serving s = one_chip_serving();
+  const PerfModel pm(m, p, s);
+  const LoadStats l = steady(30, 2000, 100);  // ~30 busy slots
+  CHECK(estimate_pool(pm, s, l, "colocated", 1).limit == "kv");
+  CHECK(estimate_pool(pm, s, l, "colocated", 8).feasible);
+  // A 100,000-token request cannot fit one rank at all.
+  const LoadStats huge = steady(1, 100000, 100);
+  CHECK(estimate_pool(pm, s, huge, "colocated", 8).limit == "memory");
+}
