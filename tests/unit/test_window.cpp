@@ -6,14 +6,24 @@
 
 using namespace stacksim;
 
-TEST_CASE("the steady-state window counts what arrives after the warm-up and is produced before the last arrival") {
+namespace {
+
+// One colocated pool of `chips` chips in one instance, and a run that ended at `end`.
+struct OnePool {
   Scenario sc;
-  sc.pools.emplace_back();
-  sc.pools[0].serving.chips = 8;
-  sc.pools[0].serving.chips_per_instance = 8;
   RunStats run;
-  run.pools.push_back({&sc.pools[0], {}, 1000, -1});
-  run.end_time = 41;
+  OnePool(int chips, double end) {
+    sc.pools.emplace_back();
+    sc.pools[0].serving.chips = sc.pools[0].serving.chips_per_instance = chips;
+    run.pools.push_back({&sc.pools[0], {}, 1000, -1});
+    run.end_time = end;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the steady-state window counts what arrives after the warm-up and is produced before the last arrival") {
+  OnePool one(8, 41);
   Slo slo;
   slo.ttft = 2;
   MetricsCollector m;
@@ -28,7 +38,7 @@ TEST_CASE("the steady-state window counts what arrives after the warm-up and is 
   m.arrivals_ended();
   // C: arrived at the window's end, produced everything after it (the drain).
   m.completed(30, 33, 43, 50, 11, slo);
-  const RunSummary s = m.summarize(sc, run);
+  const RunSummary s = m.summarize(one.sc, one.run);
   const RunSummary::SteadyState& w = s.steady_state;
   CHECK(w.start_s == 10);
   CHECK(w.end_s == 30);
@@ -46,19 +56,13 @@ TEST_CASE("the steady-state window counts what arrives after the warm-up and is 
 }
 
 TEST_CASE("a warm-up past the last arrival leaves an empty window, not a negative one") {
-  Scenario sc;
-  sc.pools.emplace_back();
-  sc.pools[0].serving.chips = 1;
-  sc.pools[0].serving.chips_per_instance = 1;
-  RunStats run;
-  run.pools.push_back({&sc.pools[0], {}, 1000, -1});
-  run.end_time = 5;
+  OnePool one(1, 5);
   MetricsCollector m;
   m.set_warmup(100);
   m.generated(-1, 1);
   m.arrivals_ended();
   m.completed(1, 2, 5, 10, 4, Slo{});
-  const RunSummary s = m.summarize(sc, run);
+  const RunSummary s = m.summarize(one.sc, one.run);
   CHECK(s.steady_state.length_s == 0);
   CHECK(s.steady_state.requests == 0);
   CHECK(s.steady_state.output_tokens_per_s == 0);
