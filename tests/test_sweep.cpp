@@ -187,6 +187,37 @@ TEST_CASE("the deployment search finds the deployment a hand calculation gives",
   CHECK(again.output.find("0 simulations") != std::string::npos);
 }
 
+TEST_CASE("the highest load a fixed cluster serves is bracketed by simulation within 2%", "[sweep][plan]") {
+  // tests/data/plan-max-load.yaml: 6 chips hold 24 sequence slots, each request holding one
+  // for at least 100 steps of 10 ms, so no deployment of them sustains more than 24
+  // requests/s. The search's highest load must sit just under it (a finite window lets a
+  // deployment a little past its ceiling pass: 3% is allowed), and a probe within 2%
+  // above it must fail.
+  const stacksim::test::TempDir tmp("stacksim-plan");
+  const std::string dir = tmp.path();
+  const auto r = shell(bin() + " plan " + repo("tests/data/plan-max-load.yaml") + " --jobs 2 --db " + dir +
+                       "/p.db -o " + dir + "/p.json");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  std::ifstream in(dir + "/p.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  const nlohmann::json& c = j.at("candidates").at(0);
+  const nlohmann::json& f = c.at("finalists").at(c.at("best_finalist").get<size_t>());
+  const nlohmann::json& best = f.at("probes").at(f.at("best_probe").get<size_t>());
+  const double scale = best.at("load_scale").get<double>();
+  const nlohmann::json& w = best.at("summary").at("steady_state");
+  const double rate = w.at("requests").get<double>() / w.at("length_s").get<double>();
+  CHECK(best.at("meets_slo").get<bool>());
+  CHECK(best.at("summary").at("layout").at("chips").get<int>() <= 6);
+  CHECK(rate > 0.85 * 24);
+  CHECK(rate < 1.03 * 24);
+  double lowest_failure = 1e9;
+  for (const auto& p : f.at("probes"))
+    if (!p.at("meets_slo").get<bool>()) lowest_failure = std::min(lowest_failure, p.at("load_scale").get<double>());
+  CHECK(lowest_failure > scale);
+  CHECK(lowest_failure < scale * 1.021);
+}
+
 TEST_CASE("no probe of a disaggregated deployment exceeds max_instances in either pool", "[sweep][plan]") {
   const stacksim::test::TempDir tmp("stacksim-plan");
   const std::string dir = tmp.path();

@@ -76,8 +76,13 @@ std::vector<std::string> probe_row(const Plan& plan, const std::string& name, co
                                    const PlanProbe& p, const std::string& screen_chips, const std::string& screen_usd) {
   const auto [in, out] = usd_per_m(p.summary);
   const RunSummary::Cost& c = p.summary.cost;
+  const RunSummary::SteadyState& w = p.summary.steady_state;
   std::vector<std::string> row = {
-      name, instances, std::to_string(p.summary.layout.chips), strprintf("%.2f", p.usd_per_hour()) + " " + c.pricing,
+      name,
+      instances,
+      std::to_string(p.summary.layout.chips),
+      w.length_s > 0 ? strprintf("%.3g", double(w.requests) / w.length_s) : "-",
+      strprintf("%.2f", p.usd_per_hour()) + " " + c.pricing,
       c.other_pricing.empty() ? "-" : strprintf("%.2f", c.other_usd_per_hour) + " " + c.other_pricing};
   for (const SloTarget& target : plan.slo) {
     const double v = (target.metric == "ttft" ? window_ttft(p.summary) : window_tpot(p.summary)).at(target.percentile);
@@ -113,7 +118,7 @@ void print_frontier(const Plan& plan, const PlanResult& r) {
 
 void print_best(const Plan& plan, const PlanResult& r) {
   // A column for each SLO target.
-  std::vector<std::string> head = {"platform", "instances", "chips", "$/hour", "other basis $/h"};
+  std::vector<std::string> head = {"platform", "instances", "chips", "req/s", "$/hour", "other basis $/h"};
   for (const SloTarget& t : plan.slo)
     head.push_back(std::string(t.metric == "ttft" ? "TTFT p" : "TPOT p") + std::to_string(t.percentile) +
                    (t.metric == "ttft" ? " s" : " ms"));
@@ -136,7 +141,10 @@ void print_best(const Plan& plan, const PlanResult& r) {
     t.add(probe_row(plan, plan.references[i].name + " (reference)", std::to_string(p.summary.layout.instances), p, "-",
                     "-"));
   }
-  std::cout << strprintf("\nCheapest deployment per platform, confirmed by simulation (%.1f s, %lld simulations):\n",
+  std::cout << strprintf(plan.max_load ? "\nHighest load each platform's cluster serves within the SLO, confirmed by "
+                                         "simulation (%.1f s, %lld simulations):\n"
+                                       : "\nCheapest deployment per platform, confirmed by simulation (%.1f s, %lld "
+                                         "simulations):\n",
                          r.confirm_seconds, static_cast<long long>(r.simulations))
             << t;
   for (size_t c = 0; c < plan.candidates.size(); ++c) {
@@ -157,11 +165,9 @@ nlohmann::json result_json(const Plan& plan, const PlanResult& r) {
   nlohmann::json j = {{"plan", plan.file}, {"slo", slo_text(plan)}, {"simulations", r.simulations}};
   for (size_t c = 0; c < plan.candidates.size(); ++c) {
     const auto& pc = r.screen.candidates[c];
-    nlohmann::json cj = {{"name", plan.candidates[c].name},
-                         {"layouts_sized", pc.layouts},
-                         {"deployments_compared", pc.deployments},
-                         {"deployments_meeting_slo", pc.feasible},
-                         {"layouts_excluded", pc.excluded}};
+    nlohmann::json cj = {{"name", plan.candidates[c].name},        {"layouts_sized", pc.layouts},
+                         {"deployments_compared", pc.deployments}, {"deployments_meeting_slo", pc.feasible},
+                         {"layouts_excluded", pc.excluded},        {"screen_load_scale", pc.load_scale}};
     for (const Finalist& f : r.finalists[c]) {
       nlohmann::json fj = {{"layout", layout_text(f.deployment)},
                            {"screen",
@@ -171,7 +177,11 @@ nlohmann::json result_json(const Plan& plan, const PlanResult& r) {
                              {"tpot_p50_s", f.deployment.tpot_p(50)}}}};
       if (!f.error.empty()) fj["refused"] = f.error;
       for (const PlanProbe& p : f.probes)
-        fj["probes"].push_back({{"first", p.first}, {"decode", p.decode}, {"meets_slo", p.ok}, {"summary", p.summary}});
+        fj["probes"].push_back({{"first", p.first},
+                                {"decode", p.decode},
+                                {"load_scale", p.load_scale},
+                                {"meets_slo", p.ok},
+                                {"summary", p.summary}});
       fj["best_probe"] = f.best;
       cj["finalists"].push_back(fj);
     }
@@ -234,8 +244,12 @@ int cmd_plan(const std::vector<std::string>& args) {
     throw RunFailure(e.what());
   }
   const auto& l0 = r.screen.candidates.at(0).load;
-  std::cout << strprintf("Load: %.3g requests/s, mean prompt %.0f, mean output %.0f tokens. SLO: %s.\n\n", l0.rate,
-                         l0.prompt_mean, l0.output_mean, slo_text(plan).c_str());
+  // The plan's load (max_load: before each candidate's scale).
+  const double rate =
+      r.screen.candidates.at(0).load_scale > 0 ? l0.rate / r.screen.candidates.at(0).load_scale : l0.rate;
+  std::cout << strprintf("%s: %.3g requests/s, mean prompt %.0f, mean output %.0f tokens. SLO: %s.\n\n",
+                         plan.max_load ? "Base load (scaled per platform)" : "Load", rate, l0.prompt_mean,
+                         l0.output_mean, slo_text(plan).c_str());
   print_screen(plan, r);
   print_best(plan, r);
   print_frontier(plan, r);

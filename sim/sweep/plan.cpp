@@ -20,15 +20,47 @@ namespace stacksim {
 
 namespace {
 
-// The steady-state window opens after a tenth of the arrivals' span.
-double warmup_of(const ScreenResult::PerCandidate& pc) {
-  return pc.load.rate > 0 ? 0.1 * double(pc.load.computed.size()) / pc.load.rate : 0;
+// The steady-state window opens after a tenth of the arrivals' span (at `scale` x the
+// plan's load; 0: the screen's).
+double warmup_of(const ScreenResult::PerCandidate& pc, double scale = 0) {
+  const double rate = scale > 0 ? pc.load.rate / pc.load_scale * scale : pc.load.rate;
+  return rate > 0 ? 0.1 * double(pc.load.computed.size()) / rate : 0;
+}
+
+// Objective max_load: one step of the bisection on the load's scale.
+void advance_load(Finalist& f, bool ok) {
+  (ok ? f.scale_lo : f.scale_hi) = f.scale;
+  if (f.scale_hi == 0) {
+    f.scale *= 1.25;
+  } else if (f.scale_lo == 0) {
+    f.scale /= 1.25;
+  } else if (f.scale_hi / f.scale_lo < 1.02) {
+    f.done = true;
+  } else {
+    f.scale = std::sqrt(f.scale_lo * f.scale_hi);
+  }
+  if (f.scale > 4096 || f.scale < 1.0 / 4096) f.done = true;
+}
+
+// Objective max_load: finalist `d` at the screen's highest scale, its pools grown to fill
+// `chips` (the disaggregated ones in the screen's proportion).
+Finalist load_finalist(const Deployment& d, double scale, int64_t chips, int64_t max_instances) {
+  Finalist f;
+  f.deployment = d;
+  f.by_load = true;
+  f.scale = scale;
+  const double k = double(chips) / double(std::max<int64_t>(1, d.chips()));
+  f.fixed_first = std::min(max_instances, std::max<int64_t>(1, int64_t(double(d.first.estimate.instances) * k)));
+  if (d.disaggregated)
+    f.fixed_decode = std::min(max_instances, std::max<int64_t>(1, int64_t(double(d.decode.estimate.instances) * k)));
+  return f;
 }
 
 // The instance counts of finalist `f`'s next probe (phase 0 of a disaggregated one: the
 // screen's counts times `next`, each pool at most `max`).
 std::pair<int64_t, int64_t> next_counts(const Finalist& f, int64_t max) {
   const Deployment& d = f.deployment;
+  if (f.by_load) return {f.fixed_first, f.fixed_decode};
   if (!d.disaggregated) return {f.next, 0};
   if (f.phase == 0)
     return {std::min(max, d.first.estimate.instances * f.next), std::min(max, d.decode.estimate.instances * f.next)};
@@ -86,6 +118,7 @@ std::string probe_name(const Plan& plan, const Finalist& f, int64_t first, int64
 
 struct Round {
   std::vector<Finalist*> who;
+  std::vector<double> scales;  // max_load: each probe's load scale
   std::vector<std::pair<int64_t, int64_t>> counts;
   std::vector<Scenario> scenarios;
 };
@@ -98,8 +131,13 @@ Round next_round(const Plan& plan, PlanResult& r) {
       if (f.done) continue;
       const auto [first, decode] = next_counts(f, plan.candidates[c].max_instances);
       std::vector<Override> o =
-          deployment_overrides(plan, f.deployment, first, decode, warmup_of(r.screen.candidates[c]));
-      o.push_back({"name", probe_name(plan, f, first, decode)});
+          deployment_overrides(plan, f.deployment, first, decode, warmup_of(r.screen.candidates[c], f.scale));
+      std::string name = probe_name(plan, f, first, decode);
+      if (f.by_load) {
+        o.push_back({"workload.load_scale", strprintf("%.17g", f.scale)});
+        name += strprintf(" at %.4g x load", f.scale);
+      }
+      o.push_back({"name", name});
       try {
         round.scenarios.push_back(load_fitting_scenarios(plan.base, o).at(0));
       } catch (const ConfigError& e) {
@@ -108,6 +146,7 @@ Round next_round(const Plan& plan, PlanResult& r) {
         continue;
       }
       round.who.push_back(&f);
+      round.scales.push_back(f.by_load ? f.scale : 0);
       round.counts.push_back({first, decode});
     }
   return round;
@@ -151,7 +190,7 @@ void simulate_missing(const Round& round, ResultStore& store, int jobs, int64_t*
 
 // A probe meets the SLO when every request of its window was served, the window's
 // percentiles are within the targets, and the deployment kept up: the window's output
-// tokens/s at least 90% of what its requests asked for (a deployment that falls behind
+// tokens/s at least 95% of what its requests asked for (a deployment that falls behind
 // can still serve a short window's requests within a TTFT target).
 bool probe_ok(const Plan& plan, const RunSummary& s) {
   const RunSummary::SteadyState& w = s.steady_state;
@@ -160,7 +199,7 @@ bool probe_ok(const Plan& plan, const RunSummary& s) {
                                  ? s.throughput.output_tokens_per_s * s.simulated_seconds / double(s.requests.completed)
                                  : 0;
   const double asked = double(w.requests) * mean_output / w.length_s;
-  return w.output_tokens_per_s >= 0.9 * asked && meets_slo(plan, window_ttft(s), window_tpot(s));
+  return w.output_tokens_per_s >= 0.95 * asked && meets_slo(plan, window_ttft(s), window_tpot(s));
 }
 
 // The plan's references at its load, with the first candidate's steady-state window.
@@ -199,12 +238,19 @@ Quantiles window_tpot(const RunSummary& s) {
 PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {
   PlanResult r;
   const auto t0 = std::chrono::steady_clock::now();
-  r.screen = screen(plan, size_t(plan.confirm));
+  r.screen = plan.max_load ? screen_max_load(plan, size_t(plan.confirm)) : screen(plan, size_t(plan.confirm));
   const auto t1 = std::chrono::steady_clock::now();
   r.screen_seconds = std::chrono::duration<double>(t1 - t0).count();
   for (const auto& pc : r.screen.candidates) {
     std::vector<Finalist> fs;
     for (const Deployment& d : pc.best) {
+      if (plan.max_load) {
+        if (pc.load_scale > 0) {
+          const PlanCandidate& c = plan.candidates[d.candidate];
+          fs.push_back(load_finalist(d, pc.load_scale, c.chips, c.max_instances));
+        }
+        continue;
+      }
       Finalist f;
       f.deployment = d;
       f.next = d.disaggregated ? 1 : d.first.estimate.instances;
@@ -225,10 +271,15 @@ PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {
       std::tie(p.first, p.decode) = round.counts[j];
       p.summary = nlohmann::json::parse(by_fp.at(round.scenarios[j].fingerprint)).get<RunSummary>();
       p.ok = probe_ok(plan, p.summary);
+      p.load_scale = round.scales[j];
+      const PlanProbe* b = f.best < 0 ? nullptr : &f.probes[size_t(f.best)];
+      if (p.ok && (!b || (f.by_load ? p.load_scale > b->load_scale : p.usd_per_hour() < b->usd_per_hour())))
+        f.best = int(f.probes.size());
       f.probes.push_back(p);
-      if (p.ok && (f.best < 0 || p.usd_per_hour() < f.probes[size_t(f.best)].usd_per_hour()))
-        f.best = int(f.probes.size() - 1);
-      advance(f, p.first, p.decode, p.ok, plan.candidates[f.deployment.candidate].max_instances);
+      if (f.by_load)
+        advance_load(f, p.ok);
+      else
+        advance(f, p.first, p.decode, p.ok, plan.candidates[f.deployment.candidate].max_instances);
     }
   }
   simulate_references(plan, store, jobs, &r);
@@ -239,10 +290,14 @@ PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {
 int best_finalist(const PlanResult& r, size_t c) {
   int best = -1;
   const auto& fs = r.finalists[c];
+  auto better = [&](const PlanProbe& a, const PlanProbe& b) {
+    if (a.load_scale != b.load_scale) return a.load_scale > b.load_scale;  // max_load: the higher load
+    return a.usd_per_hour() < b.usd_per_hour();
+  };
   for (size_t i = 0; i < fs.size(); ++i) {
     if (fs[i].best < 0) continue;
-    const double usd = fs[i].probes[size_t(fs[i].best)].usd_per_hour();
-    if (best < 0 || usd < fs[size_t(best)].probes[size_t(fs[size_t(best)].best)].usd_per_hour()) best = int(i);
+    if (best < 0 || better(fs[i].probes[size_t(fs[i].best)], fs[size_t(best)].probes[size_t(fs[size_t(best)].best)]))
+      best = int(i);
   }
   return best;
 }

@@ -18,6 +18,7 @@ namespace stacksim {
 // What the DES made of one deployment at given instance counts.
 struct PlanProbe {
   int64_t first = 0, decode = 0;  // instances: colocated or prefill pool, decode pool
+  double load_scale = 0;          // objective max_load: the scale probed (0: the plan's load)
   bool ok = false;
   RunSummary summary;
   double usd_per_hour() const { return summary.cost.usd_per_hour; }
@@ -31,6 +32,10 @@ struct Finalist {
   int phase = 0;  // colocated: 0; disaggregated: 0 both pools grow, 1 prefill, 2 decode
   int64_t lo = 0, hi = -1, next = 0;
   int64_t fixed_first = 0, fixed_decode = 0;  // disaggregated: the counts phases 1 and 2 hold
+  // Objective max_load: the instance counts fill the candidate's chips and stay; the
+  // bisection is on the load's scale (lo met the SLO, hi did not; 0: not yet known).
+  bool by_load = false;
+  double scale = 0, scale_lo = 0, scale_hi = 0;
   bool done = false;
   std::string error;  // the loader's refusal of the deployment, if it refused
 };
@@ -47,7 +52,8 @@ struct PlanResult {
 // Throws std::runtime_error when a probe fails.
 PlanResult run_plan(const Plan& plan, const std::string& db, int jobs);
 
-// The cheapest confirmed finalist of candidate `c` (-1: none met the SLO).
+// The best confirmed finalist of candidate `c`: the cheapest, or (max_load) the one that
+// met the SLO at the highest load (-1: none met the SLO).
 int best_finalist(const PlanResult& r, size_t c);
 
 // The scenario that runs finalist `f`'s best probe: the base scenario's tree with one

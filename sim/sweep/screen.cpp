@@ -233,7 +233,7 @@ namespace {
 
 // The pools of one role sized, as deployments' first (or decode) pools.
 // `*count`: the layouts sized; `*excluded`: why the others fell out, by role; `*trace`
-// (colocated and decode pools): their trade-off points.
+// (colocated and decode pools; nullptr: none): their trade-off points.
 std::vector<PoolChoice> sized(const SearchSpace& sp, const PoolSpec& base, const std::string& role,
                               const Sizing& sizing, int64_t* count, std::map<std::string, int64_t>* excluded,
                               std::vector<FrontierPoint>* trace) {
@@ -251,7 +251,7 @@ std::vector<PoolChoice> sized(const SearchSpace& sp, const PoolSpec& base, const
       out.push_back(choice);
     else
       ++(*excluded)[role + ": " + choice.estimate.limit];
-    if (role != "prefill" && choice.estimate.limit != "memory") sizing.trace(pm, pool, role, l, trace);
+    if (trace && role != "prefill" && choice.estimate.limit != "memory") sizing.trace(pm, pool, role, l, trace);
   }
   return out;
 }
@@ -317,17 +317,23 @@ void pair_pools(size_t i, size_t keep, std::vector<PoolChoice> pre, std::vector<
   r->frontier.insert(r->frontier.end(), trace->begin(), trace->end());
 }
 
-ScreenResult::PerCandidate screen_candidate(const Plan& plan, size_t i, size_t keep) {
+}  // namespace
+
+ScreenResult::PerCandidate screen_candidate(const Plan& base_plan, size_t i, size_t keep, double load_scale,
+                                            int64_t max_chips, bool frontier) {
+  Plan plan = base_plan;
+  if (load_scale > 0) plan.load.push_back({"workload.load_scale", strprintf("%.17g", load_scale)});
   const PlanCandidate& c = plan.candidates[i];
   const auto [sc, decode_base] = bases(plan, c);
   ScreenResult::PerCandidate r;
+  r.load_scale = load_scale > 0 ? load_scale : 1;
   r.load = load_stats(requests_of(sc));
   // The DES judges a deployment over the steady-state window (nine tenths of the
   // arrivals' span): it must be long against the latencies it judges.
   double longest = 0;
   for (const SloTarget& t : plan.slo) longest = std::max(longest, t.metric == "ttft" ? t.value : 0.0);
   const double window = r.load.rate > 0 ? 0.9 * double(r.load.computed.size()) / r.load.rate : 0;
-  if (window < 5 * longest)
+  if (window < 5 * longest && !plan.max_load)
     plan.base_at.fail(
         strprintf("the load's steady-state window, %.3g s, is shorter than 5 x the TTFT target "
                   "(%.3g s): give more requests (load: {requests: N})",
@@ -341,7 +347,8 @@ ScreenResult::PerCandidate screen_candidate(const Plan& plan, size_t i, size_t k
   std::vector<Deployment> all;
   int64_t n = 0;
   if (sp.colocated)
-    for (const PoolChoice& p : sized(sp, sc.pools.front(), "colocated", sizing, &n, &r.excluded, &r.frontier))
+    for (const PoolChoice& p :
+         sized(sp, sc.pools.front(), "colocated", sizing, &n, &r.excluded, frontier ? &r.frontier : nullptr))
       all.push_back({i, false, p, {}, p.usd_per_hour});
   r.layouts += n;
   r.deployments += n;
@@ -350,22 +357,25 @@ ScreenResult::PerCandidate screen_candidate(const Plan& plan, size_t i, size_t k
     int64_t np = 0, nd = 0;
     std::vector<FrontierPoint> unused, trace;
     auto pre = sized(sp, sc.pools.front(), "prefill", sizing, &np, &r.excluded, &unused);
-    auto dec = sized(with_defaults(c.space, decode_base), decode_base, "decode", sizing, &nd, &r.excluded, &trace);
+    auto dec = sized(with_defaults(c.space, decode_base), decode_base, "decode", sizing, &nd, &r.excluded,
+                     frontier ? &trace : nullptr);
     r.layouts += np + nd;
     r.deployments += np * nd;
     pair_pools(i, keep, std::move(pre), std::move(dec), &trace, &r, &all);
   }
+  if (max_chips > 0)
+    all.erase(std::remove_if(all.begin(), all.end(), [&](const Deployment& d) { return d.chips() > max_chips; }),
+              all.end());
   keep_cheapest(plan, &all, keep);
   r.best = std::move(all);
   r.frontier = pareto(std::move(r.frontier));
   return r;
 }
 
-}  // namespace
-
 ScreenResult screen(const Plan& plan, size_t keep) {
   ScreenResult result;
-  for (size_t i = 0; i < plan.candidates.size(); ++i) result.candidates.push_back(screen_candidate(plan, i, keep));
+  for (size_t i = 0; i < plan.candidates.size(); ++i)
+    result.candidates.push_back(screen_candidate(plan, i, keep, 0, 0, true));
   return result;
 }
 

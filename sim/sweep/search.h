@@ -58,6 +58,7 @@ struct SearchSpace {
 
 struct PlanCandidate {
   std::string name;
+  int64_t chips = 0;                      // objective max_load: the fixed cluster's chips
   Location mtp_at;                        // where an MTP setting without an acceptance is reported
   std::vector<Override> set, decode_set;  // decode_set: the decode pool's own (disaggregated only)
   SearchSpace space;
@@ -85,6 +86,9 @@ struct Plan {
   std::vector<SloTarget> slo;
   std::vector<PlanCandidate> candidates;
   int confirm = 3;
+  // The objective: the cheapest deployment that serves the load (false), or the highest
+  // load each candidate's fixed cluster (its `chips`) serves within the SLO (true).
+  bool max_load = false;
 };
 
 // Reads a plan file; throws ConfigError naming the file, line and key.
@@ -128,6 +132,7 @@ struct ScreenResult {
     std::vector<FrontierPoint> frontier;
     LoadStats load;
     double frontend = 0;
+    double load_scale = 1;  // the load's scale (max_load: the highest the screen found; 0: none)
   };
   std::vector<PerCandidate> candidates;
 };
@@ -135,6 +140,16 @@ struct ScreenResult {
 // The screen: every layout of every candidate sized at its fewest instances that meet
 // the SLO by the analytic estimate; keeps the `keep` cheapest deployments per candidate.
 ScreenResult screen(const Plan& plan, size_t keep);
+
+// One candidate's screen at `load_scale` x the plan's load (0: as the plan says), keeping
+// deployments of at most `max_chips` chips (0: any), with the frontier or without.
+ScreenResult::PerCandidate screen_candidate(const Plan& plan, size_t i, size_t keep, double load_scale,
+                                            int64_t max_chips, bool frontier);
+
+// Objective max_load: per candidate, the highest load scale (bisection to 2%) at which some
+// deployment of at most its `chips` meets the SLO by the screen, and the `keep` cheapest
+// deployments there.
+ScreenResult screen_max_load(const Plan& plan, size_t keep);
 
 // The overrides of the base scenario that make deployment `d` at `first` (colocated or
 // prefill) and `decode` instances, its steady-state window opening at `warmup` (s);

@@ -144,6 +144,7 @@ PlanCandidate read_candidate(const YAML::Node& node, const std::string& file, si
   if (!k.decode_set.empty()) k.space.colocated = false;
   fix_from_set(c, &k);
   k.max_instances = c.integer_or("max_instances", 64, 1, 100000);
+  k.chips = c.integer_or("chips", 0, 1, 10000000);
   c.finish();
   return k;
 }
@@ -186,6 +187,7 @@ Plan load_plan(const std::string& file) {
   if (r.has("pricing")) plan.load.push_back({"pricing", r.choice("pricing", {"ownership", "rental"})});
   read_slo(r, &plan);
   plan.confirm = int(r.integer_or("confirm", 3, 1, 20));
+  plan.max_load = r.choice_or("objective", {"cheapest", "max_load"}, "cheapest") == "max_load";
   if (r.has("references")) {
     const YAML::Node refs = r.list("references");
     for (size_t i = 0; i < refs.size(); ++i) {
@@ -198,7 +200,14 @@ Plan load_plan(const std::string& file) {
     }
   }
   const YAML::Node list = r.list("candidates");
-  for (size_t i = 0; i < list.size(); ++i) plan.candidates.push_back(read_candidate(list[i], file, i));
+  for (size_t i = 0; i < list.size(); ++i) {
+    plan.candidates.push_back(read_candidate(list[i], file, i));
+    MapReader c(list[i], file, "candidates[" + std::to_string(i) + "]");
+    if (plan.max_load && plan.candidates.back().chips == 0)
+      c.fail("name", "objective max_load needs each candidate's fixed cluster: give chips");
+    if (!plan.max_load && plan.candidates.back().chips > 0)
+      c.fail("chips", "a fixed cluster is objective max_load's (objective: cheapest sizes the cluster)");
+  }
   r.finish();
   return plan;
 }
