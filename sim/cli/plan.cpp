@@ -28,11 +28,6 @@ std::string slo_text(const Plan& plan) {
   return s;
 }
 
-// $/M tokens at the deployment's capacity for the load (RunSummary::SteadyState).
-std::pair<double, double> usd_per_m(const RunSummary& s) {
-  return {s.steady_state.usd_per_m_input, s.steady_state.usd_per_m_output};
-}
-
 std::string layout_text(const Deployment& d) {
   if (!d.disaggregated) return "colocated " + describe(d.first.layout);
   return "prefill " + describe(d.first.layout) + " | decode " + describe(d.decode.layout);
@@ -74,7 +69,7 @@ std::string why_none(const PlanResult& r, size_t c) {
 // A row of the winners' table: the probe's figures as the steady-state window measured them.
 std::vector<std::string> probe_row(const Plan& plan, const std::string& name, const std::string& instances,
                                    const PlanProbe& p, const std::string& screen_chips, const std::string& screen_usd) {
-  const auto [in, out] = usd_per_m(p.summary);
+  const double in = p.summary.steady_state.usd_per_m_input, out = p.summary.steady_state.usd_per_m_output;
   const RunSummary::Cost& c = p.summary.cost;
   const RunSummary::SteadyState& w = p.summary.steady_state;
   std::vector<std::string> row = {

@@ -75,18 +75,18 @@ double capital_recovery(double rate, double years) {
   return rate / (1 - std::pow(1 + rate, -years));
 }
 
+namespace {
+constexpr double kYear = 365.25 * 86400;  // s
+}  // namespace
+
 double Cost::capex_per_chip_second() const {
-  const double capex = capex_per_chip + capex_per_rack / chips_per_rack;
-  const double year = 365.25 * 86400;
-  return capex * capital_recovery(cost_of_capital, lifetime / year) / year;
+  return it_capex() * capital_recovery(cost_of_capital, lifetime / kYear) / kYear;
 }
 
 double Cost::ownership_per_chip_second(double watts) const {
-  const double year = 365.25 * 86400;
-  const double it_capex = capex_per_chip + capex_per_rack / chips_per_rack;
-  double s = capex_per_chip_second() + it_capex * maintenance / year + facility_watts(watts) * electricity_price;
+  double s = capex_per_chip_second() + it_capex() * maintenance / kYear + facility_watts(watts) * electricity_price;
   if (dc_capex_per_watt > 0)
-    s += it_watts() * dc_capex_per_watt * capital_recovery(cost_of_capital, dc_lifetime / year) / year;
+    s += it_watts() * dc_capex_per_watt * capital_recovery(cost_of_capital, dc_lifetime / kYear) / kYear;
   s += it_watts() * hosting_per_watt_second;
   return s;
 }

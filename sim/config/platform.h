@@ -19,6 +19,8 @@ struct Chip {
   double hbm_bandwidth = 0;           // bytes/s
   double power_idle = 0;              // W
   double power_busy = 0;              // W
+  // Mean power of a chip busy this fraction of the time (between idle and busy power).
+  double watts_at(double busy) const { return power_idle + (power_busy - power_idle) * busy; }
   // Devices the serving software sees per chip: 2 for the 910C, whose two dies are two
   // NPUs (EP32 over 16 packages); 1 where a multi-die package is one GPU (B200). Expert
   // routing's imbalance grows with the number of expert-parallel ranks (config/routing.h).
@@ -150,6 +152,8 @@ struct Cost {
   double facility_watts(double chip_watts) const { return (chip_watts + rack_overhead_power / chips_per_rack) * pue; }
   // IT power provisioned per chip: its busy power and its share of the rack overhead.
   double it_watts() const { return chip_peak_watts + rack_overhead_power / chips_per_rack; }
+  // IT capex per chip: the chip and its share of the rack.
+  double it_capex() const { return capex_per_chip + capex_per_rack / chips_per_rack; }
 
   // Capex per chip-second: (chip + its share of the rack) repaid over the lifetime at the
   // cost of capital (straight-line when it is 0).

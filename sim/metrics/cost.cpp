@@ -10,11 +10,9 @@ PoolCost pool_cost(const PoolSpec& ps, const InstanceTotals& t, double energy_jo
   PoolCost c;
   const double n = ps.serving.instances(), pool_chips = ps.serving.chips;
   c.busy = t.busy_time / (n * span);
-  const Chip& chip = ps.platform.chip;
   // Mean power per chip: from SimGrid's energy plugin (busy and idle power states,
   // failed chips off), or from the busy fraction when the plugin did not run.
-  c.watts = energy_joules >= 0 ? energy_joules / (pool_chips * span)
-                               : chip.power_idle + (chip.power_busy - chip.power_idle) * c.busy;
+  c.watts = energy_joules >= 0 ? energy_joules / (pool_chips * span) : ps.platform.chip.watts_at(c.busy);
   c.usd_per_chip_s = ps.platform.cost.per_chip_second(c.watts);
   c.other_per_chip_s = ps.platform.cost.other_per_chip_second(c.watts);
   c.usd = pool_chips * span * c.usd_per_chip_s;

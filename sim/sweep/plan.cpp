@@ -152,29 +152,30 @@ Round next_round(const Plan& plan, PlanResult& r) {
   return round;
 }
 
-// The fingerprints of the store whose summaries this stacksim reads (a row an older
-// version wrote, missing a key, is simulated again and replaced).
-std::set<std::string> readable(const ResultStore& store) {
-  std::set<std::string> out;
+// The probes' summaries by fingerprint: read once from the store (a row an older version
+// wrote, missing a key, is left out, to be simulated again and replaced), then added to
+// as probes are simulated.
+using Summaries = std::map<std::string, RunSummary>;
+
+Summaries readable(const ResultStore& store) {
+  Summaries out;
   for (const auto& row : store.all()) {
     try {
-      (void)nlohmann::json::parse(row.summary).get<RunSummary>();
-      out.insert(row.fingerprint);
+      out[row.fingerprint] = nlohmann::json::parse(row.summary).get<RunSummary>();
     } catch (const nlohmann::json::exception&) {
     }
   }
   return out;
 }
 
-// Simulates the round's scenarios missing from the store and stores them.
-void simulate_missing(const Round& round, ResultStore& store, int jobs, int64_t* simulated) {
-  const auto cached = readable(store);
+// Simulates the round's scenarios missing from `known`, stores them and adds them to it.
+void simulate_missing(const Round& round, ResultStore& store, Summaries& known, int jobs, int64_t* simulated) {
   std::vector<std::function<std::string()>> tasks;
   std::vector<size_t> task_of;
   std::set<std::string> queued;
   for (size_t j = 0; j < round.scenarios.size(); ++j) {
     const Scenario* s = &round.scenarios[j];
-    if (cached.count(s->fingerprint) || !queued.insert(s->fingerprint).second) continue;
+    if (known.count(s->fingerprint) || !queued.insert(s->fingerprint).second) continue;
     tasks.push_back([s] { return nlohmann::json(simulate(*s, make_generator(s->workload, s->seed))).dump(); });
     task_of.push_back(j);
   }
@@ -184,6 +185,7 @@ void simulate_missing(const Round& round, ResultStore& store, int jobs, int64_t*
     const nlohmann::json inputs = {{"first", round.counts[task_of[t]].first},
                                    {"decode", round.counts[task_of[t]].second}};
     store.insert({s.fingerprint, 0, s.name, inputs.dump(), res.output}, true);
+    known[s.fingerprint] = nlohmann::json::parse(res.output).get<RunSummary>();
   });
   *simulated += int64_t(tasks.size());
 }
@@ -203,7 +205,7 @@ bool probe_ok(const Plan& plan, const RunSummary& s) {
 }
 
 // The plan's references at its load, with the first candidate's steady-state window.
-void simulate_references(const Plan& plan, ResultStore& store, int jobs, PlanResult* r) {
+void simulate_references(const Plan& plan, ResultStore& store, Summaries& known, int jobs, PlanResult* r) {
   if (plan.references.empty()) return;
   Round round;
   const double warmup = warmup_of(r->screen.candidates.at(0));
@@ -215,12 +217,10 @@ void simulate_references(const Plan& plan, ResultStore& store, int jobs, PlanRes
     round.scenarios.push_back(load_fitting_scenarios(plan.base, o).at(0));
     round.counts.push_back({0, 0});
   }
-  simulate_missing(round, store, jobs, &r->simulations);
-  std::map<std::string, std::string> by_fp;
-  for (const auto& row : store.all()) by_fp[row.fingerprint] = row.summary;
+  simulate_missing(round, store, known, jobs, &r->simulations);
   for (const Scenario& sc : round.scenarios) {
     PlanProbe p;
-    p.summary = nlohmann::json::parse(by_fp.at(sc.fingerprint)).get<RunSummary>();
+    p.summary = known.at(sc.fingerprint);
     p.ok = probe_ok(plan, p.summary);
     r->references.push_back(p);
   }
@@ -259,17 +259,16 @@ PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {
     r.finalists.push_back(std::move(fs));
   }
   ResultStore store(db);
+  Summaries known = readable(store);
   while (true) {
     Round round = next_round(plan, r);
     if (round.scenarios.empty()) break;
-    simulate_missing(round, store, jobs, &r.simulations);
-    std::map<std::string, std::string> by_fp;
-    for (const auto& row : store.all()) by_fp[row.fingerprint] = row.summary;
+    simulate_missing(round, store, known, jobs, &r.simulations);
     for (size_t j = 0; j < round.scenarios.size(); ++j) {
       Finalist& f = *round.who[j];
       PlanProbe p;
       std::tie(p.first, p.decode) = round.counts[j];
-      p.summary = nlohmann::json::parse(by_fp.at(round.scenarios[j].fingerprint)).get<RunSummary>();
+      p.summary = known.at(round.scenarios[j].fingerprint);
       p.ok = probe_ok(plan, p.summary);
       p.load_scale = round.scales[j];
       const PlanProbe* b = f.best < 0 ? nullptr : &f.probes[size_t(f.best)];
@@ -282,7 +281,7 @@ PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {
         advance(f, p.first, p.decode, p.ok, plan.candidates[f.deployment.candidate].max_instances);
     }
   }
-  simulate_references(plan, store, jobs, &r);
+  simulate_references(plan, store, known, jobs, &r);
   r.confirm_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   return r;
 }

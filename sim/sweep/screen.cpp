@@ -79,9 +79,7 @@ bool apply_layout(const Layout& l, PoolSpec* pool) {
 
 // The pool's bill per hour at the estimate's busy fraction (power between idle and busy).
 double usd_per_hour(const PoolSpec& pool, const PoolEstimate& e) {
-  const Chip& chip = pool.platform.chip;
-  const double watts = chip.power_idle + e.busy * (chip.power_busy - chip.power_idle);
-  return pool.platform.cost.per_chip_second(watts) * 3600 * double(e.chips);
+  return pool.platform.cost.per_chip_second(pool.platform.chip.watts_at(e.busy)) * 3600 * double(e.chips);
 }
 
 struct Sizing {
@@ -89,30 +87,18 @@ struct Sizing {
   const LoadStats& load;
   double frontend;
   int64_t max_instances;
-  // Does the estimate meet the SLO targets this role answers for?
-  bool ok(const PoolEstimate& e, const std::string& role) const {
-    if (!e.feasible) return false;
-    for (const SloTarget& t : plan.slo) {
-      if (t.metric == "ttft" && role != "decode" && e.ttft.at(t.percentile) + frontend > t.value) return false;
-      if (t.metric == "tpot" && role != "prefill" && e.tpot.at(t.percentile) > t.value) return false;
-    }
-    return true;
-  }
-  // The first target the estimate misses ("ttft p90").
-  std::string missed(const PoolEstimate& e, const std::string& role) const {
+  // The first SLO target this role answers for that the estimate misses ("ttft p90"; ""
+  // when it meets them all); `ttft_only`: the TTFT targets alone.
+  std::string missed(const PoolEstimate& e, const std::string& role, bool ttft_only = false) const {
     for (const SloTarget& t : plan.slo) {
       if (t.metric == "ttft" && role != "decode" && e.ttft.at(t.percentile) + frontend > t.value)
         return "ttft p" + std::to_string(t.percentile);
-      if (t.metric == "tpot" && role != "prefill" && e.tpot.at(t.percentile) > t.value)
+      if (!ttft_only && t.metric == "tpot" && role != "prefill" && e.tpot.at(t.percentile) > t.value)
         return "tpot p" + std::to_string(t.percentile);
     }
     return "";
   }
-  bool ttft_ok(const PoolEstimate& e, const std::string& role) const {
-    for (const SloTarget& t : plan.slo)
-      if (t.metric == "ttft" && role != "decode" && e.ttft.at(t.percentile) + frontend > t.value) return false;
-    return true;
-  }
+  bool ok(const PoolEstimate& e, const std::string& role) const { return e.feasible && missed(e, role).empty(); }
   // The trade-off of `pool`: at its fewest stable instances (by doubling) and k times more.
   void trace(const PerfModel& pm, const PoolSpec& pool, const std::string& role, const Layout& l,
              std::vector<FrontierPoint>* out) const {
@@ -132,7 +118,7 @@ struct Sizing {
       if (m == last) continue;
       last = m;
       const PoolEstimate x = at(m);
-      if (!x.feasible || !ttft_ok(x, role) || x.tpot.p50 <= 0) continue;
+      if (!x.feasible || !missed(x, role, true).empty() || x.tpot.p50 <= 0) continue;
       out->push_back({1 / x.tpot.p50, load.rate * load.output_mean / double(x.chips), usd_per_hour(pool, x), x.chips,
                       describe(l) + " x" + std::to_string(m)});
     }

@@ -120,7 +120,7 @@ void fix_from_set(MapReader& c, PlanCandidate* k) {
   k->set = rest;
 }
 
-PlanCandidate read_candidate(const YAML::Node& node, const std::string& file, size_t i) {
+PlanCandidate read_candidate(const YAML::Node& node, const std::string& file, size_t i, bool max_load) {
   MapReader c(node, file, "candidates[" + std::to_string(i) + "]");
   PlanCandidate k;
   k.name = c.str("name");
@@ -144,6 +144,10 @@ PlanCandidate read_candidate(const YAML::Node& node, const std::string& file, si
   if (!k.decode_set.empty()) k.space.colocated = false;
   fix_from_set(c, &k);
   k.max_instances = c.integer_or("max_instances", 64, 1, 100000);
+  if (max_load && !c.has("chips"))
+    c.fail("name", "objective max_load needs each candidate's fixed cluster: give chips");
+  if (!max_load && c.has("chips"))
+    c.fail("chips", "a fixed cluster is objective max_load's (objective: cheapest sizes the cluster)");
   k.chips = c.integer_or("chips", 0, 1, 10000000);
   c.finish();
   return k;
@@ -200,14 +204,7 @@ Plan load_plan(const std::string& file) {
     }
   }
   const YAML::Node list = r.list("candidates");
-  for (size_t i = 0; i < list.size(); ++i) {
-    plan.candidates.push_back(read_candidate(list[i], file, i));
-    MapReader c(list[i], file, "candidates[" + std::to_string(i) + "]");
-    if (plan.max_load && plan.candidates.back().chips == 0)
-      c.fail("name", "objective max_load needs each candidate's fixed cluster: give chips");
-    if (!plan.max_load && plan.candidates.back().chips > 0)
-      c.fail("chips", "a fixed cluster is objective max_load's (objective: cheapest sizes the cluster)");
-  }
+  for (size_t i = 0; i < list.size(); ++i) plan.candidates.push_back(read_candidate(list[i], file, i, plan.max_load));
   r.finish();
   return plan;
 }
