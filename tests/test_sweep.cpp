@@ -119,8 +119,8 @@ TEST_CASE("a sweep killed with kill -9 midway and rerun has every scenario exact
 
 TEST_CASE("a sweep database survives repeated kills at arbitrary moments", "[sweep][crash]") {
   // Eight kill -9s of the whole process group (the sweep and its simulation children),
-  // each once the database holds a pseudo-random number of further results (5 to 29 more,
-  // whatever the machine's speed) plus 0 to 99 ms, so that kills land while results are
+  // each once the database holds a pseudo-random number of further results (1 to a share
+  // of what is left, whatever the machine's speed) plus 0 to 99 ms, so that kills land while results are
   // being written: after each, the database passes SQLite's integrity check and holds each
   // finished scenario once, and nothing finished before is lost.
   const stacksim::test::TempDir tmp("stacksim-sweep");
@@ -141,7 +141,10 @@ TEST_CASE("a sweep database survives repeated kills at arbitrary moments", "[swe
   int partial = 0, last = 0;
   for (int round = 0; round < 8; ++round) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    const int target = last + 5 + int(x % 25);
+    // Spread the targets over what is left, so that however many results land during the
+    // extra wait, the last kill still comes before the 200th.
+    const int room = std::max(1, (150 - last) / (8 - round));
+    const int target = last + 1 + int(x % uint64_t(room));
     const double extra = double((x >> 8) % 100) / 1000.0;
     INFO("round " << round << ": killed at " << target << " results + " << extra << " s");
     shell("bash " + script + " " + std::to_string(target) + " " + std::to_string(extra));

@@ -18,6 +18,7 @@ PoolCost pool_cost(const PoolSpec& ps, const InstanceTotals& t, double energy_jo
   c.usd = pool_chips * span * c.usd_per_chip_s;
   const double work = t.prefill_time + t.decode_time;
   c.prefill_share = ps.role == "prefill" ? 1.0 : ps.role == "decode" ? 0.0 : work > 0 ? t.prefill_time / work : 0.5;
+  c.hit_share = t.prefill_time > 0 ? std::min(1.0, t.tier2_load_time / t.prefill_time) : 0;
   return c;
 }
 
@@ -25,6 +26,7 @@ void CostTotals::add(const PoolSpec& ps, const PoolCost& c, double span) {
   const double pool_chips = ps.serving.chips;
   usd += c.usd;
   input_usd += c.usd * c.prefill_share;
+  hit_usd += c.usd * c.prefill_share * c.hit_share;
   chip_energy_j += c.watts * pool_chips * span;
   energy_j += ps.platform.cost.facility_watts(c.watts) * pool_chips * span;
   chip_seconds += pool_chips * span;
@@ -64,6 +66,11 @@ RunSummary::Cost cost_summary(const CostTotals& t, double span, int64_t input_to
     c.other_usd_per_hour = t.other_usd / span * 3600;
   }
   return c;
+}
+
+void split_input_price(double blended, double hit_rate, double hit_usd_share, double* miss, double* hit) {
+  *miss = hit_rate < 1 ? blended * (1 - hit_usd_share) / (1 - hit_rate) : 0;
+  *hit = hit_rate > 0 ? blended * hit_usd_share / hit_rate : 0;
 }
 
 }  // namespace stacksim

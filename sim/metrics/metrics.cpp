@@ -94,6 +94,7 @@ void InstanceTotals::add(const InstanceTotals& o) {
   prompt_tokens += o.prompt_tokens;
   prefix_hit_tokens += o.prefix_hit_tokens;
   tier2_hit_tokens += o.tier2_hit_tokens;
+  tier2_load_time += o.tier2_load_time;
   preemptions += o.preemptions;
   recomputed_tokens += o.recomputed_tokens;
   swapped_tokens += o.swapped_tokens;
@@ -260,10 +261,14 @@ RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   s.engine = {all.steps, all.steps + all.waits + run.control_activities, all.busy_time / (instances * span),
               all.steps > 0 ? all.batch_seq_steps / all.steps : 0};
   s.cost = cost_summary(bill, span, input_tokens_, output_tokens_, sc.pools[0].platform);
+  const double hit = s.prefix_cache.hit_rate, hit_usd_share = bill.input_usd > 0 ? bill.hit_usd / bill.input_usd : 0;
+  split_input_price(s.cost.usd_per_m_input, hit, hit_usd_share, &s.cost.usd_per_m_input_cache_miss,
+                    &s.cost.usd_per_m_input_cache_hit);
   RunSummary::SteadyState& w = s.steady_state;
   const double usd_s = s.cost.usd_per_hour / 3600, share = s.cost.prefill_share;
   if (w.input_tokens_per_s > 0) w.usd_per_m_input = usd_s * share / w.input_tokens_per_s * 1e6;
   if (w.output_tokens_per_s > 0) w.usd_per_m_output = usd_s * (1 - share) / w.output_tokens_per_s * 1e6;
+  split_input_price(w.usd_per_m_input, hit, hit_usd_share, &w.usd_per_m_input_cache_miss, &w.usd_per_m_input_cache_hit);
   return s;
 }
 

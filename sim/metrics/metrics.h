@@ -64,6 +64,7 @@ struct InstanceTotals {
   int64_t prompt_tokens = 0;      // prompt tokens admitted (recomputations included)
   int64_t prefix_hit_tokens = 0;  // of those, reused from the prefix cache
   int64_t tier2_hit_tokens = 0;   // of those, loaded back from the second tier
+  double tier2_load_time = 0;     // s of steps spent loading those back (cache-hit input's cost)
   int64_t preemptions = 0;
   int64_t recomputed_tokens = 0;  // prompt tokens prefilled again after a preemption
   int64_t swapped_tokens = 0;     // KV tokens swapped out to host memory

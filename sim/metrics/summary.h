@@ -66,6 +66,9 @@ struct RunSummary {
     // The bill at this load: $/hour over the window's token rates, split between input and
     // output as the run's cost splits it (capacity-based prices; 0 when the window is empty).
     double usd_per_m_input = 0, usd_per_m_output = 0;
+    // Input priced the way APIs do (metrics/cost.h, split_input_price): per prompt token
+    // computed (cache miss) and per token reused from the prefix cache (cache hit).
+    double usd_per_m_input_cache_miss = 0, usd_per_m_input_cache_hit = 0;
   } steady_state;
   struct Pool {
     std::string role, platform;
@@ -98,6 +101,7 @@ struct RunSummary {
     double usd_per_m_input = 0, usd_per_m_output = 0, utilisation = 0, mean_chip_watts = 0;
     double chip_energy_kwh = 0, energy_kwh = 0, joules_per_output_token = 0, joules_per_token = 0;
     double chip_joules_per_token = 0;
+    double usd_per_m_input_cache_miss = 0, usd_per_m_input_cache_hit = 0;  // as in SteadyState
     std::string energy_scope, pricing;
     // The same chips on the other cost basis, where every platform gives one ("" and 0
     // otherwise): ownership beside rental, or rental beside ownership.
@@ -121,7 +125,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Jobs, count, met_deadline, deadli
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Latency, ttft, tpot, e2e)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::SteadyState, start_s, end_s, length_s, requests, completed,
                                    input_tokens_per_s, output_tokens_per_s, output_tokens_per_s_per_chip,
-                                   slo_attainment, ttft, tpot, usd_per_m_input, usd_per_m_output)
+                                   slo_attainment, ttft, tpot, usd_per_m_input, usd_per_m_output,
+                                   usd_per_m_input_cache_miss, usd_per_m_input_cache_hit)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Pool, role, platform, chips, instances, chips_per_instance,
                                    kv_capacity_tokens_per_instance, busy_fraction, usd_per_hour)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::KvCache, capacity_tokens_per_instance, mean_utilisation,
@@ -136,7 +141,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Engine, steps, simgrid_activities
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Cost, chip_hours, usd_per_chip_hour, usd_per_hour, usd_total,
                                    prefill_share, usd_per_m_input, usd_per_m_output, utilisation, mean_chip_watts,
                                    chip_energy_kwh, energy_kwh, joules_per_output_token, joules_per_token,
-                                   chip_joules_per_token, energy_scope, pricing, other_pricing, other_usd_per_hour)
+                                   chip_joules_per_token, usd_per_m_input_cache_miss, usd_per_m_input_cache_hit,
+                                   energy_scope, pricing, other_pricing, other_usd_per_hour)
 
 void to_json(nlohmann::json& j, const RunSummary& s);
 // Throws nlohmann::json::exception naming the missing or mistyped key.

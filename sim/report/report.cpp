@@ -57,6 +57,11 @@ std::vector<Row> cost_rows() {
          return pair(strprintf("%.3f", s.steady_state.usd_per_m_input),
                      strprintf("%.3f", s.steady_state.usd_per_m_output));
        }},
+      {"$ per M input miss / hit, at load",
+       [](const S& s) {
+         return pair(strprintf("%.3f", s.steady_state.usd_per_m_input_cache_miss),
+                     strprintf("%.3f", s.steady_state.usd_per_m_input_cache_hit));
+       }},
       {"$ per M input / output, whole run",
        [](const S& s) {
          return pair(strprintf("%.3f", s.cost.usd_per_m_input), strprintf("%.3f", s.cost.usd_per_m_output));

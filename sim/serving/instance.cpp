@@ -114,9 +114,12 @@ bool Instance::try_admit(Request* r) {
   r->kv_static = need;
   kv_static_ += need;
   prefilled_tokens_ += hit;
-  if (tier2_blocks > 0 && serving_.prefix_cache.tier2_bandwidth_per_chip > 0)
-    pending_load_ +=
+  if (tier2_blocks > 0 && serving_.prefix_cache.tier2_bandwidth_per_chip > 0) {
+    const double load =
         double(tier2_blocks * B) * kv_bytes_per_token_chip() / serving_.prefix_cache.tier2_bandwidth_per_chip;
+    pending_load_ += load;
+    totals_.tier2_load_time += load;
+  }
   totals_.prompt_tokens += r->prompt_tokens;
   totals_.prefix_hit_tokens += hit;
   totals_.tier2_hit_tokens += tier2_blocks * B;

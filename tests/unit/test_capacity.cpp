@@ -50,7 +50,11 @@ Serving one_chip_serving() {
 LoadStats steady(double rate, int64_t prompt, int64_t output, int n = 1000) {
   std::vector<RequestSpec> r;
   r.resize(size_t(n));
-  for (int i = 0; i < n; ++i) r[size_t(i)] = {i / rate, prompt, output};
+  for (int i = 0; i < n; ++i) {
+    r[size_t(i)].arrival = i / rate;
+    r[size_t(i)].input_tokens = prompt;
+    r[size_t(i)].output_tokens = output;
+  }
   return load_stats(r);
 }
 

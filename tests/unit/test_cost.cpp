@@ -120,3 +120,24 @@ TEST_CASE("ownership TCO reproduces the worked GB200 check of docs/research/cost
   CHECK(c.per_chip_second(1830) * 3600 == Approx(3.3));
   CHECK(c.other_per_chip_second(1830) * 3600 == Approx(2.19).epsilon(5e-3));
 }
+
+TEST_CASE("input prices split into cache miss and cache hit the way APIs charge them") {
+  double miss = -1, hit = -1;
+  // No hits: every input token is computed.
+  split_input_price(0.5, 0, 0, &miss, &hit);
+  CHECK(miss == Approx(0.5));
+  CHECK(hit == 0);
+  // 40% of prompt tokens from an HBM cache (no step time): the computed 60% carry the bill.
+  split_input_price(0.6, 0.4, 0, &miss, &hit);
+  CHECK(miss == Approx(1.0));
+  CHECK(hit == 0);
+  // A fifth of the input bill spent loading hits back from the second tier.
+  split_input_price(0.6, 0.4, 0.2, &miss, &hit);
+  CHECK(miss == Approx(0.8));
+  CHECK(hit == Approx(0.3));
+  CHECK(0.4 * hit + 0.6 * miss == Approx(0.6));  // the blended price is their mix
+  // Every token a hit.
+  split_input_price(0.6, 1, 1, &miss, &hit);
+  CHECK(miss == 0);
+  CHECK(hit == Approx(0.6));
+}
