@@ -133,3 +133,36 @@ TEST_CASE("KV capacity is HBM minus weights and reserve", "[perf]") {
   CHECK(mp.kv_tokens_per_rank == int64_t(mp.kv_bytes_per_chip / 4096));
   CHECK(mp.kv_tokens_per_instance == 4 * mp.kv_tokens_per_rank);
 }
+
+TEST_CASE("sliding-window layers hold and read at most the window", "[perf]") {
+  const std::vector<Override> gemma = {{"model", repo("models/gemma-4-31b.yaml")},
+                                       {"platform", repo("platforms/mtia-400.yaml")},
+                                       {"serving.chips", "8"},
+                                       {"serving.chips_per_instance", "8"},
+                                       {"serving.attention_tp", "8"}};
+  Scenario sc = test::load_one(data("lone.yaml"), gemma);
+  const PoolSpec& p = sc.pools[0];
+  const MemoryPlan mp = memory_plan(p.model, p.platform, p.serving);
+  // TP8: the 4 global KV heads split 4 ways (81,920 / 4 B per token per chip), the 16
+  // sliding ones 8 ways (819,200 / 8): a window token costs 5 global-token equivalents.
+  CHECK(mp.kv_bytes_per_token == 20480);
+  CHECK(mp.kv_window == 1024);
+  CHECK(mp.kv_window_ratio == Approx(5.0));
+  CHECK(mp.held_tokens(100) == 600);
+  CHECK(mp.held_tokens(32768) == 32768 + 5120);
+  // Decode at long contexts: only the global layers' reads grow with the context. The same
+  // model with a window longer than every context reads all of it in every layer.
+  PerfModel pm(p.model, p.platform, p.serving);
+  std::vector<Override> wide = gemma;
+  wide.push_back({"model.attention.sliding.window", "1000000"});
+  Scenario sw = test::load_one(data("lone.yaml"), wide);
+  PerfModel pw(sw.pools[0].model, sw.pools[0].platform, sw.pools[0].serving);
+  const auto grow = [](const PerfModel& m) {
+    return m.step_time(decode(64, 128000)).attention - m.step_time(decode(64, 64000)).attention;
+  };
+  const double g = 10.0 / 60, bytes_g = 20480.0 / 10, bytes_s = 819200.0 / 8 / 50;
+  // Per token per layer: a global layer reads 2,048 B on this chip, a sliding one 2,048 B.
+  CHECK(bytes_g == bytes_s);
+  CHECK(grow(pm) > 0);
+  CHECK(grow(pm) / grow(pw) == Approx(g).epsilon(1e-6));
+}

@@ -1,5 +1,6 @@
 #include "config/model.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,17 @@
 namespace stacksim {
 
 double Model::attention_params() const {
+  const double sl = attention.sliding.layers;
+  return layers > 0 ? (global_layers() * global_attention_params() + sl * sliding_attention_params()) / layers : 0;
+}
+
+double Model::sliding_attention_params() const {
+  const Attention::Sliding& w = attention.sliding;
+  const double h = hidden_size, q = double(attention.heads) * w.head_dim;
+  return 2.0 * h * q + 2.0 * h * w.kv_heads * w.head_dim;
+}
+
+double Model::global_attention_params() const {
   const double h = hidden_size;
   const Attention& a = attention;
   if (a.type == AttentionType::MLA) {
@@ -21,7 +33,8 @@ double Model::attention_params() const {
     const double o = double(a.heads) * a.v_head_dim * h;
     return q + kv_a + kv_b + o;
   }
-  return h * a.heads * a.head_dim + 2.0 * h * a.kv_heads * a.head_dim + double(a.heads) * a.head_dim * h;
+  const double kv = (a.k_eq_v ? 1.0 : 2.0) * h * a.kv_heads * a.head_dim;
+  return h * a.heads * a.head_dim + kv + double(a.heads) * a.head_dim * h;
 }
 
 double Model::replicated_params() const {
@@ -101,7 +114,15 @@ double Model::indexer_bytes_per_token() const {
 }
 
 double Model::kv_bytes_per_token() const {
-  return kv_entry_bytes() * layers * attention.kv_compression + indexer_bytes_per_token();
+  return kv_entry_bytes() * global_layers() * attention.kv_compression + indexer_bytes_per_token();
+}
+
+double Model::sliding_entry_bytes() const {
+  return 2.0 * attention.sliding.kv_heads * attention.sliding.head_dim * precision_bytes(kv_cache);
+}
+
+double Model::kv_bytes(double tokens) const {
+  return tokens * kv_bytes_per_token() + std::min(tokens, double(attention.sliding.window)) * sliding_bytes_per_token();
 }
 
 static void check_model(const Model& m, MapReader& r) {
@@ -109,6 +130,19 @@ static void check_model(const Model& m, MapReader& r) {
   if (m.routed_experts == 0 && m.dense_layers != m.layers)
     r.fail("moe", "a model without routed experts must have dense.layers == layers");
   if (m.routed_experts > 0 && m.top_k > m.routed_experts) r.fail("moe", "moe.top_k exceeds moe.routed_experts");
+}
+
+// `attention.sliding:`: the sliding-window layers (GQA, their own heads and window).
+static void read_sliding(MapReader& a, Model* m) {
+  MapReader w = a.child("sliding");
+  Attention::Sliding& s = m->attention.sliding;
+  s.layers = static_cast<int>(w.integer("layers", 1, m->layers));
+  if (s.layers == m->layers) w.fail("layers", "some layer must keep full attention: at most layers - 1");
+  s.window = static_cast<int>(w.integer("window", 1, 1 << 30));
+  s.kv_heads = static_cast<int>(w.integer("kv_heads", 1, 1 << 16));
+  s.head_dim = static_cast<int>(w.integer("head_dim", 1, 1 << 16));
+  if (m->attention.heads % s.kv_heads != 0) w.fail("kv_heads", "heads must be a multiple of kv_heads");
+  w.finish();
 }
 
 // `attention:`: its type and ranks, sparse attention and its indexer.
@@ -129,6 +163,9 @@ static void read_attention(MapReader& r, Model* m) {
     m->attention.head_dim = static_cast<int>(a.integer("head_dim", 1, 1 << 16));
     if (m->attention.heads % m->attention.kv_heads != 0) a.fail("kv_heads", "heads must be a multiple of kv_heads");
   }
+  m->attention.k_eq_v = a.boolean_or("k_eq_v", false);
+  if (m->attention.k_eq_v && type != "gqa") a.fail("k_eq_v", "k_eq_v is a GQA option (MLA caches one latent)");
+  if (a.has("sliding")) read_sliding(a, m);
   m->attention.sparse_topk = static_cast<int>(a.integer_or("sparse_topk", 0, 0, 1 << 30));
   m->attention.kv_compression = a.quantity_or("kv_compression", Dimension::Number, 1.0, 1e-6, 1.0);
   // `indexer: null` says there is none (as --set model.attention.indexer=null does).

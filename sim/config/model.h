@@ -42,6 +42,18 @@ struct Attention {
     int layers = 0;          // layers that run it (all, unless the model says otherwise)
     double compression = 1;  // indexer keys per token
   } indexer;
+  // Global layers whose V shares K's projection (Gemma 4's attention_k_eq_v): no v_proj
+  // weights; the cache still holds both K and V, as the runtimes keep them.
+  bool k_eq_v = false;
+  // Sliding-window layers (Gemma 2-4's local attention): `layers` of the model's layers
+  // attend to the last `window` tokens only, with their own GQA shape; the rest (the
+  // global layers) are the shape above. A sequence caches at most `window` tokens of each.
+  struct Sliding {
+    int layers = 0;  // 0 = none
+    int window = 0;
+    int kv_heads = 0;
+    int head_dim = 0;
+  } sliding;
 };
 
 struct Model {
@@ -90,9 +102,14 @@ struct Model {
   double published_active = 0;
 
   int moe_layers() const { return routed_experts > 0 ? layers - dense_layers : 0; }
+  // Layers of full (global) attention: all but the sliding-window ones.
+  int global_layers() const { return layers - attention.sliding.layers; }
 
-  // Parameters of one layer's attention block (projections).
+  // Parameters of one layer's attention block (projections), averaged over the global
+  // and sliding-window layers; of one global and one sliding-window layer.
   double attention_params() const;
+  double global_attention_params() const;
+  double sliding_attention_params() const;
   // Parameters of one expert (gate, up, down).
   double expert_params() const { return 3.0 * hidden_size * expert_intermediate; }
   // Embedding plus output head.
@@ -114,8 +131,14 @@ struct Model {
   double kv_entry_bytes() const;
   // Indexer-key bytes per token over the indexer's layers.
   double indexer_bytes_per_token() const;
-  // KV-cache bytes per token over all layers: entries (after compression) + indexer keys.
+  // KV-cache bytes per token over the global layers: entries (after compression) +
+  // indexer keys. The sliding-window layers' are apart: a sequence holds at most `window`.
   double kv_bytes_per_token() const;
+  // Bytes of one cached entry of one sliding-window layer, and per token over them all.
+  double sliding_entry_bytes() const;
+  double sliding_bytes_per_token() const { return sliding_entry_bytes() * attention.sliding.layers; }
+  // KV bytes of one sequence of `tokens` tokens (the global layers' and the window's).
+  double kv_bytes(double tokens) const;
 };
 
 Model model_from_yaml(const YAML::Node& root, const Origin& origin);

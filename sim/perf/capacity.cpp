@@ -80,7 +80,9 @@ struct Steps {
 // reserve for whole prompts + outputs.
 double batch_cap(const PerfModel& pm, const Serving& s, const LoadStats& l, std::string* limit) {
   const double seqs = double(s.max_seqs_per_chip) * s.dp_ranks();
-  const double kv = kKvHeadroom * double(pm.memory().kv_tokens_per_instance) / std::max(l.held_mean, 1.0);
+  const MemoryPlan& m = pm.memory();
+  const double held = l.held_mean + m.kv_window_ratio * std::min(l.held_mean, double(m.kv_window));
+  const double kv = kKvHeadroom * double(m.kv_tokens_per_instance) / std::max(held, 1.0);
   *limit = kv < seqs ? "kv" : "batch";
   return std::min(seqs, kv);
 }
@@ -236,7 +238,7 @@ PoolEstimate estimate_pool(const PerfModel& pm, const Serving& s, const LoadStat
   e.instances = instances;
   e.chips = instances * s.chips_per_instance;
   const MemoryPlan& m = pm.memory();
-  const int64_t held = role == "prefill" ? l.prompt_max : l.held_max;
+  const int64_t held = m.held_tokens(role == "prefill" ? l.prompt_max : l.held_max);
   if (m.kv_bytes_per_chip <= 0 || held > m.kv_tokens_per_rank * s.context_parallel) {
     e.limit = "memory";
     return e;

@@ -33,6 +33,11 @@ double kv_bytes_per_token_chip(const Model& model, int attention_tp) {
   return full / std::min(attention_tp, model.attention.kv_heads);
 }
 
+double sliding_bytes_per_token_chip(const Model& model, int attention_tp) {
+  const Attention::Sliding& w = model.attention.sliding;
+  return w.layers > 0 ? model.sliding_bytes_per_token() / std::min(attention_tp, w.kv_heads) : 0;
+}
+
 MemoryPlan memory_plan(const Model& model, const Platform& platform, const Serving& serving) {
   MemoryPlan mp;
   mp.weights_per_chip = weights_per_chip(model, serving);
@@ -47,6 +52,10 @@ MemoryPlan memory_plan(const Model& model, const Platform& platform, const Servi
   if (mp.kv_bytes_per_chip > 0 && mp.kv_bytes_per_token > 0) {
     mp.kv_tokens_per_rank = static_cast<int64_t>(std::floor(mp.kv_bytes_per_chip / mp.kv_bytes_per_token));
     mp.kv_tokens_per_instance = mp.kv_tokens_per_rank * serving.dp_ranks();
+  }
+  if (model.attention.sliding.layers > 0 && mp.kv_bytes_per_token > 0) {
+    mp.kv_window = model.attention.sliding.window;
+    mp.kv_window_ratio = sliding_bytes_per_token_chip(model, serving.attention_tp) / mp.kv_bytes_per_token;
   }
   return mp;
 }

@@ -5,6 +5,8 @@
 // holds the KV cache; serving.offload_weights moves that fraction of the weights to the host.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,6 +40,14 @@ struct MemoryPlan {
   double kv_bytes_per_token = 0;   // bytes one token's KV occupies on its rank's chip(s), per chip
   int64_t kv_tokens_per_rank = 0;  // KV capacity of one data-parallel rank, tokens
   int64_t kv_tokens_per_instance = 0;
+  // Sliding-window layers: each sequence also holds up to `kv_window` tokens of theirs,
+  // `kv_window_ratio` times a global token's bytes each. KV is counted in global-token
+  // equivalents: a sequence of n tokens holds held_tokens(n) of the capacity above.
+  int64_t kv_window = 0;
+  double kv_window_ratio = 0;
+  int64_t held_tokens(int64_t n) const {
+    return n + static_cast<int64_t>(std::ceil(kv_window_ratio * double(std::min(n, kv_window))));
+  }
 
   const MemoryTier& kv_tier() const { return tiers.front(); }
 };
@@ -50,6 +60,8 @@ double weights_per_chip(const Model& model, const Serving& serving);
 // KV bytes of one token on each chip that holds it: MLA's latent cache is replicated
 // across the attention-TP group; GQA's heads are split across it.
 double kv_bytes_per_token_chip(const Model& model, int attention_tp);
+// The same for the sliding-window layers (0 without them).
+double sliding_bytes_per_token_chip(const Model& model, int attention_tp);
 
 // HBM: the chip's capacity, minus the stack's reservation, minus the weights.
 MemoryPlan memory_plan(const Model& model, const Platform& platform, const Serving& serving);

@@ -121,6 +121,12 @@ void PerfModel::init_attention_core(const Model& m, const Platform& p) {
   entry_bytes_ = m.kv_entry_bytes() / split;
   kv_compression_ = a.kv_compression;
   sparse_topk_ = a.sparse_topk;
+  if (a.sliding.layers > 0) {
+    sliding_share_ = double(a.sliding.layers) / m.layers;
+    window_ = a.sliding.window;
+    sliding_flops_per_pair_ = heads_per_chip * 4.0 * a.sliding.head_dim;
+    sliding_entry_bytes_ = m.sliding_entry_bytes() / std::min(tp_, a.sliding.kv_heads);
+  }
   // The indexer (per indexer layer, per rank: its heads split over TP like the queries').
   const Attention::Indexer& ix = a.indexer;
   if (ix.heads > 0) {
@@ -230,8 +236,17 @@ Roofline PerfModel::attention(const RankLoad& r) const {
     attended = std::min(attended, r.decode_seqs * sparse_topk_);
     pairs = std::min(pairs, r.prefill_tokens * sparse_topk_);
   }
-  const double core_flops = attended * verify_tokens_ * decode_flops_per_pair_ + pairs * prefill_flops_per_pair_;
-  const double core_bytes = (attended + r.prefill_tokens * kv_compression_) * entry_bytes_;
+  const double g = 1 - sliding_share_;  // the global layers' share (averaged per layer)
+  double core_flops = g * (attended * verify_tokens_ * decode_flops_per_pair_ + pairs * prefill_flops_per_pair_);
+  double core_bytes = g * (attended + r.prefill_tokens * kv_compression_) * entry_bytes_;
+  if (sliding_share_ > 0) {
+    // Each query attends at most the window: exact when every context is longer (or
+    // every one shorter) than it, an upper bound otherwise.
+    const double w_attended = std::min(r.kv_tokens, r.decode_seqs * window_);
+    const double w_pairs = std::min(r.prefill_pairs, r.prefill_tokens * window_);
+    core_flops += sliding_share_ * (w_attended * verify_tokens_ + w_pairs) * sliding_flops_per_pair_;
+    core_bytes += sliding_share_ * (w_attended + r.prefill_tokens) * sliding_entry_bytes_;
+  }
   const Roofline core = roofline(core_flops, attn_rate_, core_bytes, mem_rate_);
   const Roofline ix = indexer(r);
   return floored({proj.time + core.time + ix.time, proj.flop_bound + core.flop_bound + ix.flop_bound},
@@ -300,7 +315,11 @@ double PerfModel::tp_all_reduce(const RankLoad& r) const {
 
 double PerfModel::cp_exchange(const RankLoad& r) const {
   if (cp_ == 1 || r.prefill_tokens == 0) return 0;
-  return (cp_ - 1.0) / cp_ * r.cp_keys * kv_compression_ * entry_bytes_ / scale_up_rate_ + cp_latency_;
+  // The ring passes the keys a chunk attends: all of them for the global layers, the
+  // window for the sliding ones.
+  const double bytes = (1 - sliding_share_) * r.cp_keys * kv_compression_ * entry_bytes_ +
+                       sliding_share_ * std::min(r.cp_keys, window_) * sliding_entry_bytes_;
+  return (cp_ - 1.0) / cp_ * bytes / scale_up_rate_ + cp_latency_;
 }
 
 double PerfModel::step_kernels() const {

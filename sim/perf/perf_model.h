@@ -151,6 +151,9 @@ class PerfModel {
   double entry_bytes_ = 0;                                         // one cached entry of one layer on this chip
   double kv_compression_ = 1;                                      // cached entries per token
   double sparse_topk_ = 0;
+  // Sliding-window layers: their share of the layers, window, and per-pair FLOPs and
+  // entry bytes on this chip (the core above then covers the global layers' share).
+  double sliding_share_ = 0, window_ = 0, sliding_flops_per_pair_ = 0, sliding_entry_bytes_ = 0;
   // The sparse-attention indexer (0 share = none).
   double indexer_rate_ = 1, indexer_flops_per_pair_ = 0, indexer_bytes_per_token_ = 0, indexer_layer_share_ = 0;
   // Routed experts.

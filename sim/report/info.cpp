@@ -8,6 +8,7 @@
 
 #include "config/units.h"
 #include "perf/perf_model.h"
+#include "util/table.h"
 
 namespace stacksim {
 
@@ -38,6 +39,10 @@ nlohmann::json model_json(const Model& m) {
                       {"kv_cache", precision_name(m.kv_cache)},
                       {"kv_bytes_per_token", m.kv_bytes_per_token()},
                       {"max_context", m.max_context}};
+  if (m.attention.sliding.layers > 0)
+    j["sliding_window"] = {{"layers", m.attention.sliding.layers},
+                           {"window", m.attention.sliding.window},
+                           {"kv_bytes_per_token", m.sliding_bytes_per_token()}};
   if (!m.weight_parts.uniform()) {
     const Model::WeightParts& w = m.weight_parts;
     j["weight_parts"] = {{"attention", precision_name(w.attention)},
@@ -90,6 +95,10 @@ nlohmann::json memory_json(const PoolSpec& pool, const MemoryPlan& mem) {
                       // The fewest chips whose usable HBM holds one copy of the weights, KV aside.
                       {"min_chips_for_weights", usable > 0 ? std::ceil(weight_bytes / usable) : 0.0}};
   if (pool.serving.offload_weights > 0) j["host_weights_per_chip"] = mem.tiers.at(1).use("weights");
+  if (mem.kv_window > 0) {
+    j["kv_window"] = mem.kv_window;
+    j["kv_window_ratio"] = mem.kv_window_ratio;
+  }
   return j;
 }
 
@@ -170,11 +179,8 @@ void print_serving(const nlohmann::json& m, const nlohmann::json& s) {
   print_routing(m, s);
 }
 
-void print_pool(const nlohmann::json& j) {
-  const auto& m = j["model"];
-  const auto& p = j["platform"];
-  const auto& s = j["serving"];
-  const auto& mem = j["memory"];
+// The model line: sizes, weight precisions, KV per token (and per window token).
+void print_model(const nlohmann::json& m) {
   std::string weights = m["weights"].get<std::string>();
   if (m.contains("weight_parts")) {
     const auto& w = m["weight_parts"];
@@ -182,10 +188,25 @@ void print_pool(const nlohmann::json& j) {
               ", shared " + w["shared"].get<std::string>() + ", routed " + w["routed"].get<std::string>() + ", head " +
               w["head"].get<std::string>();
   }
-  std::printf("model %s: %.1fB total, %.2fB active parameters; weights %s (%s); KV %.1f KB per token (%s)\n",
+  std::string window;
+  if (m.contains("sliding_window")) {
+    const auto& w = m["sliding_window"];
+    window = strprintf(" + %.1f KB for each of a sequence's last %d tokens (%d sliding-window layers)",
+                       w["kv_bytes_per_token"].get<double>() / 1e3, w["window"].get<int>(), w["layers"].get<int>());
+  }
+  std::printf("model %s: %.1fB total, %.2fB active parameters; weights %s (%s); KV %.1f KB per token%s (%s)\n",
               m["name"].get<std::string>().c_str(), m["total_params"].get<double>() / 1e9,
               m["active_params"].get<double>() / 1e9, format_bytes(m["weight_bytes"].get<double>()).c_str(),
-              weights.c_str(), m["kv_bytes_per_token"].get<double>() / 1e3, m["kv_cache"].get<std::string>().c_str());
+              weights.c_str(), m["kv_bytes_per_token"].get<double>() / 1e3, window.c_str(),
+              m["kv_cache"].get<std::string>().c_str());
+}
+
+void print_pool(const nlohmann::json& j) {
+  const auto& m = j["model"];
+  const auto& p = j["platform"];
+  const auto& s = j["serving"];
+  const auto& mem = j["memory"];
+  print_model(m);
   std::printf("platform %s: %s, %.0f TFLOPS %s, HBM %s at %s/s; scale-up %d chips at %s/s; NIC %s/s; %s\n",
               p["name"].get<std::string>().c_str(), p["chip"].get<std::string>().c_str(),
               p["activation_peak_flops_per_chip"].get<double>() / 1e12, p["activations"].get<std::string>().c_str(),
@@ -204,6 +225,11 @@ void print_pool(const nlohmann::json& j) {
               format_bytes(mem["kv_bytes_per_chip"].get<double>()).c_str(),
               static_cast<long long>(mem["kv_tokens_per_rank"].get<int64_t>()),
               static_cast<long long>(mem["kv_tokens_per_instance"].get<int64_t>()));
+  if (mem.contains("kv_window"))
+    std::printf(
+        "  KV tokens count the global layers; a sequence also holds %.2f token-equivalents for each of "
+        "its last %lld tokens (sliding window)\n",
+        mem["kv_window_ratio"].get<double>(), static_cast<long long>(mem["kv_window"].get<int64_t>()));
   if (mem.contains("host_weights_per_chip"))
     std::printf("  of the weights, %s per chip live in host memory (%s) and stream to HBM every step\n",
                 format_bytes(mem["host_weights_per_chip"].get<double>()).c_str(),

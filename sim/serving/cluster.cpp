@@ -74,7 +74,7 @@ void Cluster::on_prefilled(Request& r, Instance& from, double now) {
   const size_t to = dst.router->pick(r, dst);
   sg4::Host* src_host = src.chip_of(hosts.chips, size_t(from.index()), r.id);
   sg4::Host* dst_host = to == Router::kNone ? nullptr : dst.chip_of(hosts.chips, to, r.id);
-  const double bytes = double(r.prompt_tokens) * src.spec->model.kv_bytes_per_token();
+  const double bytes = src.spec->model.kv_bytes(double(r.prompt_tokens));
   transfers_->start(&r, &from, src_host, dst_host, bytes, now);
 }
 

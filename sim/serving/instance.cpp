@@ -75,7 +75,7 @@ bool Instance::try_admit(Request* r) {
   if (role_ == Role::Decode || r->swapped) {
     // The context is here (transferred, or swapped out): it resumes decoding.
     const int64_t ctx = r->spec.input_tokens + r->generated;
-    const int64_t need = on_demand_ ? ctx : ctx + remaining;
+    const int64_t need = (on_demand_ ? ctx : ctx + remaining) + window_tokens(ctx + remaining);
     if (!make_room(need)) return false;
     r->kv_static = need;
     kv_static_ += need;
@@ -98,7 +98,9 @@ bool Instance::try_admit(Request* r) {
   // An external store's prefix counts as a hit when longer (at least one token computed).
   const int64_t stored = std::min(r->spec.stored_prefix_tokens, r->prompt_tokens - 1);
   const int64_t hit = std::max(hit_blocks * B, stored);
-  const int64_t need = (r->prompt_tokens - hit) + (on_demand_ || role_ == Role::Prefill ? 0 : remaining);
+  const int64_t held = r->prompt_tokens + (role_ == Role::Prefill ? 0 : remaining);
+  const int64_t need =
+      (r->prompt_tokens - hit) + (on_demand_ || role_ == Role::Prefill ? 0 : remaining) + window_tokens(held);
   // Pin the hit first, so that making room cannot evict the prefix it counts on (the
   // second tier's blocks come back into HBM here, and make_room sees them).
   if (hit_blocks > 0) cache_.pin(r->spec.blocks, 0, static_cast<size_t>(hit_blocks));

@@ -113,6 +113,8 @@ class Instance : private Admission {
   int64_t occupancy(int64_t at_step) const;  // KV tokens in use at the start of step `at_step`
   double decode_kv_tokens() const;           // context tokens of all decoding sequences now
   double kv_bytes_per_token_chip() const { return perf_.memory().kv_bytes_per_token; }
+  // KV a sequence of `n` tokens holds in its sliding-window layers, in global-token equivalents.
+  int64_t window_tokens(int64_t n) const { return perf_.memory().held_tokens(n) - n; }
 
   const int index_;
   const Role role_;

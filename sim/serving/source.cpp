@@ -82,9 +82,9 @@ void Cluster::submit(const RequestSpec& spec) {
   for (const auto& p : pools) {
     // A sequence's KV lives on its rank, or spread over its context-parallel ranks (the
     // decode that follows is still charged as if its KV were on one rank).
-    const int64_t held = p->spec->role == "prefill" ? spec.input_tokens : need;
-    if (!reason && held > p->perf->memory().kv_tokens_per_rank * p->spec->serving.context_parallel)
-      reason = "exceeds_kv_capacity";
+    const MemoryPlan& mem = p->perf->memory();
+    const int64_t held = mem.held_tokens(p->spec->role == "prefill" ? spec.input_tokens : need);
+    if (!reason && held > mem.kv_tokens_per_rank * p->spec->serving.context_parallel) reason = "exceeds_kv_capacity";
   }
   if (reason) {
     metrics.rejected(reason);

@@ -64,7 +64,8 @@ void check_kv_fits(const ValidationCase& c, MapReader& r) {
   const int64_t tp = c.serving.attention_tp;
   const bool prefill = c.pool.phase == "prefill";
   // Prefill: the rank's prompt tokens of one forward pass; decode: its sequences' contexts.
-  const auto need = prefill ? c.pool.tokens_per_chip * tp : std::llround(c.pool.batch_per_chip * tp) * c.pool.kv_tokens;
+  const auto need = prefill ? mem.held_tokens(c.pool.tokens_per_chip * tp)
+                            : std::llround(c.pool.batch_per_chip * tp) * mem.held_tokens(c.pool.kv_tokens);
   if (need <= mem.kv_tokens_per_rank) return;
   MapReader p = r.child("pool");
   p.fail(prefill ? "tokens_per_chip" : "batch_per_chip",
