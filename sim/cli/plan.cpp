@@ -111,6 +111,17 @@ void print_frontier(const Plan& plan, const PlanResult& r) {
             << t;
 }
 
+// SGLang's launch arguments per role of a finalist's deployment.
+nlohmann::json sglang_json(const Finalist& f) {
+  const PlanProbe& p = f.probes[size_t(f.best)];
+  const bool npu = p.summary.platform.find("ascend") != std::string::npos;
+  nlohmann::json j = nlohmann::json::object();
+  for (const char* role : {"colocated", "prefill", "decode"})
+    if ((std::string(role) == "colocated") != f.deployment.disaggregated)
+      j[role] = sglang_args(f.deployment, role, p.summary.model, npu);
+  return j;
+}
+
 void print_best(const Plan& plan, const PlanResult& r) {
   // A column for each SLO target.
   std::vector<std::string> head = {"platform", "instances", "chips", "req/s", "$/hour", "other basis $/h"};
@@ -146,13 +157,10 @@ void print_best(const Plan& plan, const PlanResult& r) {
     const int b = best_finalist(r, c);
     if (b < 0) continue;
     const Finalist& f = r.finalists[c][size_t(b)];
-    const PlanProbe& p = f.probes[size_t(f.best)];
-    const bool npu = p.summary.platform.find("ascend") != std::string::npos;
     std::cout << "\n" << plan.candidates[c].name << ": " << layout_text(f.deployment) << "\n";
-    for (const char* role : {"colocated", "prefill", "decode"}) {
-      if ((std::string(role) == "colocated") == f.deployment.disaggregated) continue;
-      std::cout << "  SGLang (" << role << "): " << sglang_args(f.deployment, role, p.summary.model, npu) << "\n";
-    }
+    const nlohmann::json args = sglang_json(f);
+    for (const char* role : {"colocated", "prefill", "decode"})
+      if (args.contains(role)) std::cout << "  SGLang (" << role << "): " << args[role].get<std::string>() << "\n";
   }
 }
 
@@ -178,6 +186,7 @@ nlohmann::json result_json(const Plan& plan, const PlanResult& r) {
                                 {"meets_slo", p.ok},
                                 {"summary", p.summary}});
       fj["best_probe"] = f.best;
+      if (f.best >= 0) fj["sglang"] = sglang_json(f);
       cj["finalists"].push_back(fj);
     }
     cj["best_finalist"] = best_finalist(r, c);
