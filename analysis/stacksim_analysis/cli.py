@@ -12,10 +12,12 @@ import tempfile
 import yaml
 
 from . import markdown, plots
-from .claims import break_even, context_1m, exaflops, gap, like_37b, ratios
+from .claims import context_1m, exaflops, like_37b, ratios, searched
 from .paths import ROOT, article, rel
 from .runner import Runner
+from .search import Search
 from .study import Study
+from .uncertainty import Calibration
 
 
 def parse_args(description):
@@ -26,28 +28,27 @@ def parse_args(description):
     return ap.parse_args()
 
 
-def build(stage, runner, cfg):
-    """Runs everything and writes the report into `stage`. The order of the runs is the
-    order of the commands listed at the end of claims.md."""
+def build(stage, runner, cfg, shown):
+    """Runs everything and writes the report into `stage` (`shown`: where it will be, as the
+    commands list says). The order of the runs is the order of the commands listed at the
+    end of claims.md."""
     study = Study(runner, cfg)
-    base, rubin_best = study.run_defaults()
-    gap_runs = study.run_gaps(base)
-    study.run_alternatives(base)
-    c37 = like_37b.claim(study)
-    claims = [c37, context_1m.claim(study), exaflops.claim(study, c37),
-              break_even.claim(study, base), gap.claim(study, base, rubin_best, gap_runs),
-              ratios.claim(study)]
-    stack_runs = runner.run(article("stack-cost.yaml"))
+    search = Search(runner, cfg, lambda g: study.alt_sets(f"gap:{g}"))
+    search.run(os.path.join(stage, "data"), os.path.join(shown, "data"))
+    cal = Calibration(runner, cfg)
+    c37 = like_37b.claim(study, search)
+    claims = [c37, context_1m.claim(study), searched.runs_on_ascend(search, cal),
+              searched.break_even(search, cal, cfg), ratios.claim(study), searched.gap(search, cal, cfg),
+              exaflops.claim(study, c37, search), searched.price_ratio(search, cal, cfg),
+              searched.fleet(search, cal, cfg)]
     pareto_csv = runner.sweep(article("pareto.yaml"), "pareto")
-    figs = plots.draw_all(study, stage, pareto_csv, stack_runs, base)
+    figs = plots.draw_all(stage, pareto_csv, search, cal, cfg["prices"]["v4_input"])
     markdown.write_claims(stage, claims, runner.commands)
     markdown.write_index(stage, figs)
-    os.makedirs(os.path.join(stage, "data"))
     shutil.copy(pareto_csv, os.path.join(stage, "data", "pareto.csv"))
     with open(os.path.join(stage, "data", "summaries.json"), "w") as f:
-        json.dump({"ascend_default": base, "rubin_default": rubin_best,
-                   "efficiency_gap": {str(g): s for g, s in gap_runs},
-                   "alternatives": study.tornado, "stack_cost": stack_runs}, f, indent=1)
+        json.dump({"winners": {n: (w.summary if w else None) for n, w in search.winners.items()},
+                   "calibration_bands": {fam: [min(v), max(v)] for fam, v in cal.factors.items()}}, f, indent=1)
 
 
 def swap_into_place(stage, out):
@@ -77,7 +78,7 @@ def main(description):
         os.chmod(stage, 0o755)
         try:
             runner = Runner(stacksim, work, max(1, args.jobs))
-            build(stage, runner, cfg)
+            build(stage, runner, cfg, rel(out))
             swap_into_place(stage, out)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)

@@ -55,87 +55,87 @@ def pareto(out, pareto_csv):
                  "Pareto frontier; dots every configuration.")
 
 
-def latency_cdf(out, stack_runs):
-    """TTFT and TPOT CDFs of each variant of stack-cost.yaml."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    q = [i / 100 for i in range(101)]
-    for s in stack_runs:
-        for ax, cdf, scale in ((axes[0], S.ttft_cdf, 1.0), (axes[1], S.tpot_cdf, 1e3)):
-            ax.plot([v * scale for v in cdf(s)], q, label=S.name(s))
-    axes[0].set_xscale("log")
-    axes[0].set_xlabel("TTFT (s)")
-    axes[1].set_xscale("log")
-    axes[1].set_xlabel("TPOT (ms)")
-    for ax in axes:
-        ax.set_ylabel("fraction of requests")
-        ax.grid(True, which="both", alpha=0.3)
-    axes[1].legend(fontsize=7)
-    fig.suptitle("Latency CDFs, V4 by stack and workload (scenarios/article/stack-cost.yaml)")
+def search_frontier(out, search):
+    """The screen's throughput-interactivity frontier of each platform (InferenceMAX's axes)."""
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    for p in search.platforms():
+        w = search.winner(p)
+        pts = sorted(w.frontier if w else [], key=lambda x: x["tokens_per_s_per_user"])
+        if not pts:
+            continue
+        line = ax.plot([x["tokens_per_s_per_user"] for x in pts], [x["tokens_per_s_per_chip"] for x in pts],
+                       "-o", ms=4, label=p)[0]
+        ax.scatter([1 / w.window["tpot"]["p50"]], [w.window["output_tokens_per_s"] / w.chips], marker="*", s=160,
+                   color=line.get_color(), edgecolor="k", zorder=5)
+    ax.set_xlabel("interactivity: output tokens/s per user")
+    ax.set_ylabel("output tokens/s per chip")
+    ax.set_yscale("log")
+    ax.set_title("V4, default coding stream: the search's frontier per platform (star: the cheapest within the SLO)",
+                 fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
     fig.tight_layout()
-    return _save(fig, out, "latency-cdf.png", "TTFT and TPOT distributions for each stack and workload.")
+    return _save(fig, out, "frontier.png",
+                 "The throughput-interactivity frontier of each platform from `stacksim plan`'s analytic screen "
+                 "(every deployment it sized for the load, TTFT target kept, TPOT target left out; the best "
+                 "throughput per chip at each interactivity), with the simulated winner as a star "
+                 "(`data/plans/deployments.yaml`).")
 
 
-def cost_by_stack(out, stack_runs, input_price):
-    """$/M input and output of each variant of stack-cost.yaml (Ascend ones red by name)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    names = [S.name(s) for s in stack_runs]
-    colors = ["#c0392b" if n.startswith("ascend") else "#27ae60" for n in names]
-    for ax, fn, title in ((axes[0], S.usd_in, "$ per M input tokens"),
-                          (axes[1], S.usd_out, "$ per M output tokens")):
-        vals = [fn(s) for s in stack_runs]
-        ax.barh(names, vals, color=colors)
+def cost_by_platform(out, search, cal, input_price):
+    """$/M input (cache miss) and output of each platform's searched deployment, with bands."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    plats = [p for p in search.platforms() if search.winner(p)]
+    for ax, fn, title in ((axes[0], lambda w: w.usd_in_miss, "$ per M input tokens (cache miss)"),
+                          (axes[1], lambda w: w.usd_out, "$ per M output tokens")):
+        vals = [fn(search.winner(p)) for p in plats]
+        bands = [cal.band(p) for p in plats]
+        err = [[v - v * b[0] for v, b in zip(vals, bands)], [v * b[1] - v for v, b in zip(vals, bands)]]
+        ax.barh(plats, vals, xerr=err, color=["#c0392b" if p.startswith("ascend") else "#27ae60" for p in plats],
+                capsize=4)
         for y, v in enumerate(vals):
-            ax.text(v, y, f" {v:.2f}", va="center", fontsize=8)
+            ax.text(v, y + 0.3, f" {v:.3f}", va="center", fontsize=8)
         ax.set_title(title)
         ax.invert_yaxis()
     axes[0].axvline(input_price, color="k", ls="--", lw=1)
-    axes[0].text(input_price, len(names) - 0.5, " $0.28 claim", fontsize=8)
-    fig.suptitle("Cost per million tokens: Ascend 950PR (owned) vs Vera Rubin NVL72 ($8.5/h)")
+    axes[0].text(input_price, -0.4, " $0.28 claim", fontsize=8)
+    fig.suptitle("V4 at each platform's searched deployment, default coding stream within its SLO (ownership)")
     fig.tight_layout()
-    return _save(fig, out, "cost-by-stack.png",
-                 "Dollars per million input and output tokens by stack and workload "
-                 "(chip time attributed to prefill and decode by the work each step did).")
+    return _save(fig, out, "cost-by-platform.png",
+                 "Dollars per million input (cache-miss) and output tokens at each platform's cheapest deployment "
+                 "within the SLO; error bars: the stack's leave-one-out calibration band.")
 
 
-def _tornado_panel(ax, fn, title, tornado, base):
-    """One side of the tornado: `fn` (a cost accessor) under each alternative's two ends."""
-    b = fn(base)
-    items = []
-    for name, (lo, hi) in tornado.items():
-        vl = fn(lo) if lo else b
-        vh = fn(hi) if hi else b
-        ml = lo is None or S.meets_slo(lo)
-        mh = hi is None or S.meets_slo(hi)
-        items.append((max(abs(vl - b), abs(vh - b)), name, vl, vh, ml, mh))
-    items.sort()
-    for y, (_, name, vl, vh, ml, mh) in enumerate(items):
-        ax.barh(y, vl - b, left=b, color="#2980b9", hatch=None if ml else "///", alpha=1 if ml else 0.4)
-        ax.barh(y, vh - b, left=b, color="#e67e22", hatch=None if mh else "///", alpha=1 if mh else 0.4)
-    ax.set_yticks(range(len(items)))
-    ax.set_yticklabels([textwrap.fill(i[1], 34).replace("$", r"\$") for i in items], fontsize=7)
-    ax.axvline(b, color="k", lw=1)
-    ax.set_title(f"{title} (base {b:.3f})")
-
-
-def tornado(out, tornado, base, input_price):
-    """What moves V4's cost on Ascend: each alternative of claims.yaml alone."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 6.5))
-    for ax, fn, title in ((axes[0], S.usd_in, "$ per M input tokens"), (axes[1], S.usd_out, "$ per M output tokens")):
-        _tornado_panel(ax, fn, title, tornado, base)
-    axes[0].axvline(input_price, color="k", ls="--", lw=1)
-    fig.suptitle("What moves V4's cost on Ascend 950PR: each assumption alone (blue: first value, orange: second);\n"
-                 "performance alternatives are priced at their own highest load within the SLO (hatched: misses the SLO)",
-                 fontsize=10)
+def ranges(out, search):
+    """$/M tokens (whole bill) of each platform under each of its alternatives, searched afresh."""
+    rows = []
+    for p in search.platforms():
+        base = search.winner(p)
+        if not base:
+            continue
+        rows.append((p, "default", base.usd_per_m_tokens, True))
+        for name, w in search.alternatives_of(p):
+            rows.append((p, name, w.usd_per_m_tokens if w else 0, w is not None))
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(rows) + 1.2))
+    colors = {"ascend-950pr": "#c0392b", "vera-rubin-nvl72": "#27ae60", "mtia-400": "#2980b9"}
+    labels = [f"{p}: {n}" for p, n, _, _ in rows]
+    ax.barh(labels, [v for _, _, v, _ in rows], color=[colors.get(p, "#7f8c8d") for p, _, _, _ in rows],
+            hatch=None)
+    for y, (_, _, v, ok) in enumerate(rows):
+        ax.text(v, y, f" {v:.3f}" if ok else " none meets the SLO", va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([textwrap.shorten(lab, 70).replace("$", r"\$") for lab in labels], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("$ per M tokens, input and output (the whole bill over the window's tokens)")
+    ax.set_title("Each assumption alone, each platform's deployment searched afresh", fontsize=10)
     fig.tight_layout()
-    return _save(fig, out, "tornado.png",
-                 "Tornado chart: the change in cost per million tokens when one assumption "
-                 "is moved to each end of its range (scenarios/article/claims.yaml). Price "
-                 "assumptions act at the default load; performance assumptions (efficiency, "
-                 "precision, cache) through the highest load that still meets the SLO.")
+    return _save(fig, out, "ranges.png",
+                 "The whole bill per million tokens at each platform's searched deployment under each of its "
+                 "alternative assumptions (scenarios/article/claims.yaml, search.alternatives), each one a "
+                 "candidate of the same plan.")
 
 
-def draw_all(study, out, pareto_csv, stack_runs, base):
+def draw_all(out, pareto_csv, search, cal, input_price):
     """Every plot, in index.md's order: [(file name, caption)]."""
-    price = study.cfg["prices"]["v4_input"]
-    return [pareto(out, pareto_csv), latency_cdf(out, stack_runs), cost_by_stack(out, stack_runs, price),
-            tornado(out, study.tornado, base, price)]
+    return [search_frontier(out, search), cost_by_platform(out, search, cal, input_price), ranges(out, search),
+            pareto(out, pareto_csv)]

@@ -68,3 +68,17 @@ class Runner:
         self.commands.append(f"./build/stacksim sweep {rel(sweep_file)} --jobs {self.jobs} --db {name}.db"
                              f" && ./build/stacksim export {name}.db --csv {name}.csv")
         return csv
+
+    def plan(self, plan_file, name, shown):
+        """Runs `stacksim plan` on plan_file (its probes in <name>.db); returns its --output JSON.
+        `shown`: the plan file's path as the commands list shows it."""
+        db = os.path.join(self.work, name + ".db")
+        out = os.path.join(self.work, name + ".json")
+        cmd = [self.stacksim, "plan", plan_file, "--jobs", str(self.jobs), "--db", db, "-o", out]
+        self.count += 1
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"report: {' '.join(cmd)} failed: {proc.stderr.strip()}")
+        self.commands.append(f"./build/stacksim plan {shown} --jobs {self.jobs} -o {name}.json")
+        with open(out) as f:
+            return json.load(f)

@@ -1,11 +1,7 @@
 """Accessors of stacksim's JSON and CSV: the run summaries (`stacksim run -o`), the info
 documents (`stacksim info -o`) and the sweep export's columns. This is the one place the
-Python side spells their key names. The report adds three keys of its own to a summary
-(command, load, meets_slo), which it writes into data/summaries.json; they are set and
-read here too. Figures derived from a summary (SLO test, break-even price) and the
-dollar format live here as well."""
-
-import math
+Python side spells their key names. The report adds one key of its own to a summary, the
+command that produced it (set here too). The dollar format lives here as well."""
 
 # ---------------------------------------------------------------------------------------
 # Documents (run and info alike)
@@ -48,12 +44,8 @@ def p50_tpot(s):
     return s["latency_s"]["tpot"]["p50"]
 
 
-def ttft_cdf(s):
-    return s["latency_s"]["ttft"]["cdf"]
 
 
-def tpot_cdf(s):
-    return s["latency_s"]["tpot"]["cdf"]
 
 
 def completed(s):
@@ -76,14 +68,6 @@ def requests_per_s(s):
     return s["throughput"]["requests_per_s"]
 
 
-def input_tokens_per_s(s):
-    return s["throughput"]["input_tokens_per_s"]
-
-
-def output_tokens_per_s(s):
-    return s["throughput"]["output_tokens_per_s"]
-
-
 def input_tokens_per_s_per_chip(s):
     return s["throughput"]["input_tokens_per_s_per_chip"]
 
@@ -92,8 +76,6 @@ def output_tokens_per_s_per_chip(s):
     return s["throughput"]["output_tokens_per_s_per_chip"]
 
 
-def prefix_hit_rate(s):
-    return s["prefix_cache"]["hit_rate"]
 
 
 def usd_in(s):
@@ -102,34 +84,6 @@ def usd_in(s):
 
 def usd_out(s):
     return s["cost"]["usd_per_m_output"]
-
-
-def usd_per_hour(s):
-    return s["cost"]["usd_per_hour"]
-
-
-def usd_per_chip_hour(s):
-    return s["cost"]["usd_per_chip_hour"]
-
-
-def utilisation(s):
-    return s["cost"]["utilisation"]
-
-
-def joules_per_output_token(s):
-    return s["cost"]["joules_per_output_token"]
-
-
-def meets(s, slo):
-    return (completed(s) > 0 and p99_ttft(s) <= slo["ttft_p99"]
-            and p50_tpot(s) <= slo["tpot_p50"])
-
-
-def breakeven_output_price(s, input_price):
-    """$/M output at which revenue (input at `input_price`) covers the whole bill."""
-    per_s = usd_per_hour(s) / 3600
-    left = per_s - input_price * input_tokens_per_s(s) / 1e6
-    return left / output_tokens_per_s(s) * 1e6 if output_tokens_per_s(s) > 0 else math.inf
 
 
 def fmt_usd(x):
@@ -143,20 +97,6 @@ def fmt_usd(x):
 def set_command(s, command):
     s["command"] = command
 
-
-def set_priced_load(s, load, meets_slo):
-    """Records the load a summary was priced at and whether it met the SLO there."""
-    s["load"] = load
-    s["meets_slo"] = meets_slo
-
-
-def load(s):
-    return s["load"]
-
-
-def meets_slo(s):
-    """Whether the load a summary was priced at met the SLO (true if not recorded)."""
-    return s.get("meets_slo", True)
 
 
 # ---------------------------------------------------------------------------------------

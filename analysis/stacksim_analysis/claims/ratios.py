@@ -20,7 +20,7 @@ def claim(study):
           f"${50*p['v4_input']:.2f} per M input |",
           "", "DeepSeek's own published prices ($/M input hit / miss / output) for context: " +
           "; ".join(f"{k} {v[0]} / {v[1]} / {v[2]}" for k, v in study.cfg["deepseek_api"].items()) + "."]
-    return Claim(id=6, title="Price ratios: \"roughly 27x cheaper than GPT-5.4\" (at ~$2.50/M), "
+    return Claim(id="4b", title="Price ratios: \"roughly 27x cheaper than GPT-5.4\" (at ~$2.50/M), "
                              "\"50x cheaper than Claude Opus\", \"$10,000 ... would cost $270,000 on GPT-5.4\"",
                  default=f"$2.50 / $0.28 = {ratio:.1f}x",
                  range=f"27x needs GPT-5.4 at ${27*p['v4_input']:.2f}/M; 50x (Opus) needs ${50*p['v4_input']:.0f}/M",
