@@ -87,6 +87,12 @@ struct Sizing {
   const LoadStats& load;
   double frontend;
   int64_t max_instances;
+  // max_load: the cluster's chips (0: none), the load's scale, and the layouts the screen
+  // found infeasible at some scale (role + layout -> the lowest such scale), which a
+  // higher load cannot make feasible: skipped without building their perf model.
+  int64_t max_chips = 0;
+  double scale = 1;
+  std::map<std::string, double>* dead = nullptr;
   // The first SLO target this role answers for that the estimate misses ("ttft p90"; ""
   // when it meets them all); `ttft_only`: the TTFT targets alone.
   std::string missed(const PoolEstimate& e, const std::string& role, bool ttft_only = false) const {
@@ -127,15 +133,21 @@ struct Sizing {
   // up to max_instances.
   bool size(const PerfModel& pm, const PoolSpec& pool, const std::string& role, PoolChoice* out) const {
     auto at = [&](int64_t n) { return estimate_pool(pm, pool.serving, load, role, n); };
+    const int64_t cap =
+        max_chips > 0 ? std::min(max_instances, max_chips / pool.serving.chips_per_instance) : max_instances;
+    if (cap < 1) {
+      out->estimate.limit = "chips";
+      return false;
+    }
     int64_t hi = 1;
     PoolEstimate e = at(1);
     while (!ok(e, role)) {
-      if (e.limit == "memory" || hi >= max_instances) {
+      if (e.limit == "memory" || hi >= cap) {
         out->estimate = e;
         if (e.feasible) out->estimate.limit = missed(e, role);
         return false;
       }
-      hi = std::min(2 * hi, max_instances);
+      hi = std::min(2 * hi, cap);
       e = at(hi);
     }
     int64_t lo = hi / 2;  // lo fails (or is 0)
@@ -226,6 +238,11 @@ std::vector<PoolChoice> sized(const SearchSpace& sp, const PoolSpec& base, const
   std::vector<PoolChoice> out;
   *count = 0;
   for (const Layout& l : layouts(sp, role)) {
+    const std::string key = sizing.dead ? role + " " + describe(l) : std::string();
+    if (sizing.dead) {
+      const auto d = sizing.dead->find(key);
+      if (d != sizing.dead->end() && d->second <= sizing.scale) continue;
+    }
     PoolSpec pool = base;
     if (!apply_layout(l, &pool)) continue;
     ++*count;
@@ -233,10 +250,15 @@ std::vector<PoolChoice> sized(const SearchSpace& sp, const PoolSpec& base, const
     choice.layout = l;
     choice.layout.redundant_experts = pool.serving.redundant_experts;  // auto resolved: what SGLang is told
     const PerfModel pm(pool.model, pool.platform, pool.serving);
-    if (sizing.size(pm, pool, role, &choice))
+    if (sizing.size(pm, pool, role, &choice)) {
       out.push_back(choice);
-    else
+    } else {
       ++(*excluded)[role + ": " + choice.estimate.limit];
+      if (sizing.dead) {
+        auto [it, added] = sizing.dead->emplace(key, sizing.scale);
+        if (!added) it->second = std::min(it->second, sizing.scale);
+      }
+    }
     if (trace && role != "prefill" && choice.estimate.limit != "memory") sizing.trace(pm, pool, role, l, trace);
   }
   return out;
@@ -306,7 +328,7 @@ void pair_pools(size_t i, size_t keep, std::vector<PoolChoice> pre, std::vector<
 }  // namespace
 
 ScreenResult::PerCandidate screen_candidate(const Plan& base_plan, size_t i, size_t keep, double load_scale,
-                                            int64_t max_chips, bool frontier) {
+                                            int64_t max_chips, bool frontier, std::map<std::string, double>* dead) {
   Plan plan = base_plan;
   if (load_scale > 0) plan.load.push_back({"workload.load_scale", strprintf("%.17g", load_scale)});
   const PlanCandidate& c = plan.candidates[i];
@@ -329,7 +351,7 @@ ScreenResult::PerCandidate screen_candidate(const Plan& base_plan, size_t i, siz
   for (int64_t d : sp.mtp_draft_tokens)
     if (d > 0 && sp.mtp_acceptance <= 0)
       c.mtp_at.fail("MTP draft tokens need an acceptance: give mtp_acceptance (the base's serving.mtp has none)");
-  const Sizing sizing{plan, r.load, r.frontend, c.max_instances};
+  const Sizing sizing{plan, r.load, r.frontend, c.max_instances, max_chips, r.load_scale, dead};
   std::vector<Deployment> all;
   int64_t n = 0;
   if (sp.colocated)

@@ -144,7 +144,8 @@ ScreenResult screen(const Plan& plan, size_t keep);
 // One candidate's screen at `load_scale` x the plan's load (0: as the plan says), keeping
 // deployments of at most `max_chips` chips (0: any), with the frontier or without.
 ScreenResult::PerCandidate screen_candidate(const Plan& plan, size_t i, size_t keep, double load_scale,
-                                            int64_t max_chips, bool frontier);
+                                            int64_t max_chips, bool frontier,
+                                            std::map<std::string, double>* dead = nullptr);
 
 // Objective max_load: per candidate, the highest load scale (bisection to 2%) at which some
 // deployment of at most its `chips` meets the SLO by the screen, and the `keep` cheapest
