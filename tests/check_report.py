@@ -106,7 +106,8 @@ def regenerate(stacksim):
         check("./build/stacksim run scenarios/article/37b-claim.yaml" in text, "the commands are listed")
         with open(os.path.join(out, "index.md")) as f:
             page = f.read()
-        check(os.path.exists(os.path.join(out, "data", "plans", "deployments.yaml")), "the plan files are kept")
+        for plan in ("deployments", "models", "max-load"):
+            check(os.path.exists(os.path.join(out, "data", "plans", plan + ".yaml")), f"the plan {plan} is kept")
         check("sglang.launch_server" in text, "the SGLang arguments are shown")
         for png in ("frontier.png", "cost-by-platform.png", "ranges.png", "pareto.png"):
             path = os.path.join(out, png)

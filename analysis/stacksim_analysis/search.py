@@ -23,6 +23,7 @@ class Winner:
     summary: dict                                   # the confirming simulation's run summary
     sglang: dict = field(default_factory=dict)      # role -> SGLang's launch arguments
     frontier: list = field(default_factory=list)    # the screen's throughput-interactivity frontier
+    load_scale: float = 1.0                         # objective max_load: the highest scale within the SLO
 
     @property
     def chips(self):
@@ -96,6 +97,7 @@ class Search:
         self.gap_sets = gap_sets      # gap -> the --set overrides of an efficiency gap (study.py)
         self.plans = {}               # plan name -> (document, its JSON result)
         self.winners = {}             # candidate name -> Winner (None: nothing met the SLO)
+        self.max_load = {}            # the same, at the highest load a fixed cluster serves
 
     def _plan_doc(self, source, extra_candidates, drop_base=False):
         plans_dir = os.path.dirname(source)
@@ -113,6 +115,18 @@ class Search:
         doc["candidates"] = cands
         if "confirm" in self.cfg:
             doc["confirm"] = self.cfg["confirm"]
+        return doc, plans_dir
+
+    def _max_load_doc(self, source):
+        """objective max_load on fixed clusters: each platform claims.yaml names, with its chips,
+        and its efficiency-gap alternatives (claim 5 at each stack's own highest SLO load)."""
+        chips = self.cfg["max_load"]
+        extra = [(p, p, {}) for p in chips] + [x for x in self._alternatives() if x[0] in chips and "gap" in x[1]]
+        doc, plans_dir = self._plan_doc(source, extra, drop_base=True)
+        doc["objective"] = "max_load"
+        for c in doc["candidates"]:
+            c["chips"] = chips[c["name"].split(" | ")[0]]
+            c.pop("max_instances", None)
         return doc, plans_dir
 
     def _alternatives(self):
@@ -141,7 +155,8 @@ class Search:
         os.makedirs(out_dir, exist_ok=True)
         source = os.path.normpath(article(self.cfg["plan"]))
         jobs = [("deployments", self._plan_doc(source, self._alternatives())),
-                ("models", self._plan_doc(source, self._models(), drop_base=True))]
+                ("models", self._plan_doc(source, self._models(), drop_base=True)),
+                ("max-load", self._max_load_doc(source))]
         for name, (doc, plans_dir) in jobs:
             # Model paths in claims.yaml are relative to scenarios/article/: make them the plan's.
             for c in doc["candidates"]:
@@ -155,7 +170,7 @@ class Search:
             result = self.r.plan(path, name, shown=os.path.join(shown_dir, "plans", name + ".yaml"))
             self.plans[name] = (doc, result)
             for c in result["candidates"]:
-                self.winners[c["name"]] = _winner(c)
+                (self.max_load if name == "max-load" else self.winners)[c["name"]] = _winner(c)
 
     def winner(self, name):
         w = self.winners.get(name)
@@ -182,5 +197,6 @@ def _winner(c):
     p = f["probes"][f["best_probe"]]
     if not p["meets_slo"]:
         return None
-    return Winner(c["name"], f["layout"], p["summary"], f.get("sglang", {}), c.get("frontier", []))
+    return Winner(c["name"], f["layout"], p["summary"], f.get("sglang", {}), c.get("frontier", []),
+                  p.get("load_scale") or 1.0)
 

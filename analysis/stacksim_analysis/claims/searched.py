@@ -95,10 +95,20 @@ def break_even(search, cal, cfg):
         verdict = (f"Does not hold: a million cache-miss input tokens cost {fmt_usd(w.usd_in_miss)} to serve "
                    f"({fmt_usd(lo)} to {fmt_usd(hi)}), above $0.28 under every assumption tried.")
     else:
-        label, cond = "holds only if", f"input costs stay below $0.28 (range {fmt_usd(lo)} to {fmt_usd(hi)})"
-        verdict = (f"Holds only if the default assumptions hold: a million cache-miss input tokens cost "
-                   f"{fmt_usd(w.usd_in_miss)} at the searched deployment, but {fmt_usd(lo)} to {fmt_usd(hi)} over the "
-                   f"alternatives and the calibration band, which straddles $0.28.")
+        b_lo, b_hi = cal.band(ASCEND)
+        alts = [("the default assumptions", w)] + [(n, x) for n, x in search.alternatives_of(ASCEND)
+                                                  if x and "gap" not in n]
+        over = [f"{n} ({fmt_usd(x.usd_in_miss)}; {fmt_usd(x.usd_in_miss * b_hi)} at the band's top)"
+                for n, x in alts if x.usd_in_miss * b_hi > price]
+        names = [n for n, x in alts if x.usd_in_miss * b_hi > price]
+        label = "holds only if"
+        cond = "the cost stays below $0.28, which it does except under " + ", ".join(
+            n + (" at the calibration band's top" if x.usd_in_miss <= price else "")
+            for n, x in alts if n in names)
+        verdict = (f"Holds only if the assumptions stay inside the range where it does: a million cache-miss input "
+                   f"tokens cost {fmt_usd(w.usd_in_miss)} at the searched deployment, {fmt_usd(lo)} to "
+                   f"{fmt_usd(hi)} over the alternatives and the calibration band. It is above $0.28 under "
+                   + ("; ".join(over) if over else "none of them") + "; below it under every other alternative.")
     lists = "DeepSeek lists V3.2 output at $0.42, V4-Flash at $0.28, V4-Pro at $3.48"
     if need_out > 0:
         verdict += (f" Output costs {fmt_usd(w.usd_out)} per M; if input sells at $0.28, output must sell at "
@@ -141,6 +151,7 @@ def gap(search, cal, cfg):
                   f"{w.usd_per_hour/base.usd_per_hour:.2f} | {w.usd_per_hour/rubin.usd_per_hour:.2f} |")
     md.append(f"| Vera Rubin NVL72 (searched) | {rubin.chips} | ${rubin.usd_per_hour:,.2f} | "
               f"{fmt_usd(rubin.usd_per_m_tokens)} | | 1.00 |")
+    md += ["", *_max_load_table(search)]
     g0 = next((w for n, w in rows if "0%" in n), None)
     served = [w for _, w in rows if w]
     ratios = [w.usd_per_hour / rubin.usd_per_hour for w in served]
@@ -157,12 +168,45 @@ def gap(search, cal, cfg):
                f"{fmt_usd(g30.usd_in_miss) if g30 else '-'}, at 50%: {fmt_usd(g50.usd_in_miss) if g50 else '-'} per M). "
                f"Against Rubin the 950PR costs {base.usd_per_hour/rubin.usd_per_hour:.1f}x per token at the "
                f"default and {r_lo:.1f}x to {r_hi:.1f}x over the gaps.")
+    fixed = _max_load_gap(search)
+    if fixed:
+        verdict += (f" On a fixed cluster at each stack's own highest SLO load, a 30% gap serves {fixed[0]:.2f}x the "
+                    f"load of the calibrated stack at {fixed[1]:.2f}x its cost per token.")
     return Claim(id=5, title="\"Ascend 950PR efficiency lags NVIDIA by 30-50%\", so V4's true cost may be above its price",
                  default=f"calibrated CANN {own:+.0%} vs the Hopper fit; {base.usd_per_hour/rubin.usd_per_hour:.1f}x "
                          f"Rubin's $/token",
                  range=f"gap 30%: {moves.split(' and ')[0].split('costs ')[-1] if moves else '-'}; "
                        f"{r_lo:.1f}x-{r_hi:.1f}x Rubin", label="holds only if",
                  cond="the gap is 30-50% (stacksim's calibrated CANN is not)", verdict=verdict, body=md)
+
+
+def _max_load_table(search):
+    """Claim 5 on fixed clusters: each stack at the highest load it serves within the SLO."""
+    md = ["The same stacks on a fixed cluster, each at the highest load it serves within the SLO (`stacksim plan` "
+          "objective max_load, `data/plans/max-load.yaml`: the stream's rate scaled until the SLO breaks, to 2%), "
+          "so that each is priced at its own capacity rather than at a load another stack sets:", "",
+          "| stack on a fixed cluster | chips | highest load (x the stream) | requests/s | TTFT p90 s | TPOT p90 ms "
+          "| $/M input | $/M output | $/M tokens |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, w in search.max_load.items():
+        label = name.replace(" | ", ": ")
+        if w is None:
+            md.append(f"| {label} | no load meets the SLO | | | | | | | |")
+            continue
+        win = w.window
+        rps = win["completed"] / win["length_s"] if win["length_s"] > 0 else 0
+        md.append(f"| {label} | {w.chips} | {w.load_scale:.3g}x | {rps:.2f} | {win['ttft']['p90']:.2f} | "
+                  f"{win['tpot']['p90']*1e3:.1f} | {fmt_usd(w.usd_in)} | {fmt_usd(w.usd_out)} | "
+                  f"{fmt_usd(w.usd_per_m_tokens)} |")
+    return md
+
+
+def _max_load_gap(search):
+    """(load ratio, cost ratio) of the 30% gap against the calibrated stack on the same cluster, or None."""
+    base = search.max_load.get(ASCEND)
+    g30 = next((w for n, w in search.max_load.items() if "gap 30%" in n), None)
+    if not base or not g30:
+        return None
+    return g30.load_scale / base.load_scale, g30.usd_per_m_tokens / base.usd_per_m_tokens
 
 
 def price_ratio(search, cal, cfg):
