@@ -190,6 +190,34 @@ TEST_CASE("the deployment search finds the deployment a hand calculation gives",
   CHECK(again.output.find("0 simulations") != std::string::npos);
 }
 
+TEST_CASE("the deployment search takes precision as a key, where the chip runs it", "[sweep][plan]") {
+  const stacksim::test::TempDir tmp("stacksim-plan");
+  const std::string dir = tmp.path();
+  const auto r = shell(bin() + " plan " + repo("tests/data/plan-precision.yaml") + " --jobs 2 --db " + dir +
+                       "/p.db -o " + dir + "/p.json --write-scenarios " + dir + "/w");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  std::ifstream in(dir + "/p.json");
+  const nlohmann::json c = nlohmann::json::parse(in).at("candidates").at(0);
+  // 3 instance sizes x {the model's BF16, FP8}; FP4 is not on the chip.
+  CHECK(c.at("layouts_sized") == 6);
+  // EP2 and EP4 in either precision, and EP1 in FP8 only.
+  CHECK(c.at("deployments_meeting_slo") == 5);
+  bool ep1_fp8 = false;
+  for (const auto& f : c.at("finalists"))
+    ep1_fp8 = ep1_fp8 || f.at("layout").get<std::string>().find(
+                             "EP1 TP1 seqs 4 budget 512 none precision {weights: "
+                             "fp8}") != std::string::npos;
+  CHECK(ep1_fp8);
+  // The winner is in FP8 (its steps are shorter: 5 one-chip instances keep up where BF16
+  // needs 3 x EP2), and the scenario written for it says so and runs.
+  const nlohmann::json& best = c.at("finalists").at(c.at("best_finalist").get<size_t>());
+  CHECK(best.at("layout").get<std::string>().find("precision {weights: fp8}") != std::string::npos);
+  CHECK(shell("cat " + dir + "/w/plan-test.yaml").output.find("serving.precision: {weights: fp8}") !=
+        std::string::npos);
+  CHECK(shell(bin() + " run " + dir + "/w/plan-test.yaml -q -o " + dir + "/run.json").code == 0);
+}
+
 TEST_CASE("the highest load a fixed cluster serves is bracketed by simulation within 2%", "[sweep][plan]") {
   // tests/data/plan-max-load.yaml: 6 chips hold 24 sequence slots, each request holding one
   // for at least 100 steps of 10 ms, so no deployment of them sustains more than 24

@@ -74,6 +74,7 @@ std::string sglang_args(const Deployment& d, const std::string& role, const std:
   if (npu) a += " --device npu --attention-backend ascend";
   if (l.context_parallel > 1)
     a += "  # context parallelism " + std::to_string(l.context_parallel) + ": no SGLang flag is assumed for it";
+  if (!l.precision.empty()) a += "  # precision " + l.precision + ": a checkpoint quantized so, not a flag";
   return a;
 }
 
@@ -84,6 +85,7 @@ std::string describe(const Layout& l) {
        l.overlap;
   if (l.mtp_draft_tokens > 0) s += " MTP" + std::to_string(l.mtp_draft_tokens);
   if (l.redundant_experts > 0) s += " +" + std::to_string(l.redundant_experts) + " experts";
+  if (!l.precision.empty()) s += " precision " + l.precision;
   return s;
 }
 

@@ -49,6 +49,7 @@ SearchSpace with_defaults(SearchSpace sp, const PoolSpec& base) {
   if (sp.mtp_draft_tokens.empty()) sp.mtp_draft_tokens = {base.serving.mtp_draft_tokens};
   if (sp.mtp_acceptance < 0) sp.mtp_acceptance = base.serving.mtp_acceptance;
   if (sp.redundant_experts.empty()) sp.redundant_experts = {-1};
+  if (sp.precision.empty()) sp.precision = {""};
   return sp;
 }
 
@@ -74,7 +75,7 @@ bool apply_layout(const Layout& l, PoolSpec* pool) {
   const int e = pool->model.routed_experts;
   v.redundant_experts = l.redundant_experts < 0 ? (e > 0 ? (cpi - e % cpi) % cpi : 0) : l.redundant_experts;
   v.redundant_experts_auto = false;
-  return e == 0 || (e + v.redundant_experts) % cpi == 0;
+  return (e == 0 || (e + v.redundant_experts) % cpi == 0) && apply_precision(l.precision, pool);
 }
 
 // The pool's bill per hour at the estimate's busy fraction (power between idle and busy).
@@ -183,8 +184,9 @@ std::vector<Layout> layouts(const SearchSpace& sp, const std::string& role) {
             for (const std::string& ov : sp.overlap)
               for (int64_t mtp : mtps)
                 for (int64_t re : sp.redundant_experts)
-                  out.push_back(
-                      {int(cpi), int(tp), int(cp), int(ms), int(b), ov, int(mtp), sp.mtp_acceptance, int(re)});
+                  for (const std::string& pr : sp.precision)
+                    out.push_back(
+                        {int(cpi), int(tp), int(cp), int(ms), int(b), ov, int(mtp), sp.mtp_acceptance, int(re), pr});
   return out;
 }
 

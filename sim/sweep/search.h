@@ -46,13 +46,15 @@ struct Layout {
   int mtp_draft_tokens = 0;
   double mtp_acceptance = 0;
   int redundant_experts = -1;  // -1: auto
+  std::string precision;       // a serving.precision map in flow YAML ("": the model's)
 };
 
 struct SearchSpace {
   std::vector<int64_t> chips_per_instance, attention_tp, context_parallel, max_seqs_per_chip, token_budget_per_chip,
       mtp_draft_tokens, redundant_experts;  // redundant_experts -1: auto
   std::vector<std::string> overlap;
-  double mtp_acceptance = -1;  // < 0: the base's
+  std::vector<std::string> precision;  // serving.precision maps in flow YAML ("": the model's)
+  double mtp_acceptance = -1;          // < 0: the base's
   bool colocated = true, disaggregated = false;
 };
 
@@ -164,6 +166,10 @@ std::string sglang_args(const Deployment& d, const std::string& role, const std:
 
 // "EP64 TP8 seqs 64 budget 2048 two_batch" and the other keys that differ from defaults.
 std::string describe(const Layout& l);
+
+// Applies layout precision `precision` (a serving.precision map, flow YAML) to the pool's
+// model; false when the pool's chip has no peak for a precision it asks.
+bool apply_precision(const std::string& precision, PoolSpec* pool);
 
 // Does a latency summary meet the plan's SLO (targets read from `ttft`, `tpot` quantiles)?
 bool meets_slo(const Plan& plan, const Quantiles& ttft, const Quantiles& tpot);

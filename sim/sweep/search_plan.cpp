@@ -44,6 +44,20 @@ std::vector<Override> read_set(MapReader& c, const std::string& key, const std::
   return out;
 }
 
+// `precision:` a list of serving.precision maps (each checked as the scenario reader
+// checks one), kept as flow YAML; `{}` stands for the model's own.
+void read_precisions(MapReader& c, SearchSpace* sp) {
+  const YAML::Node n = c.list("precision");
+  for (size_t j = 0; j < n.size(); ++j) {
+    MapReader p(n[j], c.origin(), c.path_of("precision") + "[" + std::to_string(j) + "]");
+    Model scratch;
+    override_precision(p, &scratch);  // names each bad key and value where it is
+    YAML::Emitter e;
+    e << YAML::Flow << n[j];
+    sp->precision.push_back(n[j].size() == 0 ? std::string() : std::string(e.c_str()));
+  }
+}
+
 // The space's keys, each a list (absent: filled from the platform by the screen).
 void read_space(MapReader& c, SearchSpace* sp) {
   auto ints = [&](const char* key, std::vector<int64_t>* out, int64_t max) {
@@ -57,6 +71,7 @@ void read_space(MapReader& c, SearchSpace* sp) {
   if (c.has("mtp_draft_tokens")) sp->mtp_draft_tokens = c.integer_list("mtp_draft_tokens", 0, 16);
   sp->mtp_acceptance = c.quantity_or("mtp_acceptance", Dimension::Number, -1, 0, 1);
   if (c.has("overlap")) sp->overlap = string_list(c, "overlap", {"none", "single_batch", "two_batch"});
+  if (c.has("precision")) read_precisions(c, sp);
   if (c.has("redundant_experts")) {
     const YAML::Node n = c.list("redundant_experts");
     for (size_t j = 0; j < n.size(); ++j) {
@@ -161,6 +176,11 @@ void read_slo(MapReader& r, Plan* plan) {
       const std::string key = std::string(metric) + "_p" + std::to_string(q);
       if (slo.has(key)) plan->slo.push_back({metric, q, slo.quantity(key, Dimension::Time, 1e-6)});
     }
+  for (int q : {50, 90, 99})
+    if (slo.has("itl_p" + std::to_string(q)))
+      slo.fail(
+          "itl_p" + std::to_string(q),
+          "inter-token latency is not measured yet (the DES reports TTFT and TPOT): give tpot_p" + std::to_string(q));
   if (slo.has("tokens_per_s_per_user"))
     plan->slo.push_back({"tpot", 50, 1 / slo.quantity("tokens_per_s_per_user", Dimension::Number, 1e-3)});
   if (plan->slo.empty())
@@ -231,10 +251,23 @@ std::string pool_map(const Layout& l, int64_t instances) {
   // the base says.
   m += ", expert_tp: 1, mtp: {draft_tokens: " + std::to_string(l.mtp_draft_tokens) +
        ", acceptance: " + strprintf("%.17g", l.mtp_draft_tokens > 0 ? l.mtp_acceptance : 0.0) + "}";
+  if (!l.precision.empty()) m += ", precision: " + l.precision;
   return m;
 }
 
 }  // namespace
+
+bool apply_precision(const std::string& precision, PoolSpec* pool) {
+  if (precision.empty()) return true;
+  MapReader p(YAML::Load(precision), Origin("the plan's precision list"), "serving.precision");
+  override_precision(p, &pool->model);
+  try {
+    check_chip_precisions(pool->model, pool->platform.chip, pool->platform.file);
+  } catch (const ConfigError&) {
+    return false;
+  }
+  return true;
+}
 
 std::vector<Override> deployment_overrides(const Plan& plan, const Deployment& d, int64_t first, int64_t decode,
                                            double warmup) {
