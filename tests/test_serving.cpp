@@ -38,6 +38,30 @@ TEST_CASE("a lone request's latency is its prefill time plus the decode step tim
   const double step = pm.step_time(d0).total;
   CHECK(r["latency_s"]["e2e"]["p50"].get<double>() == Approx(prefill + (out - 1) * step).epsilon(1e-3));
   CHECK(r["latency_s"]["tpot"]["p50"].get<double>() == Approx((expected - prefill) / (out - 1)).epsilon(1e-9));
+  // Inter-token latency: one gap per decode step, each that step's duration; they add up
+  // to the time from the first token to the last.
+  CHECK(r["latency_s"]["itl"]["count"] == out - 1);
+  CHECK(r["latency_s"]["itl"]["mean"].get<double>() == Approx((expected - prefill) / (out - 1)).epsilon(1e-9));
+  CHECK(r["latency_s"]["itl"]["p50"].get<double>() >= step);
+  CHECK(r["latency_s"]["itl"]["p99"].get<double>() <= Approx(pm.step_time([&] {
+                                                                 BatchShape d = d0;
+                                                                 d.decode_kv_tokens = double(in + out - 1);
+                                                                 return d;
+                                                               }())
+                                                                 .total));
+}
+
+TEST_CASE("with MTP an inter-token gap delivers several tokens: ITL = TPOT x tokens per step", "[serving][analytic]") {
+  // A lone request decodes alone: every gap is one step, which delivers 1 + acceptance
+  // tokens on average, so the mean gap is the TPOT times that.
+  const Scenario sc =
+      test::load_one(data("lone.yaml"), {{"serving.mtp", "{draft_tokens: 1, acceptance: 0.8}"},
+                                         {"workload.output_tokens", "{distribution: fixed, value: 451}"}});
+  const nlohmann::json r = test::run(sc);
+  const double itl = r["latency_s"]["itl"]["mean"].get<double>(), tpot = r["latency_s"]["tpot"]["p50"].get<double>();
+  const double steps = r["latency_s"]["itl"]["count"].get<double>();
+  CHECK(steps == Approx(450 / 1.8).epsilon(0.02));  // 450 tokens after the first, 1.8 a step
+  CHECK(itl == Approx(tpot * 450 / steps).epsilon(1e-9));
 }
 
 TEST_CASE("a prompt longer than the token budget is prefilled in chunks", "[serving][analytic]") {

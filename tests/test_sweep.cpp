@@ -190,6 +190,23 @@ TEST_CASE("the deployment search finds the deployment a hand calculation gives",
   CHECK(again.output.find("0 simulations") != std::string::npos);
 }
 
+TEST_CASE("an inter-token latency target is judged on the window's gaps", "[sweep][plan]") {
+  const stacksim::test::TempDir tmp("stacksim-plan");
+  const std::string dir = tmp.path();
+  const auto r = shell(bin() + " plan " + repo("tests/data/plan-itl.yaml") + " --jobs 2 --db " + dir + "/p.db -o " +
+                       dir + "/p.json");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("ITL p99 ms") != std::string::npos);
+  std::ifstream in(dir + "/p.json");
+  const nlohmann::json c = nlohmann::json::parse(in).at("candidates").at(0);
+  const nlohmann::json& f = c.at("finalists").at(c.at("best_finalist").get<size_t>());
+  CHECK(f.at("layout") == "colocated EP2 TP1 seqs 4 budget 512 none");
+  const nlohmann::json& best = f.at("probes").at(f.at("best_probe").get<size_t>());
+  CHECK(best.at("summary").at("layout").at("chips") == 6);
+  CHECK(best.at("summary").at("steady_state").at("itl").at("p99").get<double>() <= 0.015);
+}
+
 TEST_CASE("the deployment search takes precision as a key, where the chip runs it", "[sweep][plan]") {
   const stacksim::test::TempDir tmp("stacksim-plan");
   const std::string dir = tmp.path();

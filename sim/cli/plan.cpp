@@ -3,6 +3,7 @@
 #include "sweep/plan.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 
@@ -19,11 +20,15 @@ namespace stacksim {
 
 namespace {
 
+std::string upper(std::string s) {
+  for (char& ch : s) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
 std::string slo_text(const Plan& plan) {
   std::string s;
   for (const SloTarget& t : plan.slo)
-    s += (s.empty() ? "" : ", ") + std::string(t.metric == "ttft" ? "TTFT" : "TPOT") + " p" +
-         std::to_string(t.percentile) +
+    s += (s.empty() ? "" : ", ") + upper(t.metric) + " p" + std::to_string(t.percentile) +
          " <= " + (t.metric == "ttft" ? strprintf("%.3g s", t.value) : strprintf("%.3g ms", t.value * 1e3));
   return s;
 }
@@ -80,7 +85,7 @@ std::vector<std::string> probe_row(const Plan& plan, const std::string& name, co
       strprintf("%.2f", p.usd_per_hour()) + " " + c.pricing,
       c.other_pricing.empty() ? "-" : strprintf("%.2f", c.other_usd_per_hour) + " " + c.other_pricing};
   for (const SloTarget& target : plan.slo) {
-    const double v = (target.metric == "ttft" ? window_ttft(p.summary) : window_tpot(p.summary)).at(target.percentile);
+    const double v = window_latency(p.summary, target.metric).at(target.percentile);
     row.push_back(target.metric == "ttft" ? strprintf("%.2f", v) : strprintf("%.1f", v * 1e3));
   }
   for (const std::string& x : {std::string(p.ok ? "yes" : "no"), strprintf("%.3f", in), strprintf("%.3f", out),
@@ -126,8 +131,7 @@ void print_best(const Plan& plan, const PlanResult& r) {
   // A column for each SLO target.
   std::vector<std::string> head = {"platform", "instances", "chips", "req/s", "$/hour", "other basis $/h"};
   for (const SloTarget& t : plan.slo)
-    head.push_back(std::string(t.metric == "ttft" ? "TTFT p" : "TPOT p") + std::to_string(t.percentile) +
-                   (t.metric == "ttft" ? " s" : " ms"));
+    head.push_back(upper(t.metric) + " p" + std::to_string(t.percentile) + (t.metric == "ttft" ? " s" : " ms"));
   for (const char* h : {"SLO", "$/M in", "$/M out", "window s", "screen chips", "screen $/h"}) head.push_back(h);
   Table t(head);
   t.separators(" ", "");

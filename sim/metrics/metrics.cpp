@@ -57,6 +57,25 @@ void Samples::add(double x) {
   fold(x);
 }
 
+void Samples::add(double x, int64_t count) {
+  if (count <= 0) return;
+  if (!folded_ && exact_.size() + size_t(count) <= limit_) {
+    n_ += count;
+    sum_ += x * double(count);
+    exact_.insert(exact_.end(), size_t(count), x);
+    return;
+  }
+  if (!folded_) {
+    folded_ = true;
+    for (double v : exact_) fold(v);
+    std::vector<double>().swap(exact_);
+  }
+  n_ += count;
+  sum_ += x * double(count);
+  const int64_t key = x > 0 ? static_cast<int64_t>(std::floor(std::log(x) / std::log(kRatio))) : kZero;
+  buckets_[key] += count;
+}
+
 void Samples::fold(double x) {
   const int64_t key = x > 0 ? static_cast<int64_t>(std::floor(std::log(x) / std::log(kRatio))) : kZero;
   ++buckets_[key];
@@ -152,6 +171,11 @@ void MetricsCollector::count_in_window(double arrival, double first_token, doubl
   if (output > 1) window_tpot_.add((finish - first_token) / double(output - 1));
 }
 
+void MetricsCollector::decode_step(double start, double duration, int64_t seqs) {
+  itl_.add(duration, seqs);
+  if (start >= warmup_ && (!window_closed_ || start <= last_arrival_)) window_itl_.add(duration, seqs);
+}
+
 int64_t MetricsCollector::rejected_count() const {
   int64_t n = 0;
   for (const auto& [k, v] : rejected_) n += v;
@@ -212,6 +236,7 @@ void MetricsCollector::summarize_window(const Scenario& sc, RunSummary::SteadySt
   w.slo_attainment = window_generated_ > 0 ? double(window_good_) / double(window_generated_) : 0.0;
   w.ttft = stats_of(window_ttft_);
   w.tpot = stats_of(window_tpot_);
+  w.itl = stats_of(window_itl_);
 }
 
 RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
@@ -230,7 +255,8 @@ RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   s.layout = {sc.total_chips(), instances, sc.disaggregated() ? 0 : sc.pools[0].serving.chips_per_instance,
               sc.disaggregated(), sc.pools[0].serving.router};
   summarize_requests(sc, run, span, &s);
-  s.latency_s = {stats_of(ttft_, sc.latency_cdf), stats_of(tpot_, sc.latency_cdf), stats_of(e2e_, sc.latency_cdf)};
+  s.latency_s = {stats_of(ttft_, sc.latency_cdf), stats_of(tpot_, sc.latency_cdf), stats_of(e2e_, sc.latency_cdf),
+                 stats_of(itl_, sc.latency_cdf)};
   summarize_window(sc, &s.steady_state);
 
   // Per pool: KV, busy time, power and cost (metrics/cost.h).

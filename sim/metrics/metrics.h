@@ -34,6 +34,7 @@ class Samples {
   static constexpr double kRatio = 1.01;
   explicit Samples(size_t exact_limit = size_t(1) << 20) : limit_(exact_limit) {}
   void add(double x);
+  void add(double x, int64_t count);  // `count` samples of value x
   int64_t count() const { return n_; }
   bool approximate() const { return folded_; }
   Percentiles percentiles(bool with_cdf = false);
@@ -104,6 +105,9 @@ class MetricsCollector {
   // A request finished; `slo` is its stream's targets (for goodput).
   void completed(double arrival, double first_token, double finish, int64_t input, int64_t output, const Slo& slo,
                  int64_t group = -1);
+  // A decode step of `duration` s that began at `start` gave each of its `seqs` sequences
+  // its next token(s): one inter-token gap each (MTP delivers several tokens per gap).
+  void decode_step(double start, double duration, int64_t seqs);
 
   int64_t generated_count() const { return generated_; }
   int64_t completed_count() const { return completed_; }
@@ -117,7 +121,7 @@ class MetricsCollector {
   int64_t generated_ = 0, completed_ = 0, good_ = 0;
   int64_t input_tokens_ = 0, output_tokens_ = 0;
   std::map<std::string, int64_t> rejected_;
-  Samples ttft_, tpot_, e2e_;
+  Samples ttft_, tpot_, e2e_, itl_;
   // The steady-state window (RunSummary::SteadyState).
   void summarize_window(const Scenario& sc, RunSummary::SteadyState* w);
   void count_in_window(double arrival, double first_token, double finish, int64_t input, int64_t output, bool good);
@@ -125,7 +129,7 @@ class MetricsCollector {
   bool window_closed_ = false;
   int64_t window_generated_ = 0, window_completed_ = 0, window_good_ = 0;
   double window_input_ = 0, window_output_ = 0;  // tokens produced in the window
-  Samples window_ttft_, window_tpot_;
+  Samples window_ttft_, window_tpot_, window_itl_;
   struct Job {
     int64_t requests = 0, completed = 0;
     double arrival = 0, last_finish = 0;

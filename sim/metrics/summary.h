@@ -50,7 +50,9 @@ struct RunSummary {
   };
   std::optional<Jobs> jobs;
   struct Latency {
-    LatencyStats ttft, tpot, e2e;
+    // itl: the gaps between a sequence's successive decode steps (a step's duration for
+    // each sequence in it; with MTP a gap delivers several tokens), as vLLM's ITL.
+    LatencyStats ttft, tpot, e2e, itl;
   } latency_s;
   // The steady-state window: from simulation.warmup to the last arrival, so that neither
   // the cold start nor the drain after the last arrival counts. Latencies of the requests
@@ -62,7 +64,7 @@ struct RunSummary {
     int64_t requests = 0, completed = 0;
     double input_tokens_per_s = 0, output_tokens_per_s = 0, output_tokens_per_s_per_chip = 0;
     double slo_attainment = 0;
-    LatencyStats ttft, tpot;
+    LatencyStats ttft, tpot, itl;  // itl: the decode steps that began in the window
     // The bill at this load: $/hour over the window's token rates, split between input and
     // output as the run's cost splits it (capacity-based prices; 0 when the window is empty).
     double usd_per_m_input = 0, usd_per_m_output = 0;
@@ -122,10 +124,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Throughput, requests_per_s, input
                                    input_tokens_per_s_per_chip, output_tokens_per_s_per_chip)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Goodput, requests_per_s, slo_attainment, slo_ttft_s, slo_tpot_s)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Jobs, count, met_deadline, deadline_s)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Latency, ttft, tpot, e2e)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Latency, ttft, tpot, e2e, itl)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::SteadyState, start_s, end_s, length_s, requests, completed,
                                    input_tokens_per_s, output_tokens_per_s, output_tokens_per_s_per_chip,
-                                   slo_attainment, ttft, tpot, usd_per_m_input, usd_per_m_output,
+                                   slo_attainment, ttft, tpot, itl, usd_per_m_input, usd_per_m_output,
                                    usd_per_m_input_cache_miss, usd_per_m_input_cache_hit)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Pool, role, platform, chips, instances, chips_per_instance,
                                    kv_capacity_tokens_per_instance, busy_fraction, usd_per_hour)

@@ -133,6 +133,7 @@ void estimate_decode(const Steps& st, double lambda_i, PoolEstimate* e) {
   e->step = st.decode(b);
   auto at = [&](double z) { return st.decode(std::min(cap, b + z * std::sqrt(b))) / tps; };
   e->tpot = {at(0), at(kZ90), at(kZ99)};
+  e->itl = {at(0) * tps, at(kZ90) * tps, at(kZ99) * tps};
   e->busy = 1 - std::exp(-b);
   e->feasible = true;
 }
@@ -178,9 +179,9 @@ void estimate_colocated(const Steps& st, double lambda_i, PoolEstimate* e) {
     const double grow = st.decode(bq[i]) / td;  // a fuller batch slows every step
     const double own = std::max(tm, st.mixed(b, ch->tokens_at(qs[i]) / cp, std::max(1.0, rho * servers) * cp));
     const double ttft = w + ch->at(qs[i]) * own * grow, tpot = (mean * grow + z[i] * spread) / tps;
-    if (i == 0) e->ttft.p50 = ttft, e->tpot.p50 = tpot;
-    if (i == 1) e->ttft.p90 = ttft, e->tpot.p90 = tpot;
-    if (i == 2) e->ttft.p99 = ttft, e->tpot.p99 = tpot;
+    if (i == 0) e->ttft.p50 = ttft, e->tpot.p50 = tpot, e->itl.p50 = tpot * tps;
+    if (i == 1) e->ttft.p90 = ttft, e->tpot.p90 = tpot, e->itl.p90 = tpot * tps;
+    if (i == 2) e->ttft.p99 = ttft, e->tpot.p99 = tpot, e->itl.p99 = tpot * tps;
   }
   e->busy = std::max(phi, 1 - std::exp(-b));
   e->feasible = true;

@@ -70,6 +70,7 @@ struct PoolEstimate {
   double step = 0;          // mean step time (s)
   double busy = 0;          // fraction of the time the pool's instances run steps
   Quantiles ttft, tpot;     // s; ttft without the front end
+  Quantiles itl;            // s; a decode step's duration (tpot x tokens per step)
 };
 
 // `role`: "prefill" (prompts only; TPOT left 0), "decode" (decode only; TTFT left 0) or

@@ -100,6 +100,7 @@ const std::vector<Row>& rows() {
          }},
         {"window TTFT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.steady_state.ttft, ms); }},
         {"window TPOT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.steady_state.tpot, ms); }},
+        {"window ITL p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.steady_state.itl, ms); }},
         {"TTFT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.latency_s.ttft, ms); }},
         {"TPOT p50 / p90 / p99 (ms)", [](const S& s) { return triple(s.latency_s.tpot, ms); }},
         {"E2E p50 / p90 / p99 (s)", [f](const S& s) { return triple(s.latency_s.e2e, f("%.2f")); }},

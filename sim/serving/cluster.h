@@ -35,6 +35,9 @@ class Cluster : public InstanceListener {
 
   void on_complete(Request& r, double now) override;
   void on_prefilled(Request& r, Instance& from, double now) override;
+  void on_decode_step(double start, double duration, int64_t seqs) override {
+    metrics.decode_step(start, duration, seqs);
+  }
 
   // A request lost its progress to a chip failure: it starts again from its prompt.
   void restart(Request* r);

@@ -380,8 +380,10 @@ void Instance::run() {
 
     const uint64_t epoch = epoch_;
     set_busy(true);
+    const double start = sg4::Engine::get_clock();
     sg4::this_actor::sleep_for(duration);
     if (epoch != epoch_) continue;  // a chip failed during the step: its work is lost
+    if (shape.decode_seqs > 0) listener_->on_decode_step(start, duration, shape.decode_seqs);
     finish_step(chunks, shape.decode_seqs > 0, sg4::Engine::get_clock());
   }
 }

@@ -43,6 +43,8 @@ class InstanceListener {
   virtual void on_complete(Request& r, double now) = 0;
   // Prefill role: r's prompt is done; its KV stays here until release_transferred(r).
   virtual void on_prefilled(Request& r, Instance& from, double now) = 0;
+  // A decode step that began at `start` and took `duration` s gave `seqs` sequences their next tokens.
+  virtual void on_decode_step(double /*start*/, double /*duration*/, int64_t /*seqs*/) {}
 };
 
 class Instance : private Admission {

@@ -201,7 +201,7 @@ bool probe_ok(const Plan& plan, const RunSummary& s) {
                                  ? s.throughput.output_tokens_per_s * s.simulated_seconds / double(s.requests.completed)
                                  : 0;
   const double asked = double(w.requests) * mean_output / w.length_s;
-  return w.output_tokens_per_s >= 0.95 * asked && meets_slo(plan, window_ttft(s), window_tpot(s));
+  return w.output_tokens_per_s >= 0.95 * asked && meets_slo(plan, window_ttft(s), window_tpot(s), window_itl(s));
 }
 
 // The plan's references at its load, with the first candidate's steady-state window.
@@ -233,6 +233,12 @@ Quantiles window_ttft(const RunSummary& s) {
 }
 Quantiles window_tpot(const RunSummary& s) {
   return {s.steady_state.tpot.p50, s.steady_state.tpot.p90, s.steady_state.tpot.p99};
+}
+Quantiles window_itl(const RunSummary& s) {
+  return {s.steady_state.itl.p50, s.steady_state.itl.p90, s.steady_state.itl.p99};
+}
+Quantiles window_latency(const RunSummary& s, const std::string& metric) {
+  return metric == "ttft" ? window_ttft(s) : metric == "tpot" ? window_tpot(s) : window_itl(s);
 }
 
 PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {

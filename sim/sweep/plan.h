@@ -63,5 +63,8 @@ std::string winner_scenario(const Plan& plan, const PlanResult& r, size_t c, siz
 // The latencies a probe's steady-state window shows, as the SLO reads them.
 Quantiles window_ttft(const RunSummary& s);
 Quantiles window_tpot(const RunSummary& s);
+Quantiles window_itl(const RunSummary& s);
+// The window's quantiles of an SLO metric ("ttft", "tpot", "itl").
+Quantiles window_latency(const RunSummary& s, const std::string& metric);
 
 }  // namespace stacksim

@@ -100,8 +100,9 @@ struct Sizing {
     for (const SloTarget& t : plan.slo) {
       if (t.metric == "ttft" && role != "decode" && e.ttft.at(t.percentile) + frontend > t.value)
         return "ttft p" + std::to_string(t.percentile);
-      if (!ttft_only && t.metric == "tpot" && role != "prefill" && e.tpot.at(t.percentile) > t.value)
-        return "tpot p" + std::to_string(t.percentile);
+      if (!ttft_only && t.metric != "ttft" && role != "prefill" &&
+          (t.metric == "tpot" ? e.tpot : e.itl).at(t.percentile) > t.value)
+        return t.metric + " p" + std::to_string(t.percentile);
     }
     return "";
   }
@@ -193,8 +194,7 @@ std::vector<Layout> layouts(const SearchSpace& sp, const std::string& role) {
 // How close the screen puts a deployment to its SLO: the largest estimate / target.
 double tightness(const Plan& plan, const Deployment& d) {
   double worst = 0;
-  for (const SloTarget& t : plan.slo)
-    worst = std::max(worst, (t.metric == "ttft" ? d.ttft_p(t.percentile) : d.tpot_p(t.percentile)) / t.value);
+  for (const SloTarget& t : plan.slo) worst = std::max(worst, d.at(t.metric, t.percentile) / t.value);
   return worst;
 }
 
@@ -228,6 +228,10 @@ void keep_cheapest(const Plan& plan, std::vector<Deployment>* all, size_t keep) 
 
 double Deployment::ttft_p(int q) const { return first.estimate.ttft.at(q); }
 double Deployment::tpot_p(int q) const { return (disaggregated ? decode : first).estimate.tpot.at(q); }
+double Deployment::itl_p(int q) const { return (disaggregated ? decode : first).estimate.itl.at(q); }
+double Deployment::at(const std::string& metric, int q) const {
+  return metric == "ttft" ? ttft_p(q) : metric == "tpot" ? tpot_p(q) : itl_p(q);
+}
 
 namespace {
 

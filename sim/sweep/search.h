@@ -5,7 +5,7 @@
 //
 //   base: coding-base.yaml                 # model, workload and the serving defaults
 //   load: {rate: 4/s, requests: 1200}      # optional: the load to serve (workload keys)
-//   slo: {ttft_p99: 20 s, tpot_p50: 50 ms} # ttft_/tpot_ x p50/p90/p99, tokens_per_s_per_user
+//   slo: {ttft_p99: 20 s, tpot_p50: 50 ms} # ttft_/tpot_/itl_ x p50/p90/p99, tokens_per_s_per_user
 //   confirm: 3                             # finalists per candidate the DES confirms
 //   pricing: ownership                     # one cost basis for every platform (or rental)
 //   candidates:
@@ -69,7 +69,7 @@ struct PlanCandidate {
 
 // An SLO: each target a latency at a percentile (tokens_per_s_per_user: TPOT p50 <= 1/x).
 struct SloTarget {
-  std::string metric;  // "ttft" or "tpot"
+  std::string metric;  // "ttft", "tpot" or "itl"
   int percentile = 99;
   double value = 0;  // s
 };
@@ -110,6 +110,9 @@ struct Deployment {
   double usd_per_hour = 0;
   double ttft_p(int q) const;  // the screen's estimate (front end included by the screen)
   double tpot_p(int q) const;
+  double itl_p(int q) const;
+  // The estimate of an SLO metric ("ttft", "tpot", "itl") at percentile q.
+  double at(const std::string& metric, int q) const;
   int64_t chips() const { return first.estimate.chips + (disaggregated ? decode.estimate.chips : 0); }
 };
 
@@ -172,6 +175,6 @@ std::string describe(const Layout& l);
 bool apply_precision(const std::string& precision, PoolSpec* pool);
 
 // Does a latency summary meet the plan's SLO (targets read from `ttft`, `tpot` quantiles)?
-bool meets_slo(const Plan& plan, const Quantiles& ttft, const Quantiles& tpot);
+bool meets_slo(const Plan& plan, const Quantiles& ttft, const Quantiles& tpot, const Quantiles& itl);
 
 }  // namespace stacksim

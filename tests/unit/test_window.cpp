@@ -68,3 +68,39 @@ TEST_CASE("a warm-up past the last arrival leaves an empty window, not a negativ
   CHECK(s.steady_state.output_tokens_per_s == 0);
   CHECK(s.steady_state.slo_attainment == 0);
 }
+
+TEST_CASE("inter-token gaps: one per sequence per decode step, the window's those that began in it") {
+  OnePool one(8, 41);
+  MetricsCollector m;
+  m.set_warmup(10);
+  m.generated(-1, 1);
+  m.decode_step(5, 0.02, 4);   // in the warm-up: the run's only
+  m.decode_step(12, 0.05, 3);  // in the window
+  m.generated(-1, 30);
+  m.arrivals_ended();
+  m.decode_step(30, 0.04, 2);   // began at the last arrival: the window's still
+  m.decode_step(31, 0.5, 100);  // the drain
+  const RunSummary s = m.summarize(one.sc, one.run);
+  CHECK(s.latency_s.itl.count == 109);
+  CHECK(s.latency_s.itl.mean == Approx((4 * 0.02 + 3 * 0.05 + 2 * 0.04 + 100 * 0.5) / 109));
+  CHECK(s.steady_state.itl.count == 5);
+  CHECK(s.steady_state.itl.p50 == Approx(0.05));
+  CHECK(s.steady_state.itl.mean == Approx((3 * 0.05 + 2 * 0.04) / 5));
+}
+
+TEST_CASE("samples added n at a time are the samples added one by one, exact or folded") {
+  for (size_t limit : {size_t(1000), size_t(10)}) {
+    Samples a(limit), b(limit);
+    for (int i = 1; i <= 50; ++i) {
+      a.add(0.001 * i, i % 7);
+      for (int k = 0; k < i % 7; ++k) b.add(0.001 * i);
+    }
+    const Percentiles pa = a.percentiles(), pb = b.percentiles();
+    INFO("limit " << limit);
+    CHECK(a.count() == b.count());
+    CHECK(a.approximate() == b.approximate());
+    CHECK(pa.mean == Approx(pb.mean));
+    CHECK(pa.p50 == Approx(pb.p50));
+    CHECK(pa.p99 == Approx(pb.p99));
+  }
+}
