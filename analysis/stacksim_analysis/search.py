@@ -98,6 +98,7 @@ class Search:
         self.plans = {}               # plan name -> (document, its JSON result)
         self.winners = {}             # candidate name -> Winner (None: nothing met the SLO)
         self.max_load = {}            # the same, at the highest load a fixed cluster serves
+        self.excluded = {}            # candidate name -> {"role: reason": layouts the screen ruled out}
 
     def _plan_doc(self, source, extra_candidates, drop_base=False):
         plans_dir = os.path.dirname(source)
@@ -171,6 +172,13 @@ class Search:
             self.plans[name] = (doc, result)
             for c in result["candidates"]:
                 (self.max_load if name == "max-load" else self.winners)[c["name"]] = _winner(c)
+                if name != "max-load":
+                    self.excluded[c["name"]] = c.get("layouts_excluded", {})
+
+    def why_none(self, name, top=3):
+        """Why no layout of a candidate met the SLO: its most common exclusions."""
+        ex = sorted(self.excluded.get(name, {}).items(), key=lambda kv: -kv[1])[:top]
+        return ", ".join(f"{reason} {n:,}" for reason, n in ex)
 
     def winner(self, name):
         w = self.winners.get(name)

@@ -97,7 +97,8 @@ def _searched(search):
             continue
         per[name] = w
         if w is None:
-            md.append(f"| {name.replace(' | ', ' / ')} | none meets the SLO | | | | | | | |")
+            md.append(f"| {name.replace(' | ', ' / ')} | none meets the SLO (layouts ruled out by "
+                      f"{search.why_none(name)}) | | | | | | | |")
             continue
         md.append(f"| {name.replace(' | ', ' / ')} | {cell(w.layout)} | {w.chips} | ${w.usd_per_hour:,.2f} | {w.window['ttft']['p90']:.2f} | "
                   f"{w.window['tpot']['p90']*1e3:.1f} | {S.fmt_usd(w.usd_in)} | {S.fmt_usd(w.usd_out)} | "
@@ -136,7 +137,7 @@ def claim(study, search):
 
     def ratios(platform):
         r = _cost_ratios(per, platform)
-        return ", ".join(f"{v:.2f}x {m}'s" if v else f"{m} none" for m, v in r.items())
+        return ", ".join(f"{v:.2f}x {m}'s" if v else f"{m}: none within the SLO" for m, v in r.items())
     default = (f"at own best deployments, V4 costs {ratios('vera-rubin-nvl72')} on Rubin; "
                f"{r_v4['min_chips']:.0f} chips for weights vs {r_37['min_chips']:.0f}")
     rng = f"Ascend: V4 costs {ratios('ascend-950pr')}"
