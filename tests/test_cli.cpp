@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "helpers.h"
@@ -152,4 +153,48 @@ TEST_CASE("help documents every option", "[cli]") {
   r = shell(bin() + " run --help");
   CHECK(r.code == 0);
   for (const char* opt : {"--set", "--output", "--jobs", "--quiet"}) CHECK(r.output.find(opt) != std::string::npos);
+}
+
+TEST_CASE("run --bench-json writes vLLM's result keys, names and units", "[cli][bench]") {
+  // tests/data/vllm-bench-result.json: written by hand in the format `vllm bench serve
+  // --save-result --percentile-metrics ttft,tpot,itl,e2el --metric-percentiles 90,99
+  // --goodput ...` saves (vllm/benchmarks/serve.py): the run's keys, its per-request
+  // lists and the percentile keys.
+  std::ifstream fx(stacksim::test::repo("tests/data/vllm-bench-result.json"));
+  const nlohmann::json fixture = nlohmann::json::parse(fx);
+  const stacksim::test::TempDir tmp("stacksim-bench");
+  const std::string dir = tmp.path();
+  const auto r =
+      shell(bin() + " run " + data("lone.yaml") + " -q --bench-json " + dir + "/b.json -o " + dir + "/s.json");
+  REQUIRE(r.code == 0);
+  std::ifstream bi(dir + "/b.json"), si(dir + "/s.json");
+  const nlohmann::json b = nlohmann::json::parse(bi), s = nlohmann::json::parse(si).at("scenarios").at(0);
+  REQUIRE(b.is_object());  // one scenario: vLLM's one object
+  std::vector<std::string> wanted = {
+      "duration",           "completed",       "total_input_tokens", "total_output_tokens",
+      "request_throughput", "request_goodput", "output_throughput",  "total_token_throughput"};
+  for (const char* m : {"ttft", "tpot", "itl", "e2el"})
+    for (const char* stat : {"mean", "median", "std", "p90", "p99"})
+      wanted.push_back(std::string(stat) + "_" + m + "_ms");
+  for (const std::string& k : wanted) {
+    INFO(k);
+    CHECK(fixture.contains(k));  // the list is vLLM's
+    CHECK(b.contains(k));
+  }
+  for (const auto& [k, v] : b.items()) {
+    INFO(k);
+    CHECK(fixture.contains(k));  // and stacksim writes no key vLLM does not
+  }
+  // The same quantities: milliseconds of the summary's seconds, the same counts.
+  CHECK(b["median_ttft_ms"].get<double>() == Approx(s["latency_s"]["ttft"]["p50"].get<double>() * 1e3));
+  CHECK(b["p99_itl_ms"].get<double>() == Approx(s["latency_s"]["itl"]["p99"].get<double>() * 1e3));
+  CHECK(b["std_tpot_ms"].get<double>() == Approx(s["latency_s"]["tpot"]["std"].get<double>() * 1e3));
+  CHECK(b["mean_e2el_ms"].get<double>() == Approx(s["latency_s"]["e2e"]["mean"].get<double>() * 1e3));
+  CHECK(b["completed"] == 1);
+  CHECK(b["total_input_tokens"] == 3000);
+  CHECK(b["total_output_tokens"] == 50);
+  CHECK(b["duration"].get<double>() == Approx(s["simulated_seconds"].get<double>()));
+  CHECK(b["request_throughput"].get<double>() == Approx(1 / b["duration"].get<double>()));
+  // A lone request: every gap is one decode step, so ITL's mean is the TPOT.
+  CHECK(b["mean_itl_ms"].get<double>() == Approx(b["mean_tpot_ms"].get<double>()));
 }

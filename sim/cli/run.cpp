@@ -8,6 +8,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "perf/fit.h"
+#include "report/bench.h"
 #include "report/report.h"
 #include "serving/simulation.h"
 #include "sweep/isolate.h"
@@ -43,6 +44,8 @@ int cmd_run(const std::vector<std::string>& args) {
   opts.add_options()("output,o", po::value<std::string>(), "write the summaries as JSON to FILE (written atomically)")(
       "jobs,j", po::value<int>()->default_value(1), "simulations to run at once (one process each)")(
       "quiet,q", "do not print the table")(
+      "bench-json", po::value<std::string>(),
+      "write the results as `vllm bench serve` does (its keys and units; a list for variants) to FILE")(
       "stats", po::value<std::string>(),
       "write each simulation's wall seconds, peak RSS and SimGrid activities as JSON to FILE (for bench/)");
   const ScenarioArgs a =
@@ -60,7 +63,7 @@ int cmd_run(const std::vector<std::string>& args) {
   // reported as input errors.
   std::vector<std::unique_ptr<Generator>> generators;
   for (const auto& sc : scenarios) generators.push_back(make_generator(sc.workload, sc.seed));
-  for (const char* o : {"output", "stats"})
+  for (const char* o : {"output", "stats", "bench-json"})
     if (a.vm.count(o)) check_writable(a.vm[o].as<std::string>());
 
   std::vector<std::function<std::string()>> tasks;
@@ -78,6 +81,8 @@ int cmd_run(const std::vector<std::string>& args) {
   if (!a.vm.count("quiet")) print_table(std::cout, summaries, wall);
   if (a.vm.count("stats"))
     write_file_atomic(a.vm["stats"].as<std::string>(), run_stats(summaries, results).dump(2) + "\n");
+  if (a.vm.count("bench-json"))
+    write_file_atomic(a.vm["bench-json"].as<std::string>(), vllm_bench_document(summaries).dump(2) + "\n");
   if (a.vm.count("output")) {
     const nlohmann::json doc = {{"stacksim_version", kVersion}, {"scenario_file", a.path}, {"scenarios", summaries}};
     write_file_atomic(a.vm["output"].as<std::string>(), doc.dump(2) + "\n");

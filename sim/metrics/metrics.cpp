@@ -38,6 +38,9 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
   double sum = 0;
   for (double x : v) sum += x;
   p.mean = sum / v.size();
+  double sq = 0;
+  for (double x : v) sq += (x - p.mean) * (x - p.mean);
+  p.stdev = std::sqrt(sq / v.size());
   fill_percentiles(
       &p, p.count, [&](int64_t i) { return v[size_t(i)]; }, with_cdf);
   return p;
@@ -46,6 +49,7 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
 void Samples::add(double x) {
   ++n_;
   sum_ += x;
+  sumsq_ += x * x;
   if (!folded_) {
     exact_.push_back(x);
     if (exact_.size() <= limit_) return;
@@ -62,6 +66,7 @@ void Samples::add(double x, int64_t count) {
   if (!folded_ && exact_.size() + size_t(count) <= limit_) {
     n_ += count;
     sum_ += x * double(count);
+    sumsq_ += x * x * double(count);
     exact_.insert(exact_.end(), size_t(count), x);
     return;
   }
@@ -72,6 +77,7 @@ void Samples::add(double x, int64_t count) {
   }
   n_ += count;
   sum_ += x * double(count);
+  sumsq_ += x * x * double(count);
   const int64_t key = x > 0 ? static_cast<int64_t>(std::floor(std::log(x) / std::log(kRatio))) : kZero;
   buckets_[key] += count;
 }
@@ -95,6 +101,7 @@ Percentiles Samples::percentiles(bool with_cdf) {
   Percentiles p;
   p.count = n_;
   p.mean = sum_ / double(n_);
+  p.stdev = std::sqrt(std::max(0.0, sumsq_ / double(n_) - p.mean * p.mean));  // from the exact sums
   fill_percentiles(
       &p, n_, [this](int64_t rank) { return at_rank(rank); }, with_cdf);
   return p;
@@ -188,6 +195,7 @@ LatencyStats stats_of(Samples& s, bool with_cdf = false) {
   const Percentiles p = s.percentiles(with_cdf);
   LatencyStats l;
   l.mean = p.mean;
+  l.stdev = p.stdev;
   l.p50 = p.p50;
   l.p90 = p.p90;
   l.p99 = p.p99;

@@ -17,6 +17,7 @@ namespace stacksim {
 
 struct Percentiles {
   double mean = 0, p50 = 0, p90 = 0, p99 = 0;
+  double stdev = 0;  // the population standard deviation (numpy's default, as vLLM reports it)
   int64_t count = 0;
   std::vector<double> cdf;  // percentiles 0, 1, ..., 100 when asked for
 };
@@ -47,7 +48,7 @@ class Samples {
   std::map<int64_t, int64_t> buckets_;  // bucket -> count; values <= 0 go to kZero
   static constexpr int64_t kZero = std::numeric_limits<int64_t>::min();
   int64_t n_ = 0;
-  double sum_ = 0;
+  double sum_ = 0, sumsq_ = 0;
   bool folded_ = false;
 };
 

@@ -5,13 +5,14 @@ namespace stacksim {
 using nlohmann::json;
 
 void to_json(json& j, const LatencyStats& s) {
-  j = {{"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}, {"count", s.count}};
+  j = {{"mean", s.mean}, {"std", s.stdev}, {"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}, {"count", s.count}};
   if (s.approximate_within > 0) j["approximate_within"] = s.approximate_within;
   if (!s.cdf.empty()) j["cdf"] = s.cdf;
 }
 
 void from_json(const json& j, LatencyStats& s) {
   j.at("mean").get_to(s.mean);
+  j.at("std").get_to(s.stdev);
   j.at("p50").get_to(s.p50);
   j.at("p90").get_to(s.p90);
   j.at("p99").get_to(s.p99);

@@ -15,7 +15,7 @@ namespace stacksim {
 
 // A latency (or transfer time) distribution, seconds.
 struct LatencyStats {
-  double mean = 0, p50 = 0, p90 = 0, p99 = 0;
+  double mean = 0, stdev = 0, p50 = 0, p90 = 0, p99 = 0;  // stdev: population standard deviation ("std")
   int64_t count = 0;
   // > 0 when the samples outgrew the exact buffer: each percentile is within this
   // relative error (logarithmic buckets). 0: exact, and the key is left out.

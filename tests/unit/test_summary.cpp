@@ -24,14 +24,14 @@ RunSummary sample() {
   s.throughput = {0.64, 1e5 / 3, 250, 1e5 / 48, 15.625};
   s.goodput = {0.5, 0.78125, 2, 0.05};
   s.jobs = RunSummary::Jobs{3, 1, 600};
-  s.latency_s.ttft = {0.1, 0.09, 0.2, 0.3, 8, 0, {}};
-  s.latency_s.tpot = {0.01, 0.01, 0.02, 0.03, 8, std::sqrt(1.01) - 1, {}};
+  s.latency_s.ttft = {0.1, 0.02, 0.09, 0.2, 0.3, 8, 0, {}};
+  s.latency_s.tpot = {0.01, 0.004, 0.01, 0.02, 0.03, 8, std::sqrt(1.01) - 1, {}};
   s.latency_s.e2e.cdf = std::vector<double>(101, 1.5);
   s.pools = {{"prefill", "p", 8, 1, 8, 1000, 0.5, 20}, {"decode", "q", 8, 1, 8, 2000, 0.25, 30}};
   s.kv_cache = {2000, 0, 0.1, 0.3};
   s.prefix_cache = {0.25, 100, 10, 400};
   s.preemption = {1, 50, 0};
-  s.kv_transfer_s = {0.002, 0.002, 0.003, 0.004, 4, 0, {}};
+  s.kv_transfer_s = {0.002, 0.0005, 0.002, 0.003, 0.004, 4, 0, {}};
   s.failures = {1, 1, 3, 0.5};
   s.engine = {100, 130, 0.4, 3.5};
   s.cost.usd_total = 1.25;

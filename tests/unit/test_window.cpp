@@ -1,6 +1,7 @@
 // The steady-state window (RunSummary::SteadyState): which requests and which tokens
 // count, on a hand-worked case.
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "metrics/metrics.h"
 
@@ -102,5 +103,14 @@ TEST_CASE("samples added n at a time are the samples added one by one, exact or 
     CHECK(pa.mean == Approx(pb.mean));
     CHECK(pa.p50 == Approx(pb.p50));
     CHECK(pa.p99 == Approx(pb.p99));
+  }
+}
+
+TEST_CASE("the standard deviation is the population one, exact or folded") {
+  for (size_t limit : {size_t(100), size_t(2)}) {
+    Samples s(limit);
+    for (double x : {1.0, 2.0, 3.0, 4.0}) s.add(x);
+    INFO("limit " << limit);
+    CHECK(s.percentiles().stdev == Approx(std::sqrt(1.25)));
   }
 }
