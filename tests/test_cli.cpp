@@ -4,9 +4,12 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "helpers.h"
+#include "metrics/metrics.h"
+#include "serving/request_log.h"
 
 using stacksim::test::data;
 using stacksim::test::shell;
@@ -197,4 +200,92 @@ TEST_CASE("run --bench-json writes vLLM's result keys, names and units", "[cli][
   CHECK(b["request_throughput"].get<double>() == Approx(1 / b["duration"].get<double>()));
   // A lone request: every gap is one decode step, so ITL's mean is the TPOT.
   CHECK(b["mean_itl_ms"].get<double>() == Approx(b["mean_tpot_ms"].get<double>()));
+}
+
+namespace {
+
+// The rows of a --requests CSV, each split into its cells (no quoted commas in these).
+std::vector<std::vector<std::string>> csv_rows(const std::string& path, std::string* header) {
+  std::ifstream in(path);
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  std::getline(in, *header);
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("run --requests writes one record per request, from which the percentiles recompute exactly",
+          "[cli][requests]") {
+  const stacksim::test::TempDir tmp("stacksim-requests");
+  const std::string dir = tmp.path();
+  // busy.yaml: 3,000 requests; with a 20K-token context the longest are rejected.
+  REQUIRE(shell(bin() + " run " + data("busy.yaml") + " -q --set model.max_context=20000 --requests " + dir +
+                "/r.csv -o " + dir + "/s.json")
+              .code == 0);
+  std::ifstream si(dir + "/s.json");
+  const nlohmann::json s = nlohmann::json::parse(si).at("scenarios").at(0);
+  std::string header;
+  const auto rows = csv_rows(dir + "/r.csv", &header);
+  CHECK(header == stacksim::RequestLog::header());
+  REQUIRE(rows.size() == s["requests"]["generated"].get<size_t>());
+  std::vector<double> ttft, e2e, tpot;
+  int64_t rejected = 0;
+  std::set<int64_t> ids;
+  for (const auto& c : rows) {
+    REQUIRE(c.size() == 16);
+    ids.insert(std::stoll(c[1]));
+    if (c[14] == "rejected") {
+      ++rejected;
+      CHECK(c[15] == "exceeds_model_context");
+      CHECK(c[5].empty());
+      continue;
+    }
+    REQUIRE(c[14] == "completed");
+    const double arrival = std::strtod(c[3].c_str(), nullptr), first = std::strtod(c[4].c_str(), nullptr),
+                 finish = std::strtod(c[5].c_str(), nullptr);
+    const int64_t out = std::stoll(c[7]);
+    CHECK(std::stoll(c[8]) == out);
+    ttft.push_back(first - arrival);
+    e2e.push_back(finish - arrival);
+    if (out > 1) tpot.push_back((finish - first) / double(out - 1));
+  }
+  CHECK(ids.size() == rows.size());  // each request once
+  CHECK(rejected == s["requests"]["rejected"].get<int64_t>());
+  CHECK(rejected > 0);
+  const auto lat = s["latency_s"];
+  for (auto [v, key] : {std::pair{&ttft, "ttft"}, std::pair{&e2e, "e2e"}, std::pair{&tpot, "tpot"}}) {
+    const stacksim::Percentiles p = stacksim::percentiles(*v);
+    INFO(key);
+    CHECK(p.count == lat[key]["count"].get<int64_t>());
+    CHECK(p.p50 == lat[key]["p50"].get<double>());  // exactly: every digit written
+    CHECK(p.p90 == lat[key]["p90"].get<double>());
+    CHECK(p.p99 == lat[key]["p99"].get<double>());
+  }
+}
+
+TEST_CASE("run --requests records the requests a horizon leaves in flight", "[cli][requests]") {
+  const stacksim::test::TempDir tmp("stacksim-requests");
+  const std::string dir = tmp.path();
+  REQUIRE(shell(bin() + " run " + data("busy.yaml") + " -q --set simulation.horizon=2s --requests " + dir +
+                "/r.csv -o " + dir + "/s.json")
+              .code == 0);
+  std::ifstream si(dir + "/s.json");
+  const nlohmann::json s = nlohmann::json::parse(si).at("scenarios").at(0);
+  std::string header;
+  const auto rows = csv_rows(dir + "/r.csv", &header);
+  int64_t in_flight = 0;
+  for (const auto& c : rows) in_flight += c[14] == "in_flight" && c[5].empty();
+  CHECK(rows.size() == s["requests"]["generated"].get<size_t>());
+  CHECK(in_flight == s["requests"]["in_flight"].get<int64_t>());
+  CHECK(in_flight > 0);
+  // Only the file asked for is left: the part files are gone.
+  CHECK(shell("ls " + dir).output == "r.csv\ns.json\n");
 }

@@ -1,5 +1,6 @@
 // `stacksim run`: simulate a scenario's variants, each in its own process, and print them
 // side by side.
+#include <cstdio>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "perf/fit.h"
 #include "report/bench.h"
 #include "report/report.h"
+#include "serving/request_log.h"
 #include "serving/simulation.h"
 #include "sweep/isolate.h"
 #include "util/io.h"
@@ -37,6 +39,19 @@ nlohmann::json run_stats(const std::vector<RunSummary>& summaries, const std::ve
   return stats;
 }
 
+// --requests: the simulations' part files into FILE once every one succeeded; otherwise
+// the parts go and nothing is written.
+void assemble_requests(const std::string& path, const std::vector<std::string>& parts,
+                       const std::vector<ChildResult>& results) {
+  bool all_ok = true;
+  for (const ChildResult& r : results) all_ok = all_ok && r.ok;
+  if (all_ok) {
+    concat_atomic(path, std::string(RequestLog::header()) + "\n", parts);
+    return;
+  }
+  for (const std::string& p : parts) std::remove(p.c_str());
+}
+
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -44,6 +59,8 @@ int cmd_run(const std::vector<std::string>& args) {
   opts.add_options()("output,o", po::value<std::string>(), "write the summaries as JSON to FILE (written atomically)")(
       "jobs,j", po::value<int>()->default_value(1), "simulations to run at once (one process each)")(
       "quiet,q", "do not print the table")(
+      "requests", po::value<std::string>(),
+      "write a CSV row per request (times, tokens, instances, retries, preemptions, status) to FILE")(
       "bench-json", po::value<std::string>(),
       "write the results as `vllm bench serve` does (its keys and units; a list for variants) to FILE")(
       "stats", po::value<std::string>(),
@@ -63,13 +80,20 @@ int cmd_run(const std::vector<std::string>& args) {
   // reported as input errors.
   std::vector<std::unique_ptr<Generator>> generators;
   for (const auto& sc : scenarios) generators.push_back(make_generator(sc.workload, sc.seed));
-  for (const char* o : {"output", "stats", "bench-json"})
+  for (const char* o : {"output", "stats", "bench-json", "requests"})
     if (a.vm.count(o)) check_writable(a.vm[o].as<std::string>());
 
+  // Per-request records: each simulation streams its rows to a part file of its own.
+  std::vector<std::string> parts;
+  if (a.vm.count("requests"))
+    for (size_t i = 0; i < scenarios.size(); ++i) parts.push_back(part_name(a.vm["requests"].as<std::string>(), i));
   std::vector<std::function<std::string()>> tasks;
   for (size_t i = 0; i < scenarios.size(); ++i)
-    tasks.push_back([&, i] { return nlohmann::json(simulate(scenarios[i], std::move(generators[i]))).dump(); });
+    tasks.push_back([&, i] {
+      return nlohmann::json(simulate(scenarios[i], std::move(generators[i]), parts.empty() ? "" : parts[i])).dump();
+    });
   const std::vector<ChildResult> results = run_isolated(tasks, jobs);
+  if (!parts.empty()) assemble_requests(a.vm["requests"].as<std::string>(), parts, results);
 
   std::vector<RunSummary> summaries;
   std::vector<double> wall;

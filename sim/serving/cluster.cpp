@@ -2,6 +2,8 @@
 
 #include <simgrid/plugins/energy.h>
 
+#include <unordered_set>
+
 namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
@@ -65,6 +67,7 @@ void Cluster::on_complete(Request& r, double now) {
   end.output_produced += r.generated;
   metrics.completed(r.spec.arrival, r.first_token, now, r.spec.input_tokens, r.spec.output_tokens,
                     sc.workload.slo_of(r.spec.stream), batch_jobs_ ? r.spec.session : -1);
+  if (log) log->write(r, "completed", now);
   finished_one(r, now);
 }
 
@@ -87,6 +90,13 @@ void Cluster::restart(Request* r) {
   r->swapped = false;
   r->load_time = 0;
   pools[0]->route(r);
+}
+
+void Cluster::log_in_flight() {
+  if (!log) return;
+  const std::unordered_set<const Request*> free(free_.begin(), free_.end());
+  for (const Request& r : requests_)
+    if (!free.count(&r)) log->write(r, "in_flight", -1);
 }
 
 void Cluster::finished_one(Request& r, double now) {

@@ -16,6 +16,7 @@
 #include "platform/build.h"
 #include "serving/kv_transfer.h"
 #include "serving/pool.h"
+#include "serving/request_log.h"
 #include "serving/simulation.h"
 #include "workload/generator.h"
 
@@ -41,6 +42,8 @@ class Cluster : public InstanceListener {
 
   // A request lost its progress to a chip failure: it starts again from its prompt.
   void restart(Request* r);
+  // After the run: a record for each request still in flight (those that ended have theirs).
+  void log_in_flight();
 
   // The source actor (source.cpp): submits the generator's requests at their arrival
   // times, then waits for the last to finish (or the horizon).
@@ -52,7 +55,8 @@ class Cluster : public InstanceListener {
   std::vector<std::unique_ptr<Pool>> pools;  // [0]: colocated or prefill; [1]: decode
   MetricsCollector metrics;
   RunStats run;
-  EndCounts end;  // for check_end_invariants
+  EndCounts end;                    // for check_end_invariants
+  std::unique_ptr<RequestLog> log;  // --requests: a record per request (nullptr: none)
 
  private:
   void submit(const RequestSpec& spec);

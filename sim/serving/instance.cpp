@@ -69,23 +69,26 @@ bool Instance::make_room(int64_t tokens) {
   return occupancy(step_) + tokens <= kv_capacity_;
 }
 
+bool Instance::admit_resumed(Request* r, int64_t remaining) {
+  const int64_t ctx = r->spec.input_tokens + r->generated;
+  const int64_t need = (on_demand_ ? ctx : ctx + remaining) + window_tokens(ctx + remaining);
+  if (!make_room(need)) return false;
+  r->kv_static = need;
+  kv_static_ += need;
+  if (role_ == Role::Decode) r->decode_instance = index_;
+  if (r->swapped) {
+    pending_load_ += double(ctx) * kv_bytes_per_token_chip() / serving_.swap_bandwidth_per_chip;
+    r->swapped = false;
+  }
+  join_decode(r);
+  return true;
+}
+
 bool Instance::try_admit(Request* r) {
   if (int64_t(prefilling_.size()) + n_decoding_ >= max_seqs_) return false;
   const int64_t remaining = r->spec.output_tokens - r->generated;
-  if (role_ == Role::Decode || r->swapped) {
-    // The context is here (transferred, or swapped out): it resumes decoding.
-    const int64_t ctx = r->spec.input_tokens + r->generated;
-    const int64_t need = (on_demand_ ? ctx : ctx + remaining) + window_tokens(ctx + remaining);
-    if (!make_room(need)) return false;
-    r->kv_static = need;
-    kv_static_ += need;
-    if (r->swapped) {
-      pending_load_ += double(ctx) * kv_bytes_per_token_chip() / serving_.swap_bandwidth_per_chip;
-      r->swapped = false;
-    }
-    join_decode(r);
-    return true;
-  }
+  // The context is here (transferred, or swapped out): it resumes decoding.
+  if (role_ == Role::Decode || r->swapped) return admit_resumed(r, remaining);
   // A prompt: reuse the longest cached prefix (at least one token is computed, for the
   // logits), and reserve the rest.
   int64_t hit_blocks = 0, tier2_blocks = 0;
@@ -113,6 +116,8 @@ bool Instance::try_admit(Request* r) {
   }
   r->pinned_blocks = hit_blocks;
   r->prefilled = hit;
+  r->cached_tokens = hit;
+  r->instance = index_;
   r->kv_static = need;
   kv_static_ += need;
   prefilled_tokens_ += hit;
@@ -176,6 +181,7 @@ bool Instance::preempt() {
   ++r->epoch;  // its heap entry is void
   drop_kv(r);
   ++totals_.preemptions;
+  ++r->preemptions;
   if (swap_) {
     r->swapped = true;
     const int64_t ctx = r->spec.input_tokens + r->generated;

@@ -99,10 +99,11 @@ class Instance : private Admission {
   };
 
   void run();
-  bool try_admit(Request* r) override;  // Admission, for the policy
-  bool make_room(int64_t tokens);       // evicts cached blocks until `tokens` more fit
-  void make_room_for_step();            // on-demand: room for the next step's growth
-  bool preempt();                       // the policy's victim; false when no sequence is decoding
+  bool try_admit(Request* r) override;                // Admission, for the policy
+  bool make_room(int64_t tokens);                     // evicts cached blocks until `tokens` more fit
+  bool admit_resumed(Request* r, int64_t remaining);  // a transferred or swapped-out context
+  void make_room_for_step();                          // on-demand: room for the next step's growth
+  bool preempt();                                     // the policy's victim; false when no sequence is decoding
   void join_decode(Request* r);
   void leave_decode(Request* r);
   BatchShape plan_step(std::vector<Chunk>* chunks) const;

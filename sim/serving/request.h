@@ -26,6 +26,12 @@ struct Request {
   bool swapped = false;       // preempted by swap: resumes decoding without a prefill
   bool done = false;
   int retries = 0;  // times restarted after a chip failure
+  // For the per-request records (serving/request_log.h): the prompt tokens its last
+  // admission found cached, the instance that prefilled it (colocated or prefill pool)
+  // and the one that decoded it (disaggregated; -1: none), and its preemptions.
+  int64_t cached_tokens = 0;
+  int instance = -1, decode_instance = -1;
+  int preemptions = 0;
 };
 
 }  // namespace stacksim

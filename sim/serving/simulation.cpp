@@ -11,7 +11,7 @@ namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
-RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator) {
+RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, const std::string& requests_csv) {
   int argc = 2;
   char arg0[] = "stacksim", arg1[] = "--log=root.thresh:critical";
   char* argv[] = {arg0, arg1, nullptr};
@@ -20,10 +20,15 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator) {
   std::vector<ChipGroup> groups;
   for (const PoolSpec& p : sc.pools) groups.push_back({&p.platform, p.serving.chips});
   Cluster cluster(sc, std::move(generator));
+  if (!requests_csv.empty()) cluster.log = std::make_unique<RequestLog>(requests_csv, sc.name, false);
   cluster.start(build_platform(engine, groups));
   engine.run();
   cluster.finish();
   check_end_invariants(cluster.end);
+  if (cluster.log) {
+    cluster.log_in_flight();
+    cluster.log->close();
+  }
   return cluster.metrics.summarize(sc, cluster.run);
 }
 

@@ -16,7 +16,9 @@
 
 namespace stacksim {
 
-RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator);
+// `requests_csv`: when given, a record per request is streamed to that file (rows only,
+// serving/request_log.h; the caller adds the header and moves it into place).
+RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, const std::string& requests_csv = "");
 
 // What every simulation must satisfy at its end (checked by simulate, which fails with
 // std::logic_error naming the broken one): each generated request completed, rejected

@@ -88,6 +88,7 @@ void Cluster::submit(const RequestSpec& spec) {
   }
   if (reason) {
     metrics.rejected(reason);
+    if (log) log->write(r, "rejected", -1, reason);
     ++end.rejected;
     finished_one(r, sg4::Engine::get_clock());
     return;

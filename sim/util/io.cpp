@@ -71,4 +71,34 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
   }
 }
 
+std::string part_name(const std::string& path, size_t i) {
+  return path + ".part" + std::to_string(i) + "." + std::to_string(::getpid());
+}
+
+void concat_atomic(const std::string& path, const std::string& head, const std::vector<std::string>& parts) {
+  // Streamed part by part (a part may hold millions of rows): write_file_atomic's
+  // temporary file, fsync and rename, the parts removed whatever happens.
+  auto drop_parts = [&] {
+    for (const std::string& p : parts) ::unlink(p.c_str());
+  };
+  const std::string tmp = temp_name(path);
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    drop_parts();
+    cannot_write(path, errno);
+  }
+  out << head;
+  for (const std::string& p : parts) {
+    std::ifstream in(p, std::ios::binary);
+    if (in.peek() != std::ifstream::traits_type::eof()) out << in.rdbuf();
+  }
+  out.close();
+  drop_parts();
+  if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    cannot_write(path, err ? err : EIO);
+  }
+}
+
 }  // namespace stacksim

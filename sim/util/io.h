@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace stacksim {
 
@@ -14,5 +15,11 @@ void write_file_atomic(const std::string& path, const std::string& contents);
 // Throws like write_file_atomic when `path` cannot be written (its directory is missing
 // or read-only), so that a command fails before its work rather than after it.
 void check_writable(const std::string& path);
+
+// The name of part `i` of `path` that a child process writes (removed by concat_atomic).
+std::string part_name(const std::string& path, size_t i);
+// Writes `head` then each part's bytes to `path` through a temporary file renamed into
+// place (as write_file_atomic), and removes the parts.
+void concat_atomic(const std::string& path, const std::string& head, const std::vector<std::string>& parts);
 
 }  // namespace stacksim

@@ -1,0 +1,55 @@
+#include "serving/request_log.h"
+
+#include <cstdio>
+#include <stdexcept>
+#include <utility>
+
+namespace stacksim {
+
+const char* RequestLog::header() {
+  return "scenario,id,stream,arrival_s,first_token_s,finish_s,input_tokens,output_tokens,generated_tokens,"
+         "cached_tokens,instance,decode_instance,retries,preemptions,status,rejection_reason";
+}
+
+std::string csv_cell(const std::string& value) {
+  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
+  std::string q = "\"";
+  for (char c : value) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+RequestLog::RequestLog(const std::string& path, std::string scenario, bool with_header)
+    : out_(path, std::ios::binary | std::ios::trunc), path_(path), scenario_(csv_cell(scenario)) {
+  if (!out_) throw std::runtime_error("cannot write " + path);
+  if (with_header) out_ << header() << '\n';
+}
+
+namespace {
+
+// Seconds with every digit a double holds (so that a reader recomputes latencies
+// exactly), or an empty cell for "never".
+std::string time_cell(double t) {
+  if (t < 0) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", t);
+  return buf;
+}
+
+std::string index_cell(int i) { return i < 0 ? std::string() : std::to_string(i); }
+
+}  // namespace
+
+void RequestLog::write(const Request& r, const char* status, double finish, const std::string& reason) {
+  out_ << scenario_ << ',' << r.id << ',' << r.spec.stream << ',' << time_cell(r.spec.arrival) << ','
+       << time_cell(r.first_token) << ',' << time_cell(finish) << ',' << r.spec.input_tokens << ','
+       << r.spec.output_tokens << ',' << r.generated << ',' << r.cached_tokens << ',' << index_cell(r.instance) << ','
+       << index_cell(r.decode_instance) << ',' << r.retries << ',' << r.preemptions << ',' << status << ','
+       << csv_cell(reason) << '\n';
+}
+
+void RequestLog::close() {
+  out_.close();
+  if (!out_) throw std::runtime_error("writing " + path_ + " failed");
+}
+
+}  // namespace stacksim
