@@ -220,21 +220,33 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& path, std::str
   return rows;
 }
 
+// busy.yaml run with `sets`, its records to DIR/r.csv and its summary to DIR/s.json.
+struct Recorded {
+  nlohmann::json summary;
+  std::string header;
+  std::vector<std::vector<std::string>> rows;
+};
+Recorded run_busy(const std::string& dir, const std::string& sets) {
+  const auto run = shell(bin() + " run " + data("busy.yaml") + " -q " + sets + " --requests " + dir + "/r.csv -o " +
+                         dir + "/s.json");
+  REQUIRE(run.code == 0);
+  std::ifstream si(dir + "/s.json");
+  Recorded r;
+  r.summary = nlohmann::json::parse(si).at("scenarios").at(0);
+  r.rows = csv_rows(dir + "/r.csv", &r.header);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("run --requests writes one record per request, from which the percentiles recompute exactly",
           "[cli][requests]") {
   const stacksim::test::TempDir tmp("stacksim-requests");
-  const std::string dir = tmp.path();
   // busy.yaml: 3,000 requests; with a 20K-token context the longest are rejected.
-  REQUIRE(shell(bin() + " run " + data("busy.yaml") + " -q --set model.max_context=20000 --requests " + dir +
-                "/r.csv -o " + dir + "/s.json")
-              .code == 0);
-  std::ifstream si(dir + "/s.json");
-  const nlohmann::json s = nlohmann::json::parse(si).at("scenarios").at(0);
-  std::string header;
-  const auto rows = csv_rows(dir + "/r.csv", &header);
-  CHECK(header == stacksim::RequestLog::header());
+  const Recorded r = run_busy(tmp.path(), "--set model.max_context=20000");
+  const nlohmann::json& s = r.summary;
+  const auto& rows = r.rows;
+  CHECK(r.header == stacksim::RequestLog::header());
   REQUIRE(rows.size() == s["requests"]["generated"].get<size_t>());
   std::vector<double> ttft, e2e, tpot;
   int64_t rejected = 0;
@@ -274,13 +286,9 @@ TEST_CASE("run --requests writes one record per request, from which the percenti
 TEST_CASE("run --requests records the requests a horizon leaves in flight", "[cli][requests]") {
   const stacksim::test::TempDir tmp("stacksim-requests");
   const std::string dir = tmp.path();
-  REQUIRE(shell(bin() + " run " + data("busy.yaml") + " -q --set simulation.horizon=2s --requests " + dir +
-                "/r.csv -o " + dir + "/s.json")
-              .code == 0);
-  std::ifstream si(dir + "/s.json");
-  const nlohmann::json s = nlohmann::json::parse(si).at("scenarios").at(0);
-  std::string header;
-  const auto rows = csv_rows(dir + "/r.csv", &header);
+  const Recorded r = run_busy(dir, "--set simulation.horizon=2s");
+  const nlohmann::json& s = r.summary;
+  const auto& rows = r.rows;
   int64_t in_flight = 0;
   for (const auto& c : rows) in_flight += c[14] == "in_flight" && c[5].empty();
   CHECK(rows.size() == s["requests"]["generated"].get<size_t>());
