@@ -16,9 +16,9 @@ template <typename Value>
 void fill_percentiles(Percentiles* p, int64_t n, Value value, bool with_cdf) {
   // numpy's default (method "linear"), operation for operation, so that percentiles
   // recomputed in numpy or pandas from the per-request records come out bit for bit: the
-  // virtual index n q + (1 - q) - 1 (its alpha = beta = 1), and its lerp from the nearer end.
+  // virtual index (n - 1) q, and its lerp from the nearer end.
   auto at = [&](double q) {
-    const double pos = double(n) * q + (1.0 + q * (1.0 - 1.0 - 1.0)) - 1.0;
+    const double pos = double(n - 1) * q;
     const int64_t lo = std::clamp<int64_t>(static_cast<int64_t>(std::floor(pos)), 0, n - 1);
     const int64_t hi = std::min(lo + 1, n - 1);
     const double a = value(lo), b = value(hi), t = std::clamp(pos - double(lo), 0.0, 1.0), d = b - a;

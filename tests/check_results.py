@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Test of analysis/stacksim_results.py (run by CTest): a run of tests/data/busy.yaml with
+--requests, --bench-json and -o, and a two-scenario sweep, loaded into DataFrames: one
+row per request, the summary's percentiles recomputed from the records with numpy
+exactly, the bench and run tables agreeing, and the sweep's rows.
+
+    python3 tests/check_results.py STACKSIM
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(ROOT, "analysis"))
+import stacksim_results as sr  # noqa: E402
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print(f"FAILED: {what}", file=sys.stderr)
+
+
+def main():
+    stacksim = os.path.abspath(sys.argv[1])
+    data = os.path.join(ROOT, "tests", "data")
+    with tempfile.TemporaryDirectory(prefix="stacksim-results-") as tmp:
+        run = [stacksim, "run", os.path.join(data, "busy.yaml"), "-q", "--set", "model.max_context=20000",
+               "--requests", f"{tmp}/r.csv", "--bench-json", f"{tmp}/b.json", "-o", f"{tmp}/s.json"]
+        subprocess.run(run, check=True)
+        runs, reqs, bench = sr.load_run(f"{tmp}/s.json"), sr.load_requests(f"{tmp}/r.csv"), sr.load_bench(f"{tmp}/b.json")
+        s = runs.iloc[0]
+        check(len(reqs) == s["requests.generated"], "a row per request")
+        check((reqs["status"] == "rejected").sum() == s["requests.rejected"], "rejections counted")
+        done = reqs[reqs["status"] == "completed"]
+        for col, key in (("ttft_s", "ttft"), ("e2e_s", "e2e"), ("tpot_s", "tpot")):
+            x = done[col].dropna().to_numpy()
+            for q in (50, 90, 99):
+                check(np.percentile(x, q) == s[f"latency_s.{key}.p{q}"], f"{key} p{q} recomputed exactly")
+        check(bench.iloc[0]["median_ttft_ms"] == s["latency_s.ttft.p50"] * 1e3, "bench and run agree")
+        # The golden 20-scenario sweep: 20 rows, in sweep order, with the summaries' columns.
+        subprocess.run([stacksim, "sweep", os.path.join(ROOT, "tests", "golden", "sweep20.yaml"), "--jobs", "2",
+                        "--db", f"{tmp}/w.db"], check=True, capture_output=True)
+        sweep = sr.load_sweep(f"{tmp}/w.db")
+        check(len(sweep) == 20, f"20 sweep rows, got {len(sweep)}")
+        check(list(sweep["sweep_index"]) == list(range(20)), "in sweep order")
+        check("latency_s.ttft.p99" in sweep.columns and "cost.usd_per_hour" in sweep.columns, "summary columns")
+    if failures:
+        sys.exit(f"{len(failures)} check(s) failed")
+    print("results module checks passed")
+
+
+if __name__ == "__main__":
+    main()
