@@ -49,45 +49,26 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
   return p;
 }
 
-void Samples::add(double x) {
-  ++n_;
-  sum_ += x;
-  sumsq_ += x * x;
-  if (!folded_) {
-    exact_.push_back(x);
-    if (exact_.size() <= limit_) return;
-    folded_ = true;
-    for (double v : exact_) fold(v);
-    std::vector<double>().swap(exact_);
-    return;
-  }
-  fold(x);
-}
-
 void Samples::add(double x, int64_t count) {
   if (count <= 0) return;
-  if (!folded_ && exact_.size() + size_t(count) <= limit_) {
-    n_ += count;
-    sum_ += x * double(count);
-    sumsq_ += x * x * double(count);
-    exact_.insert(exact_.end(), size_t(count), x);
-    return;
-  }
-  if (!folded_) {
-    folded_ = true;
-    for (double v : exact_) fold(v);
-    std::vector<double>().swap(exact_);
-  }
   n_ += count;
   sum_ += x * double(count);
   sumsq_ += x * x * double(count);
-  const int64_t key = x > 0 ? static_cast<int64_t>(std::floor(std::log(x) / std::log(kRatio))) : kZero;
-  buckets_[key] += count;
+  if (!folded_ && exact_.size() + size_t(count) <= limit_) {
+    exact_.insert(exact_.end(), size_t(count), x);
+    return;
+  }
+  if (!folded_) {  // past the exact limit: every sample so far into the buckets
+    folded_ = true;
+    for (double v : exact_) fold(v, 1);
+    std::vector<double>().swap(exact_);
+  }
+  fold(x, count);
 }
 
-void Samples::fold(double x) {
+void Samples::fold(double x, int64_t count) {
   const int64_t key = x > 0 ? static_cast<int64_t>(std::floor(std::log(x) / std::log(kRatio))) : kZero;
-  ++buckets_[key];
+  buckets_[key] += count;
 }
 
 double Samples::at_rank(int64_t rank) const {

@@ -34,14 +34,14 @@ class Samples {
  public:
   static constexpr double kRatio = 1.01;
   explicit Samples(size_t exact_limit = size_t(1) << 20) : limit_(exact_limit) {}
-  void add(double x);
+  void add(double x) { add(x, 1); }
   void add(double x, int64_t count);  // `count` samples of value x
   int64_t count() const { return n_; }
   bool approximate() const { return folded_; }
   Percentiles percentiles(bool with_cdf = false);
 
  private:
-  void fold(double x);
+  void fold(double x, int64_t count);
   double at_rank(int64_t rank) const;  // the folded value of the rank-th smallest sample
   size_t limit_;
   std::vector<double> exact_;

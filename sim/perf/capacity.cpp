@@ -81,8 +81,7 @@ struct Steps {
 double batch_cap(const PerfModel& pm, const Serving& s, const LoadStats& l, std::string* limit) {
   const double seqs = double(s.max_seqs_per_chip) * s.dp_ranks();
   const MemoryPlan& m = pm.memory();
-  const double held = l.held_mean + m.kv_window_ratio * std::min(l.held_mean, double(m.kv_window));
-  const double kv = kKvHeadroom * double(m.kv_tokens_per_instance) / std::max(held, 1.0);
+  const double kv = kKvHeadroom * double(m.kv_tokens_per_instance) / std::max(m.held(l.held_mean), 1.0);
   *limit = kv < seqs ? "kv" : "batch";
   return std::min(seqs, kv);
 }
@@ -131,9 +130,9 @@ void estimate_decode(const Steps& st, double lambda_i, PoolEstimate* e) {
   const double b = need(hi);
   e->batch = b;
   e->step = st.decode(b);
-  auto at = [&](double z) { return st.decode(std::min(cap, b + z * std::sqrt(b))) / tps; };
-  e->tpot = {at(0), at(kZ90), at(kZ99)};
-  e->itl = {at(0) * tps, at(kZ90) * tps, at(kZ99) * tps};
+  auto step = [&](double z) { return st.decode(std::min(cap, b + z * std::sqrt(b))); };
+  e->itl = {step(0), step(kZ90), step(kZ99)};  // a gap is a step; a token is 1 / tps of it
+  e->tpot = {e->itl.p50 / tps, e->itl.p90 / tps, e->itl.p99 / tps};
   e->busy = 1 - std::exp(-b);
   e->feasible = true;
 }

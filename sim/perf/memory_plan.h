@@ -45,9 +45,9 @@ struct MemoryPlan {
   // equivalents: a sequence of n tokens holds held_tokens(n) of the capacity above.
   int64_t kv_window = 0;
   double kv_window_ratio = 0;
-  int64_t held_tokens(int64_t n) const {
-    return n + static_cast<int64_t>(std::ceil(kv_window_ratio * double(std::min(n, kv_window))));
-  }
+  double window_part(double n) const { return kv_window_ratio * std::min(n, double(kv_window)); }
+  double held(double n) const { return n + window_part(n); }  // for a mean length
+  int64_t held_tokens(int64_t n) const { return n + static_cast<int64_t>(std::ceil(window_part(double(n)))); }
 
   const MemoryTier& kv_tier() const { return tiers.front(); }
 };

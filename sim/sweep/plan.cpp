@@ -201,7 +201,10 @@ bool probe_ok(const Plan& plan, const RunSummary& s) {
                                  ? s.throughput.output_tokens_per_s * s.simulated_seconds / double(s.requests.completed)
                                  : 0;
   const double asked = double(w.requests) * mean_output / w.length_s;
-  return w.output_tokens_per_s >= 0.95 * asked && meets_slo(plan, window_ttft(s), window_tpot(s), window_itl(s));
+  if (w.output_tokens_per_s < 0.95 * asked) return false;
+  for (const SloTarget& t : plan.slo)
+    if (window_latency(s, t.metric).at(t.percentile) > t.value) return false;
+  return true;
 }
 
 // The plan's references at its load, with the first candidate's steady-state window.
@@ -228,17 +231,10 @@ void simulate_references(const Plan& plan, ResultStore& store, Summaries& known,
 
 }  // namespace
 
-Quantiles window_ttft(const RunSummary& s) {
-  return {s.steady_state.ttft.p50, s.steady_state.ttft.p90, s.steady_state.ttft.p99};
-}
-Quantiles window_tpot(const RunSummary& s) {
-  return {s.steady_state.tpot.p50, s.steady_state.tpot.p90, s.steady_state.tpot.p99};
-}
-Quantiles window_itl(const RunSummary& s) {
-  return {s.steady_state.itl.p50, s.steady_state.itl.p90, s.steady_state.itl.p99};
-}
 Quantiles window_latency(const RunSummary& s, const std::string& metric) {
-  return metric == "ttft" ? window_ttft(s) : metric == "tpot" ? window_tpot(s) : window_itl(s);
+  const RunSummary::SteadyState& w = s.steady_state;
+  const LatencyStats& l = metric == "ttft" ? w.ttft : metric == "tpot" ? w.tpot : w.itl;
+  return {l.p50, l.p90, l.p99};
 }
 
 PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {

@@ -60,11 +60,7 @@ int best_finalist(const PlanResult& r, size_t c);
 // variant setting the deployment, paths relative to `out_file`.
 std::string winner_scenario(const Plan& plan, const PlanResult& r, size_t c, size_t f, const std::string& out_file);
 
-// The latencies a probe's steady-state window shows, as the SLO reads them.
-Quantiles window_ttft(const RunSummary& s);
-Quantiles window_tpot(const RunSummary& s);
-Quantiles window_itl(const RunSummary& s);
-// The window's quantiles of an SLO metric ("ttft", "tpot", "itl").
+// The quantiles of an SLO metric ("ttft", "tpot", "itl") a probe's steady-state window shows.
 Quantiles window_latency(const RunSummary& s, const std::string& metric);
 
 }  // namespace stacksim

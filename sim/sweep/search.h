@@ -174,7 +174,4 @@ std::string describe(const Layout& l);
 // model; false when the pool's chip has no peak for a precision it asks.
 bool apply_precision(const std::string& precision, PoolSpec* pool);
 
-// Does a latency summary meet the plan's SLO (targets read from `ttft`, `tpot` quantiles)?
-bool meets_slo(const Plan& plan, const Quantiles& ttft, const Quantiles& tpot, const Quantiles& itl);
-
 }  // namespace stacksim

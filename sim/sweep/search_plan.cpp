@@ -224,12 +224,6 @@ Plan load_plan(const std::string& file) {
   return plan;
 }
 
-bool meets_slo(const Plan& plan, const Quantiles& ttft, const Quantiles& tpot, const Quantiles& itl) {
-  for (const SloTarget& t : plan.slo)
-    if ((t.metric == "ttft" ? ttft : t.metric == "tpot" ? tpot : itl).at(t.percentile) > t.value) return false;
-  return true;
-}
-
 namespace {
 
 // A pool's serving keys as a YAML flow mapping.
