@@ -44,6 +44,7 @@ void Cluster::finish() {
     RunStats::Pool p;
     p.spec = pool->spec;
     p.kv_tokens_per_instance = pool->perf->memory().kv_tokens_per_instance;
+    p.energy_joules = 0;  // measured (its default, -1, means not measured)
     for (int c = 0; c < pool->spec->serving.chips; ++c)
       p.energy_joules += sg_host_get_consumed_energy(hosts.chips[size_t(pool->first_chip + c)]);
     for (size_t i = 0; i < pool->instances.size(); ++i) {
