@@ -7,6 +7,8 @@
     reqs = sr.load_requests("requests.csv")     # a row per request (`run --requests`)
     bench = sr.load_bench("vllm-result.json")   # a row per scenario (`run --bench-json`)
     sweep = sr.load_sweep("capacity.db")        # a row per finished scenario of a sweep
+    tl = sr.load_timeline("timeline.csv")       # a row per interval and pool (`run --timeline`)
+    steps = sr.load_trace("trace.json")         # a row per step in the window (`run --trace`)
 
 Columns:
 
@@ -23,6 +25,13 @@ load_bench    vLLM's keys (`vllm bench serve --save-result`: *_ms latencies, thr
               per second); one row for a one-scenario file, one per scenario otherwise.
 load_sweep    the results table (fingerprint, sweep_index, scenario) and each row's
               summary flattened as load_run does.
+load_timeline the CSV's columns (README, "--timeline"; read bit for bit) plus dt_s
+              (end_s - start_s): summed over the rows, arrivals (pool 0), completed,
+              rejected, completed_input/output_tokens, energy_j and usd give the summary's
+              totals; busy x dt_s x instances gives the busy instance-seconds.
+load_trace    the step events of a Chrome trace: scenario and pool (from the process
+              name), instance, start_s, duration_s, the batch shape the performance model
+              was given and the step time's parts in milliseconds (the events' args).
 """
 
 import json
@@ -80,3 +89,25 @@ def load_sweep(path):
         con.close()
     return pd.DataFrame([{"fingerprint": f, "sweep_index": i, "scenario_name": n, **_flatten(json.loads(s))}
                          for f, i, n, s in rows])
+
+
+def load_timeline(path):
+    """`stacksim run --timeline FILE.csv`, a row per interval and pool."""
+    df = pd.read_csv(path, float_precision="round_trip")
+    df["dt_s"] = df["end_s"] - df["start_s"]
+    return df
+
+
+def load_trace(path):
+    """The steps of `stacksim run --trace FILE.json`, a row per step event."""
+    with open(path) as f:
+        events = json.load(f)["traceEvents"]
+    names = {e["pid"]: e["args"]["name"] for e in events if e.get("ph") == "M" and e["name"] == "process_name"}
+    rows = []
+    for e in events:
+        if e.get("ph") != "X":
+            continue
+        scenario, _, pool = names[e["pid"]].rpartition(": ")
+        rows.append({"scenario": scenario, "pool": pool.split(" pool")[0], "instance": e["tid"], "step": e["name"],
+                     "start_s": e["ts"] / 1e6, "duration_s": e["dur"] / 1e6, **e["args"]})
+    return pd.DataFrame(rows)

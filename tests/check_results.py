@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Test of analysis/stacksim_results.py (run by CTest): a run of tests/data/busy.yaml with
---requests, --bench-json and -o, and a two-scenario sweep, loaded into DataFrames: one
+--requests, --bench-json, --timeline, --trace and -o, and a two-scenario sweep, loaded into DataFrames: one
 row per request, the summary's percentiles recomputed from the records with numpy
 exactly, the bench and run tables agreeing, and the sweep's rows.
 
@@ -33,7 +33,8 @@ def main():
     data = os.path.join(ROOT, "tests", "data")
     with tempfile.TemporaryDirectory(prefix="stacksim-results-") as tmp:
         run = [stacksim, "run", os.path.join(data, "busy.yaml"), "-q", "--set", "model.max_context=20000",
-               "--requests", f"{tmp}/r.csv", "--bench-json", f"{tmp}/b.json", "-o", f"{tmp}/s.json"]
+               "--requests", f"{tmp}/r.csv", "--bench-json", f"{tmp}/b.json", "-o", f"{tmp}/s.json",
+               "--timeline", f"{tmp}/t.csv", "--trace", f"{tmp}/tr.json"]
         subprocess.run(run, check=True)
         runs, reqs, bench = sr.load_run(f"{tmp}/s.json"), sr.load_requests(f"{tmp}/r.csv"), sr.load_bench(f"{tmp}/b.json")
         s = runs.iloc[0]
@@ -45,6 +46,16 @@ def main():
             for q in (50, 90, 99):
                 check(np.percentile(x, q) == s[f"latency_s.{key}.p{q}"], f"{key} p{q} recomputed exactly")
         check(bench.iloc[0]["median_ttft_ms"] == s["latency_s.ttft.p50"] * 1e3, "bench and run agree")
+        # The timeline adds up to the summary; the trace's steps fill the busy time in its window.
+        tl, steps = sr.load_timeline(f"{tmp}/t.csv"), sr.load_trace(f"{tmp}/tr.json")
+        check(tl["arrivals"].sum() == s["requests.generated"], "timeline arrivals")
+        check(tl["completed"].sum() == s["requests.completed"], "timeline completions")
+        check(abs(tl["usd"].sum() / s["cost.usd_total"] - 1) < 1e-12, "timeline cost")
+        check(tl["dt_s"].sum() == s["simulated_seconds"] or abs(tl["dt_s"].sum() / s["simulated_seconds"] - 1) < 1e-12,
+              "timeline covers the run")
+        busy_10s = (tl["busy"] * tl["dt_s"])[tl["end_s"] <= 10].sum() * s["layout.instances"]
+        check(abs(steps["duration_s"].sum() - busy_10s) < 1e-6 * busy_10s + 0.05, "trace steps = busy time in 0-10 s")
+        check(set(steps["scenario"]) == {s["scenario"]}, "trace scenario names")
         # The golden 20-scenario sweep: 20 rows, in sweep order, with the summaries' columns.
         subprocess.run([stacksim, "sweep", os.path.join(ROOT, "tests", "golden", "sweep20.yaml"), "--jobs", "2",
                         "--db", f"{tmp}/w.db"], check=True, capture_output=True)

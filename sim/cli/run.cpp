@@ -1,5 +1,6 @@
 // `stacksim run`: simulate a scenario's variants, each in its own process, and print them
 // side by side.
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -8,11 +9,14 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "config/units.h"
 #include "perf/fit.h"
 #include "report/bench.h"
 #include "report/report.h"
 #include "serving/request_log.h"
 #include "serving/simulation.h"
+#include "serving/timeline.h"
+#include "serving/trace.h"
 #include "sweep/isolate.h"
 #include "util/io.h"
 #include "workload/generator.h"
@@ -39,32 +43,79 @@ nlohmann::json run_stats(const std::vector<RunSummary>& summaries, const std::ve
   return stats;
 }
 
-// --requests: the simulations' part files into FILE once every one succeeded; otherwise
-// the parts go and nothing is written.
-void assemble_requests(const std::string& path, const std::vector<std::string>& parts,
-                       const std::vector<ChildResult>& results) {
-  bool all_ok = true;
-  for (const ChildResult& r : results) all_ok = all_ok && r.ok;
-  if (all_ok) {
-    concat_atomic(path, std::string(RequestLog::header()) + "\n", parts);
-    return;
+// A file the simulations stream to (--requests, --timeline, --trace): each writes a part
+// of its own; the parts are joined into the file once every simulation succeeded,
+// otherwise they go and nothing is written.
+struct Streamed {
+  std::string path, head, tail;
+  std::vector<std::string> parts;
+  Streamed(const po::variables_map& vm, const char* option, size_t n, std::string head_, std::string tail_ = "")
+      : head(std::move(head_)), tail(std::move(tail_)) {
+    if (!vm.count(option)) return;
+    path = vm[option].as<std::string>();
+    for (size_t i = 0; i < n; ++i) parts.push_back(part_name(path, i));
   }
-  for (const std::string& p : parts) std::remove(p.c_str());
+  std::string part(size_t i) const { return parts.empty() ? std::string() : parts[i]; }
+  void assemble(const std::vector<ChildResult>& results) const {
+    if (parts.empty()) return;
+    bool all_ok = true;
+    for (const ChildResult& r : results) all_ok = all_ok && r.ok;
+    if (all_ok) {
+      concat_atomic(path, head, parts, tail);
+      return;
+    }
+    for (const std::string& p : parts) std::remove(p.c_str());
+  }
+};
+
+// A duration option ("1s", "500ms"), in seconds. Throws UsageError.
+double seconds_option(const std::string& option, const std::string& text) {
+  std::string why;
+  const auto v = parse_quantity(text, Dimension::Time, &why);
+  if (!v || !std::isfinite(*v) || *v < 0)
+    throw UsageError("--" + option + " " + text + ": not a duration (" + why + ")");
+  return *v;
 }
 
-}  // namespace
+// --timeline-interval and --trace-window into the outputs every simulation shares.
+RunOutputs output_options(const po::variables_map& vm) {
+  RunOutputs o;
+  o.timeline_interval = seconds_option("timeline-interval", vm["timeline-interval"].as<std::string>());
+  if (o.timeline_interval <= 0) throw UsageError("--timeline-interval must be more than 0 s");
+  const std::string w = vm["trace-window"].as<std::string>();
+  const size_t colon = w.find(':');
+  if (colon == std::string::npos) throw UsageError("--trace-window " + w + ": expected FROM:TO (e.g. 60s:70s)");
+  o.trace_from = seconds_option("trace-window", w.substr(0, colon));
+  o.trace_to = seconds_option("trace-window", w.substr(colon + 1));
+  if (o.trace_to <= o.trace_from) throw UsageError("--trace-window " + w + ": TO must be after FROM");
+  return o;
+}
 
-int cmd_run(const std::vector<std::string>& args) {
+po::options_description run_options() {
   po::options_description opts("Options of `stacksim run [SCENARIO.yaml]`");
   opts.add_options()("output,o", po::value<std::string>(), "write the summaries as JSON to FILE (written atomically)")(
       "jobs,j", po::value<int>()->default_value(1), "simulations to run at once (one process each)")(
       "quiet,q", "do not print the table")(
       "requests", po::value<std::string>(),
       "write a CSV row per request (times, tokens, instances, retries, preemptions, status) to FILE")(
+      "timeline", po::value<std::string>(),
+      "write a CSV row per interval and pool (arrivals, completions, queue, batch, tokens/s, KV use, power, cost) "
+      "to FILE")("timeline-interval", po::value<std::string>()->default_value("1s"), "the timeline's interval")(
+      "trace", po::value<std::string>(),
+      "write the steps, KV transfers, failures and preemptions as Chrome trace events (Perfetto) to FILE")(
+      "trace-window", po::value<std::string>()->default_value("0s:10s"),
+      "the simulated time the trace covers, FROM:TO (events starting in it)")(
       "bench-json", po::value<std::string>(),
       "write the results as `vllm bench serve` does (its keys and units; a list for variants) to FILE")(
       "stats", po::value<std::string>(),
       "write each simulation's wall seconds, peak RSS and SimGrid activities as JSON to FILE (for bench/)");
+  return opts;
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  po::options_description opts = run_options();
   const ScenarioArgs a =
       parse_scenario_args("run",
                           "Simulates the scenario (each of its variants in its own process) and prints\n"
@@ -80,20 +131,26 @@ int cmd_run(const std::vector<std::string>& args) {
   // reported as input errors.
   std::vector<std::unique_ptr<Generator>> generators;
   for (const auto& sc : scenarios) generators.push_back(make_generator(sc.workload, sc.seed));
-  for (const char* o : {"output", "stats", "bench-json", "requests"})
+  const RunOutputs shared = output_options(a.vm);
+  for (const char* o : {"output", "stats", "bench-json", "requests", "timeline", "trace"})
     if (a.vm.count(o)) check_writable(a.vm[o].as<std::string>());
 
-  // Per-request records: each simulation streams its rows to a part file of its own.
-  std::vector<std::string> parts;
-  if (a.vm.count("requests"))
-    for (size_t i = 0; i < scenarios.size(); ++i) parts.push_back(part_name(a.vm["requests"].as<std::string>(), i));
+  const size_t n = scenarios.size();
+  const Streamed requests(a.vm, "requests", n, std::string(RequestLog::header()) + "\n");
+  const Streamed timeline(a.vm, "timeline", n, std::string(Timeline::header()) + "\n");
+  const Streamed trace(a.vm, "trace", n, trace_head(), trace_tail(shared.trace_from, shared.trace_to));
   std::vector<std::function<std::string()>> tasks;
-  for (size_t i = 0; i < scenarios.size(); ++i)
+  for (size_t i = 0; i < n; ++i)
     tasks.push_back([&, i] {
-      return nlohmann::json(simulate(scenarios[i], std::move(generators[i]), parts.empty() ? "" : parts[i])).dump();
+      RunOutputs out = shared;
+      out.requests_csv = requests.part(i);
+      out.timeline_csv = timeline.part(i);
+      out.trace_json = trace.part(i);
+      out.trace_index = i;
+      return nlohmann::json(simulate(scenarios[i], std::move(generators[i]), out)).dump();
     });
   const std::vector<ChildResult> results = run_isolated(tasks, jobs);
-  if (!parts.empty()) assemble_requests(a.vm["requests"].as<std::string>(), parts, results);
+  for (const Streamed* s : {&requests, &timeline, &trace}) s->assemble(results);
 
   std::vector<RunSummary> summaries;
   std::vector<double> wall;

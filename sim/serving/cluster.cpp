@@ -19,6 +19,7 @@ void Cluster::start(ClusterHosts h) {
           hosts.chips.begin() + first_chip + static_cast<std::ptrdiff_t>(i) * spec.serving.chips_per_instance;
       pool.instances[i]->start(hosts.controller,
                                std::vector<sg4::Host*>(first, first + spec.serving.chips_per_instance));
+      if (timeline || trace) pool.instances[i]->observe();
     }
     first_chip += spec.serving.chips;
   }
@@ -28,15 +29,19 @@ void Cluster::start(ClusterHosts h) {
       hosts.controller, &run,
       [this](Request* r, double t) {
         if (r->first_token < 0) r->first_token = t;
-        pools[1]->route(r);
+        const size_t to = pools[1]->route(r);
+        if (timeline) timeline->arrival(1, t);
+        if (trace && to != Router::kNone) trace->transfer_in(int(to), r->id, r->prefill_end, t);
       },
       [this](Request* r) { restart(r); });
   sg4::Actor::create("source", hosts.controller, [this] { source(); });
   if (sc.failures.mtbf_per_chip > 0)
     sg4::Actor::create("failures", hosts.controller, [this] { inject_failures(*this); })->daemonize();
+  if (timeline) sg4::Actor::create("timeline", hosts.controller, [this] { sample_timeline(); })->daemonize();
 }
 
 void Cluster::finish() {
+  if (timeline) timeline->finish(end_time_, gauges());
   run.end_time = end_time_;
   run.in_flight = outstanding_;
   end.in_flight = outstanding_;
@@ -69,6 +74,7 @@ void Cluster::on_complete(Request& r, double now) {
   metrics.completed(r.spec.arrival, r.first_token, now, r.spec.input_tokens, r.spec.output_tokens,
                     sc.workload.slo_of(r.spec.stream), batch_jobs_ ? r.spec.session : -1);
   if (log) log->write(r, "completed", now);
+  if (timeline) timeline->completed(pools.size() - 1, now, r.spec.input_tokens, r.spec.output_tokens);
   finished_one(r, now);
 }
 
@@ -79,6 +85,7 @@ void Cluster::on_prefilled(Request& r, Instance& from, double now) {
   sg4::Host* src_host = src.chip_of(hosts.chips, size_t(from.index()), r.id);
   sg4::Host* dst_host = to == Router::kNone ? nullptr : dst.chip_of(hosts.chips, to, r.id);
   const double bytes = src.spec->model.kv_bytes(double(r.prompt_tokens));
+  if (trace) trace->transfer_out(from.index(), r.id, now);
   transfers_->start(&r, &from, src_host, dst_host, bytes, now);
 }
 

@@ -18,6 +18,8 @@
 #include "serving/pool.h"
 #include "serving/request_log.h"
 #include "serving/simulation.h"
+#include "serving/timeline.h"
+#include "serving/trace.h"
 #include "workload/generator.h"
 
 namespace stacksim {
@@ -39,6 +41,10 @@ class Cluster : public InstanceListener {
   void on_decode_step(double start, double duration, int64_t seqs) override {
     metrics.decode_step(start, duration, seqs);
   }
+  // The observers' calls (observers.cpp): to the timeline and the trace.
+  void on_step(const Instance& in, const BatchShape& b, const StepTime& t, double start, double duration,
+               double kv_tokens, double output_tokens) override;
+  void on_preempted(const Instance& in, const Request& r, double now) override;
 
   // A request lost its progress to a chip failure: it starts again from its prompt.
   void restart(Request* r);
@@ -55,11 +61,18 @@ class Cluster : public InstanceListener {
   std::vector<std::unique_ptr<Pool>> pools;  // [0]: colocated or prefill; [1]: decode
   MetricsCollector metrics;
   RunStats run;
-  EndCounts end;                    // for check_end_invariants
-  std::unique_ptr<RequestLog> log;  // --requests: a record per request (nullptr: none)
+  EndCounts end;                       // for check_end_invariants
+  std::unique_ptr<RequestLog> log;     // --requests: a record per request (nullptr: none)
+  std::unique_ptr<Timeline> timeline;  // --timeline (nullptr: none)
+  std::unique_ptr<Trace> trace;        // --trace (nullptr: none)
+  // The pool an instance belongs to (the decode pool is the second).
+  static size_t pool_index(const Instance& in) { return in.role() == Instance::Role::Decode ? 1 : 0; }
 
  private:
   void submit(const RequestSpec& spec);
+  // The timeline's sampler actor: closes each interval at its end (observers.cpp).
+  void sample_timeline();
+  std::vector<Timeline::Gauges> gauges() const;
   // r completed or was rejected: its slot is reused by a later request (memory stays
   // O(requests in flight); stale pointers to it are recognised by its epoch).
   void finished_one(Request& r, double now);

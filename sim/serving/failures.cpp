@@ -48,9 +48,11 @@ void inject_failures(Cluster& c) {
     Pool& pool = pool_of(c, e.chip);
     const size_t i = size_t((e.chip - pool.first_chip) / pool.spec->serving.chips_per_instance);
     Instance& in = *pool.instances[i];
+    const size_t p = &pool == c.pools[0].get() ? 0 : 1;
     if (!e.repair) {
       c.hosts.chips[size_t(e.chip)]->turn_off();
       ++c.run.chip_failures;
+      if (c.trace) c.trace->instant(p, int(i), "chip failure", t);
       if (pool.down_chips[i]++ == 0) {
         pool.down_since[i] = t;
         for (Request* r : in.fail()) c.restart(r);
@@ -58,6 +60,7 @@ void inject_failures(Cluster& c) {
       events.push({t + f.repair_time, true, e.chip});
     } else {
       c.hosts.chips[size_t(e.chip)]->turn_on();
+      if (c.trace) c.trace->instant(p, int(i), "chip repaired", t);
       if (--pool.down_chips[i] == 0) {
         c.run.lost_chip_seconds += (t - pool.down_since[i]) * pool.spec->serving.chips_per_instance;
         in.repair();

@@ -182,6 +182,7 @@ bool Instance::preempt() {
   drop_kv(r);
   ++totals_.preemptions;
   ++r->preemptions;
+  if (observed_) listener_->on_preempted(*this, *r, sg4::Engine::get_clock());
   if (swap_) {
     r->swapped = true;
     const int64_t ctx = r->spec.input_tokens + r->generated;
@@ -321,40 +322,6 @@ void Instance::repair() {
   if (idle_) wake_->notify_one();
 }
 
-// Attributes a step to prefill and decode work by what each would cost alone.
-double Instance::prefill_share(const BatchShape& shape) const {
-  if (shape.decode_seqs == 0) return 1.0;
-  if (shape.prefill_tokens == 0) return 0.0;
-  BatchShape p = shape, d = shape;
-  p.decode_seqs = 0;
-  p.decode_kv_tokens = 0;
-  d.prefill_tokens = 0;
-  d.prefill_attn_pairs = 0;
-  d.prefill_seqs_done = 0;
-  d.max_chunk = 0;
-  const double tp = perf_.step_time(p).total, td = perf_.step_time(d).total;
-  return tp / (tp + td);
-}
-
-void Instance::account_step(const BatchShape& shape, double duration) {
-  const double share = prefill_share(shape);
-  const int64_t occ = occupancy(step_ + 1);
-  totals_.steps++;
-  totals_.busy_time += duration;
-  totals_.prefill_time += duration * share;
-  totals_.decode_time += duration * (1 - share);
-  totals_.batch_seq_steps += double(shape.decode_seqs);
-  totals_.kv_token_seconds += (double(prefilled_tokens_) + shape.decode_kv_tokens) * duration;
-  if (kv_capacity_ > 0) totals_.kv_peak_fraction = std::max(totals_.kv_peak_fraction, double(occ) / kv_capacity_);
-  if (occ > kv_capacity_) totals_.kv_overflows++;
-#ifndef NDEBUG
-  // Debug builds check continuously what check_end_invariants checks at the end.
-  if (occ > kv_capacity_)
-    throw std::logic_error("invariant violated: instance " + std::to_string(index_) + " would hold " +
-                           std::to_string(occ) + " KV tokens, capacity " + std::to_string(kv_capacity_));
-#endif
-}
-
 void Instance::run() {
   std::vector<Chunk> chunks;
   // Only this actor takes this mutex: it is held for the whole run so that checking
@@ -382,7 +349,7 @@ void Instance::run() {
     // KV loads and stores (second-tier hits, swaps) are not overlapped with the step.
     const double duration = t.total + pending_load_;
     pending_load_ = 0;
-    account_step(shape, duration);
+    account_step(shape, t, duration);
 
     const uint64_t epoch = epoch_;
     set_busy(true);

@@ -45,6 +45,12 @@ class InstanceListener {
   virtual void on_prefilled(Request& r, Instance& from, double now) = 0;
   // A decode step that began at `start` and took `duration` s gave `seqs` sequences their next tokens.
   virtual void on_decode_step(double /*start*/, double /*duration*/, int64_t /*seqs*/) {}
+  // For the run's observers (--timeline, --trace; called only when Instance::observe()
+  // was): a step starting now for `duration` s (the model's time `t` plus KV loads), its
+  // sequences holding `kv_tokens` of KV and producing `output_tokens`; a preemption.
+  virtual void on_step(const Instance& /*in*/, const BatchShape& /*b*/, const StepTime& /*t*/, double /*start*/,
+                       double /*duration*/, double /*kv_tokens*/, double /*output_tokens*/) {}
+  virtual void on_preempted(const Instance& /*in*/, const Request& /*r*/, double /*now*/) {}
 };
 
 class Instance : private Admission {
@@ -84,6 +90,11 @@ class Instance : private Admission {
   int64_t waiting_requests() const { return static_cast<int64_t>(waiting_.size()); }
   int64_t in_flight() const { return in_flight_; }
   const InstanceTotals& totals() const { return totals_; }
+  // Sequences prefilling or decoding; KV tokens in use now (sequences and prefix cache).
+  int64_t running() const { return static_cast<int64_t>(prefilling_.size()) + n_decoding_; }
+  int64_t kv_used() const { return occupancy(step_); }
+  // Report each step and preemption to the listener's observer calls.
+  void observe() { observed_ = true; }
 
  private:
   struct HeapEntry {
@@ -108,7 +119,7 @@ class Instance : private Admission {
   void leave_decode(Request* r);
   BatchShape plan_step(std::vector<Chunk>* chunks) const;
   double prefill_share(const BatchShape& shape) const;
-  void account_step(const BatchShape& shape, double duration);
+  void account_step(const BatchShape& shape, const StepTime& t, double duration);  // instance_accounting.cpp
   // `decoded`: the decoding sequences ran in this step (a prefill-only step leaves them).
   void finish_step(const std::vector<Chunk>& chunks, bool decoded, double now);
   void complete(Request* r, double now);
@@ -160,6 +171,7 @@ class Instance : private Admission {
   bool busy_ = false;
   bool idle_ = false;
   bool down_ = false;
+  bool observed_ = false;
   uint64_t epoch_ = 0;  // bumped by fail(): a step in flight then is void
 };
 

@@ -30,12 +30,13 @@ simgrid::s4u::Host* Pool::chip_of(const std::vector<simgrid::s4u::Host*>& chips,
   return chips[size_t(first_chip) + i * size_t(s.chips_per_instance) + size_t(rank * s.attention_tp)];
 }
 
-void Pool::route(Request* r) {
+size_t Pool::route(Request* r) {
   const size_t i = router->pick(*r, *this);
   if (i == Router::kNone)
     pending.push_back(r);  // every instance is down
   else
     instances[i]->enqueue(r);
+  return i;
 }
 
 }  // namespace stacksim

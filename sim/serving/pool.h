@@ -29,8 +29,9 @@ class Pool : public PoolView {
 
   // The chip holding request `id`'s KV in instance `i` (its data-parallel rank).
   simgrid::s4u::Host* chip_of(const std::vector<simgrid::s4u::Host*>& chips, size_t i, int64_t id) const;
-  // Hands r to the instance the router picks, or keeps it pending while all are down.
-  void route(Request* r);
+  // Hands r to the instance the router picks and returns its index, or keeps it pending
+  // while all are down (Router::kNone).
+  size_t route(Request* r);
 
   const PoolSpec* spec;
   std::unique_ptr<PerfModel> perf;

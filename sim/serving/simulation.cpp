@@ -11,7 +11,7 @@ namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
-RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, const std::string& requests_csv) {
+RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, const RunOutputs& out) {
   int argc = 2;
   char arg0[] = "stacksim", arg1[] = "--log=root.thresh:critical";
   char* argv[] = {arg0, arg1, nullptr};
@@ -20,7 +20,11 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, co
   std::vector<ChipGroup> groups;
   for (const PoolSpec& p : sc.pools) groups.push_back({&p.platform, p.serving.chips});
   Cluster cluster(sc, std::move(generator));
-  if (!requests_csv.empty()) cluster.log = std::make_unique<RequestLog>(requests_csv, sc.name, false);
+  if (!out.requests_csv.empty()) cluster.log = std::make_unique<RequestLog>(out.requests_csv, sc.name, false);
+  if (!out.timeline_csv.empty())
+    cluster.timeline = std::make_unique<Timeline>(out.timeline_csv, sc, out.timeline_interval);
+  if (!out.trace_json.empty())
+    cluster.trace = std::make_unique<Trace>(out.trace_json, sc, out.trace_index, out.trace_from, out.trace_to);
   cluster.start(build_platform(engine, groups));
   engine.run();
   cluster.finish();
@@ -29,6 +33,7 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, co
     cluster.log_in_flight();
     cluster.log->close();
   }
+  if (cluster.trace) cluster.trace->close();
   return cluster.metrics.summarize(sc, cluster.run);
 }
 

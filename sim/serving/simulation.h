@@ -16,9 +16,18 @@
 
 namespace stacksim {
 
-// `requests_csv`: when given, a record per request is streamed to that file (rows only,
-// serving/request_log.h; the caller adds the header and moves it into place).
-RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, const std::string& requests_csv = "");
+// What a simulation streams to files besides its summary (each empty: none). The files
+// hold rows or events only: the caller adds the header and moves them into place.
+struct RunOutputs {
+  std::string requests_csv;  // a record per request (serving/request_log.h)
+  std::string timeline_csv;  // a row per interval and pool (serving/timeline.h)
+  double timeline_interval = 1;
+  std::string trace_json;  // Chrome trace events (serving/trace.h)
+  size_t trace_index = 0;  // the simulation's place among the run's variants
+  double trace_from = 0, trace_to = 10;
+};
+
+RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, const RunOutputs& outputs = {});
 
 // What every simulation must satisfy at its end (checked by simulate, which fails with
 // std::logic_error naming the broken one): each generated request completed, rejected

@@ -76,6 +76,7 @@ void Cluster::submit(const RequestSpec& spec) {
   metrics.generated(batch_jobs_ ? spec.session : -1, spec.arrival);
   ++end.generated;
   ++outstanding_;
+  if (timeline) timeline->arrival(0, sg4::Engine::get_clock());
   const int64_t need = spec.input_tokens + spec.output_tokens;
   const char* reason = nullptr;
   if (need > sc.pools[0].model.max_context) reason = "exceeds_model_context";
@@ -89,6 +90,7 @@ void Cluster::submit(const RequestSpec& spec) {
   if (reason) {
     metrics.rejected(reason);
     if (log) log->write(r, "rejected", -1, reason);
+    if (timeline) timeline->rejected(0, sg4::Engine::get_clock());
     ++end.rejected;
     finished_one(r, sg4::Engine::get_clock());
     return;

@@ -75,7 +75,8 @@ std::string part_name(const std::string& path, size_t i) {
   return path + ".part" + std::to_string(i) + "." + std::to_string(::getpid());
 }
 
-void concat_atomic(const std::string& path, const std::string& head, const std::vector<std::string>& parts) {
+void concat_atomic(const std::string& path, const std::string& head, const std::vector<std::string>& parts,
+                   const std::string& tail) {
   // Streamed part by part (a part may hold millions of rows): write_file_atomic's
   // temporary file, fsync and rename, the parts removed whatever happens.
   auto drop_parts = [&] {
@@ -92,6 +93,7 @@ void concat_atomic(const std::string& path, const std::string& head, const std::
     std::ifstream in(p, std::ios::binary);
     if (in.peek() != std::ifstream::traits_type::eof()) out << in.rdbuf();
   }
+  out << tail;
   out.close();
   drop_parts();
   if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -18,8 +18,9 @@ void check_writable(const std::string& path);
 
 // The name of part `i` of `path` that a child process writes (removed by concat_atomic).
 std::string part_name(const std::string& path, size_t i);
-// Writes `head` then each part's bytes to `path` through a temporary file renamed into
-// place (as write_file_atomic), and removes the parts.
-void concat_atomic(const std::string& path, const std::string& head, const std::vector<std::string>& parts);
+// Writes `head`, each part's bytes, then `tail` to `path` through a temporary file renamed
+// into place (as write_file_atomic), and removes the parts.
+void concat_atomic(const std::string& path, const std::string& head, const std::vector<std::string>& parts,
+                   const std::string& tail = "");
 
 }  // namespace stacksim
