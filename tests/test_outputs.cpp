@@ -264,3 +264,28 @@ TEST_CASE("run rejects bad --timeline-interval and --trace-window values", "[cli
   }
   CHECK(shell("ls " + dir).output.empty());  // nothing written
 }
+
+TEST_CASE("run shows its progress: a line redrawn on a terminal, plain lines otherwise, nothing with -q",
+          "[cli][progress]") {
+  const std::string run = bin() + " run " + data("busy.yaml");
+  // Plain lines (stderr is a pipe here), one per interval: the workload's share done and an ETA.
+  auto r = shell("(STACKSIM_PROGRESS_INTERVAL=1ms " + run + " 2>&1 >/dev/null)");
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("stacksim: busy: ") == 0);
+  CHECK(r.output.find("% | ") != std::string::npos);
+  CHECK(r.output.find("requests done") != std::string::npos);
+  CHECK(r.output.find("ETA") != std::string::npos);
+  CHECK(r.output.find('\r') == std::string::npos);
+  // A short run with the default interval (10 s) prints nothing; -q nothing at any interval.
+  CHECK(shell("(" + run + " 2>&1 >/dev/null)").output.empty());
+  CHECK(shell("STACKSIM_PROGRESS_INTERVAL=1ms " + run + " -q 2>&1").output.empty());
+  // On a terminal (script(1) gives it one): one line redrawn in place, erased at the end.
+  r = shell("script -qec 'STACKSIM_PROGRESS_INTERVAL=1ms " + run + "' /dev/null");
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("\r\033[Kbusy: ") != std::string::npos);
+  CHECK(r.output.find("stacksim: busy") == std::string::npos);
+  // A bad interval is a usage error.
+  r = shell("STACKSIM_PROGRESS_INTERVAL=soon " + run + " -q");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("STACKSIM_PROGRESS_INTERVAL soon") != std::string::npos);
+}

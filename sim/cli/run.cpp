@@ -1,7 +1,10 @@
 // `stacksim run`: simulate a scenario's variants, each in its own process, and print them
 // side by side.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -72,30 +75,39 @@ struct Streamed {
 double seconds_option(const std::string& option, const std::string& text) {
   std::string why;
   const auto v = parse_quantity(text, Dimension::Time, &why);
-  if (!v || !std::isfinite(*v) || *v < 0)
-    throw UsageError("--" + option + " " + text + ": not a duration (" + why + ")");
+  if (!v || !std::isfinite(*v) || *v < 0) throw UsageError(option + " " + text + ": not a duration (" + why + ")");
   return *v;
 }
 
 // --timeline-interval and --trace-window into the outputs every simulation shares.
 RunOutputs output_options(const po::variables_map& vm) {
   RunOutputs o;
-  o.timeline_interval = seconds_option("timeline-interval", vm["timeline-interval"].as<std::string>());
+  o.timeline_interval = seconds_option("--timeline-interval", vm["timeline-interval"].as<std::string>());
   if (o.timeline_interval <= 0) throw UsageError("--timeline-interval must be more than 0 s");
   const std::string w = vm["trace-window"].as<std::string>();
   const size_t colon = w.find(':');
   if (colon == std::string::npos) throw UsageError("--trace-window " + w + ": expected FROM:TO (e.g. 60s:70s)");
-  o.trace_from = seconds_option("trace-window", w.substr(0, colon));
-  o.trace_to = seconds_option("trace-window", w.substr(colon + 1));
+  o.trace_from = seconds_option("--trace-window", w.substr(0, colon));
+  o.trace_to = seconds_option("--trace-window", w.substr(colon + 1));
   if (o.trace_to <= o.trace_from) throw UsageError("--trace-window " + w + ": TO must be after FROM");
+  if (const char* every = std::getenv("STACKSIM_PROGRESS_INTERVAL"))
+    o.progress_every = seconds_option("STACKSIM_PROGRESS_INTERVAL", every);
   return o;
+}
+
+// The progress display: none with -q; a redrawn line on a terminal when one simulation
+// runs at a time; plain lines otherwise.
+ProgressMode progress_mode(const po::variables_map& vm, size_t simulations, int jobs) {
+  if (vm.count("quiet")) return ProgressMode::None;
+  if (isatty(STDERR_FILENO) && (simulations == 1 || jobs == 1)) return ProgressMode::Terminal;
+  return ProgressMode::Lines;
 }
 
 po::options_description run_options() {
   po::options_description opts("Options of `stacksim run [SCENARIO.yaml]`");
   opts.add_options()("output,o", po::value<std::string>(), "write the summaries as JSON to FILE (written atomically)")(
       "jobs,j", po::value<int>()->default_value(1), "simulations to run at once (one process each)")(
-      "quiet,q", "do not print the table")(
+      "quiet,q", "print neither the table nor the progress")(
       "requests", po::value<std::string>(),
       "write a CSV row per request (times, tokens, instances, retries, preemptions, status) to FILE")(
       "timeline", po::value<std::string>(),
@@ -131,7 +143,8 @@ int cmd_run(const std::vector<std::string>& args) {
   // reported as input errors.
   std::vector<std::unique_ptr<Generator>> generators;
   for (const auto& sc : scenarios) generators.push_back(make_generator(sc.workload, sc.seed));
-  const RunOutputs shared = output_options(a.vm);
+  RunOutputs shared = output_options(a.vm);
+  shared.progress = progress_mode(a.vm, scenarios.size(), jobs);
   for (const char* o : {"output", "stats", "bench-json", "requests", "timeline", "trace"})
     if (a.vm.count(o)) check_writable(a.vm[o].as<std::string>());
 

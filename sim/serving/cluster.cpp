@@ -109,6 +109,7 @@ void Cluster::log_in_flight() {
 
 void Cluster::finished_one(Request& r, double now) {
   --outstanding_;
+  tick(now);
   gen->on_complete(r.spec, now);
   free_.push_back(&r);
   // The source waits for completions only when they can ready a request, or at the end.

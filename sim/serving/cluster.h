@@ -65,6 +65,7 @@ class Cluster : public InstanceListener {
   std::unique_ptr<RequestLog> log;     // --requests: a record per request (nullptr: none)
   std::unique_ptr<Timeline> timeline;  // --timeline (nullptr: none)
   std::unique_ptr<Trace> trace;        // --trace (nullptr: none)
+  std::unique_ptr<Progress> progress;  // the progress display (nullptr: none)
   // The pool an instance belongs to (the decode pool is the second).
   static size_t pool_index(const Instance& in) { return in.role() == Instance::Role::Decode ? 1 : 0; }
 
@@ -76,6 +77,9 @@ class Cluster : public InstanceListener {
   // r completed or was rejected: its slot is reused by a later request (memory stays
   // O(requests in flight); stale pointers to it are recognised by its epoch).
   void finished_one(Request& r, double now);
+  void tick(double now) {
+    if (progress) progress->tick(*gen, now, end.completed + end.rejected, outstanding_);
+  }
   bool past_horizon(double t) const { return sc.horizon > 0 && t > sc.horizon; }
   bool wait_for_progress(std::unique_lock<simgrid::s4u::Mutex>& lock);
 

@@ -25,8 +25,11 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, co
     cluster.timeline = std::make_unique<Timeline>(out.timeline_csv, sc, out.timeline_interval);
   if (!out.trace_json.empty())
     cluster.trace = std::make_unique<Trace>(out.trace_json, sc, out.trace_index, out.trace_from, out.trace_to);
+  if (out.progress != ProgressMode::None)
+    cluster.progress = std::make_unique<Progress>(out.progress, sc.name, sc.horizon, out.progress_every);
   cluster.start(build_platform(engine, groups));
   engine.run();
+  if (cluster.progress) cluster.progress->finish();
   cluster.finish();
   check_end_invariants(cluster.end);
   if (cluster.log) {

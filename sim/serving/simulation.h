@@ -12,6 +12,7 @@
 
 #include "config/scenario.h"
 #include "metrics/summary.h"
+#include "serving/progress.h"
 #include "workload/generator.h"
 
 namespace stacksim {
@@ -25,6 +26,8 @@ struct RunOutputs {
   std::string trace_json;  // Chrome trace events (serving/trace.h)
   size_t trace_index = 0;  // the simulation's place among the run's variants
   double trace_from = 0, trace_to = 10;
+  ProgressMode progress = ProgressMode::None;  // serving/progress.h
+  double progress_every = -1;                  // wall s between displays (< 0: the mode's own)
 };
 
 RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, const RunOutputs& outputs = {});

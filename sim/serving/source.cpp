@@ -77,6 +77,7 @@ void Cluster::submit(const RequestSpec& spec) {
   ++end.generated;
   ++outstanding_;
   if (timeline) timeline->arrival(0, sg4::Engine::get_clock());
+  tick(sg4::Engine::get_clock());
   const int64_t need = spec.input_tokens + spec.output_tokens;
   const char* reason = nullptr;
   if (need > sc.pools[0].model.max_context) reason = "exceeds_model_context";

@@ -7,6 +7,7 @@
 // the caller reports a completion through on_complete.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -37,7 +38,14 @@ class Generator {
   // False for open-loop generators, whose arrivals never depend on completions (the
   // simulation then need not wake its source at each completion).
   virtual bool reacts_to_completions() const { return true; }
+  // How far the workload has come at simulated time `now`, in [0, 1]: what it has issued
+  // against its count, or the time against its duration (the further); < 0 when it cannot
+  // tell. For the progress display only.
+  virtual double progress(double /*now*/) const { return -1; }
 };
+
+// `done` of `total` as a fraction in [0, 1] (< 0 when total is 0: no such bound).
+inline double fraction(double done, double total) { return total > 0 ? std::min(1.0, done / total) : -1; }
 
 // REQUIRES: a Workload as workload_from_yaml read it. Its kind (workload/kinds.h) makes
 // the generator. Trace files are read here; a bad trace throws ConfigError.

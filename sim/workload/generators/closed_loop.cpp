@@ -27,6 +27,7 @@ class ClosedLoopGenerator : public Generator {
   bool next(RequestSpec* out) override { return ready_.pop(out); }
   bool peek(double* arrival) const override { return ready_.peek(arrival); }
   bool exhausted() const override { return ready_.empty() && issued_ >= p_.requests; }
+  double progress(double) const override { return fraction(double(issued_), double(p_.requests)); }
   void on_complete(const RequestSpec&, double now) override {
     if (issued_ < p_.requests) issue(now + p_.think_time);
   }

@@ -56,6 +56,11 @@ class CodingSessionsGenerator : public Generator {
   }
   bool peek(double* arrival) const override { return ready_.peek(arrival); }
   bool exhausted() const override { return queued_start_ < 0 && ready_.empty() && in_flight_ == 0; }
+  // Sessions ended (a started session still runs its turns), or the time to the duration.
+  double progress(double now) const override {
+    const double ended = double(started_) - double(sessions_.size());
+    return std::max(fraction(ended, double(p_.sessions)), fraction(now, p_.duration));
+  }
   void on_complete(const RequestSpec& r, double now) override {
     auto it = sessions_.find(r.session);
     if (it == sessions_.end()) return;  // not one of ours

@@ -38,6 +38,12 @@ class MixGenerator : public Generator {
   bool exhausted() const override {
     return std::all_of(parts_.begin(), parts_.end(), [](const auto& p) { return p->exhausted(); });
   }
+  // The mix ends with its slowest stream.
+  double progress(double now) const override {
+    double least = 1;
+    for (const auto& p : parts_) least = std::min(least, p->exhausted() ? 1.0 : p->progress(now));
+    return least;
+  }
   void on_complete(const RequestSpec& r, double now) override {
     if (r.stream >= 0 && size_t(r.stream) < parts_.size()) parts_[size_t(r.stream)]->on_complete(r, now);
   }

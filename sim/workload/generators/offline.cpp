@@ -37,6 +37,7 @@ class OfflineGenerator : public Generator {
     return true;
   }
   bool exhausted() const override { return issued_ >= p_.requests; }
+  double progress(double) const override { return fraction(double(issued_), double(p_.requests)); }
   bool reacts_to_completions() const override { return false; }
 
  private:

@@ -61,6 +61,10 @@ class BatchGenerator : public Generator {
     return true;
   }
   bool exhausted() const override { return pending_.empty(); }
+  double progress(double now) const override {
+    return exhausted() ? 1.0
+                       : std::max(fraction(double(arrived_), double(shape_.count)), fraction(now, shape_.duration));
+  }
   bool reacts_to_completions() const override { return false; }
 
  private:

@@ -30,6 +30,7 @@ class TraceGenerator : public Generator {
     return true;
   }
   bool exhausted() const override { return i_ >= rows_.size(); }
+  double progress(double) const override { return fraction(double(i_), double(rows_.size())); }
   bool reacts_to_completions() const override { return false; }
 
  private:
