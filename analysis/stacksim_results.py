@@ -23,8 +23,9 @@ load_requests the CSV's columns (README, "--requests"), times read bit for bit
               so that numpy's percentiles over them give the summary's figures exactly.
 load_bench    vLLM's keys (`vllm bench serve --save-result`: *_ms latencies, throughputs
               per second); one row for a one-scenario file, one per scenario otherwise.
-load_sweep    the results table (fingerprint, sweep_index, scenario) and each row's
-              summary flattened as load_run does.
+load_sweep    the results table (fingerprint, sweep_index, scenario_name, inputs: the
+              sweep point's {key: value} overrides) and each row's summary flattened as
+              load_run does.
 load_timeline the CSV's columns (README, "--timeline"; read bit for bit) plus dt_s
               (end_s - start_s): summed over the rows, arrivals (pool 0), completed,
               rejected, completed_input/output_tokens, energy_j and usd give the summary's
@@ -83,12 +84,12 @@ def load_sweep(path):
     """The results of `stacksim sweep --db FILE`, a row per finished scenario."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = con.execute("SELECT fingerprint, sweep_index, scenario, summary FROM results "
+        rows = con.execute("SELECT fingerprint, sweep_index, scenario, inputs, summary FROM results "
                            "ORDER BY sweep_index").fetchall()
     finally:
         con.close()
-    return pd.DataFrame([{"fingerprint": f, "sweep_index": i, "scenario_name": n, **_flatten(json.loads(s))}
-                         for f, i, n, s in rows])
+    return pd.DataFrame([{"fingerprint": f, "sweep_index": i, "scenario_name": n, "inputs": json.loads(p),
+                          **_flatten(json.loads(s))} for f, i, n, p, s in rows])
 
 
 def load_timeline(path):

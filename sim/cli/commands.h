@@ -16,6 +16,7 @@ int cmd_sweep(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);
 int cmd_plan(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
 int main_dispatch(int argc, char** argv);
 
 }  // namespace stacksim

@@ -21,6 +21,7 @@ const char* kMainHelp =
     "  stacksim export RESULTS.db --csv FILE\n"
     "  stacksim merge OUT.db IN.db...\n"
     "  stacksim plan PLAN.yaml [--jobs N]\n"
+    "  stacksim report RESULTS... -o REPORT.html\n"
     "  stacksim --help | --version\n"
     "\n"
     "Commands:\n"
@@ -33,6 +34,8 @@ const char* kMainHelp =
     "  export     write a results database as CSV\n"
     "  merge      combine the databases of sweep shards\n"
     "  plan       find the cheapest configuration per platform that meets an SLO\n"
+    "  report     one self-contained HTML page of results (runs, records, timelines,\n"
+    "             traces, sweeps, plans): tables, CDFs, timelines, frontier, costs\n"
     "\n"
     "`stacksim run --help` lists the options of run. Exit codes: 0 success,\n"
     "1 a simulation failed, 2 bad input (one error line naming file, line and key).\n";
@@ -40,8 +43,9 @@ const char* kMainHelp =
 using Command = int (*)(const std::vector<std::string>&);
 
 const std::vector<std::pair<std::string, Command>> kCommands = {
-    {"run", cmd_run},     {"info", cmd_info},     {"validate", cmd_validate}, {"calibrate", cmd_calibrate},
-    {"sweep", cmd_sweep}, {"export", cmd_export}, {"merge", cmd_merge},       {"plan", cmd_plan},
+    {"run", cmd_run},       {"info", cmd_info},     {"validate", cmd_validate}, {"calibrate", cmd_calibrate},
+    {"sweep", cmd_sweep},   {"export", cmd_export}, {"merge", cmd_merge},       {"plan", cmd_plan},
+    {"report", cmd_report},
 };
 
 int dispatch(const std::string& name, const std::vector<std::string>& args) {
