@@ -9,6 +9,8 @@ scenarios/article/claims.yaml, and writes into --out:
 
     claims.md        the claims, what stacksim gives, the range, a verdict, the commands
     index.md         the plots page
+    index.html       one self-contained page: claims.md's text, the plots inline, the searched
+                     deployments and the inputs behind them (open it offline in a browser)
     *.png            Pareto frontier, latency CDFs, $/M tokens by stack and workload, tornado
     data/*.json      every stacksim summary the report quotes
 

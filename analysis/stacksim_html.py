@@ -50,6 +50,7 @@ summary { cursor: pointer; color: #2e5aac; }
 pre { background: #f4f6fa; padding: 0.8em; overflow-x: auto; font-size: 0.82em; }
 .scroll { overflow-x: auto; }
 code { background: #f4f6fa; padding: 0 0.2em; }
+.md td, .md th { text-align: left; white-space: normal; min-width: 4em; }
 """
 
 SCRIPT = """
@@ -92,6 +93,23 @@ def fmt(value, spec):
         return str(value)
 
 
+def svg(fig):
+    """A matplotlib figure as an inline <svg> element (the figure is closed)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    s = buf.getvalue()
+    s = s[s.index("<svg"):]  # drop the XML prolog and doctype
+    return re.sub(r"<metadata>.*?</metadata>", "", s, flags=re.S)  # matplotlib's RDF block
+
+
+def markdown_html(md):
+    """Markdown (tables included) as HTML, by Debian's python3-markdown."""
+    import markdown
+    out = markdown.markdown(md, extensions=["tables"])
+    return out.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
+
+
 class Page:
     def __init__(self, title, subtitle=""):
         self.title = title
@@ -101,9 +119,10 @@ class Page:
         self.nav_at = len(self.parts)
         self.sections = []
 
-    def section(self, title, intro=""):
+    def section(self, title, intro="", nav=None):
+        """A section; `nav`: its shorter name in the page's navigation bar."""
         anchor = "s%d" % (len(self.sections) + 1)
-        self.sections.append((anchor, title))
+        self.sections.append((anchor, nav or title))
         self.parts.append(f'<h2 id="{anchor}">{html.escape(title)}</h2>')
         if intro:
             self.paragraph(intro)
@@ -138,15 +157,14 @@ class Page:
             self.parts.append(f'<p class="caption">{text(caption)}</p>')
 
     def figure(self, fig, caption=""):
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight")
-        plt.close(fig)
-        svg = buf.getvalue()
-        svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype: inline SVG
-        svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)  # matplotlib's RDF block
-        self.parts.append(f"<figure>{svg}</figure>")
+        """A matplotlib figure (closed after), or its svg() string."""
+        self.parts.append(f"<figure>{fig if isinstance(fig, str) else svg(fig)}</figure>")
         if caption:
             self.parts.append(f'<p class="caption">{text(caption)}</p>')
+
+    def markdown(self, md):
+        """A block of Markdown (the claims report's own text)."""
+        self.parts.append(f'<div class="md">{markdown_html(md)}</div>')
 
     def details(self, summary, text):
         self.parts.append(f"<details><summary>{html.escape(summary)}</summary><pre>{html.escape(text)}</pre></details>")

@@ -4,6 +4,7 @@
     import stacksim_results as sr
 
     runs = sr.load_run("results.json")          # a row per scenario (`stacksim run -o`)
+    runs = sr.frame([summary, ...])             # the same from summaries in hand
     reqs = sr.load_requests("requests.csv")     # a row per request (`run --requests`)
     bench = sr.load_bench("vllm-result.json")   # a row per scenario (`run --bench-json`)
     sweep = sr.load_sweep("capacity.db")        # a row per finished scenario of a sweep
@@ -52,11 +53,16 @@ def _flatten(doc, prefix=""):
     return out
 
 
+def frame(summaries):
+    """Run summaries (dicts, as `run -o` writes each) as load_run's DataFrame."""
+    return pd.DataFrame([_flatten(s) for s in summaries])
+
+
 def load_run(path):
     """The summaries of `stacksim run -o FILE`, a row per scenario (variant)."""
     with open(path) as f:
         doc = json.load(f)
-    return pd.DataFrame([_flatten(s) for s in doc["scenarios"]])
+    return frame(doc["scenarios"])
 
 
 def load_requests(path):

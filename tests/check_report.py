@@ -4,7 +4,10 @@
 temporary directory, checking that every claim of the seed article appears with a verdict,
 that every plot is drawn and embedded, and that no __pycache__ is left in analysis/.
 
-    python3 tests/check_report.py STACKSIM
+    python3 tests/check_report.py STACKSIM ARTIFACTS
+
+index.html is opened in headless Chromium (tests/check_html.py); its screenshot is kept in
+ARTIFACTS/claims-report.png.
 """
 
 import os
@@ -18,6 +21,9 @@ sys.dont_write_bytecode = True  # importing analysis/stacksim_analysis leaves no
 sys.path.insert(0, os.path.join(ROOT, "analysis"))
 from stacksim_analysis import study, uncertainty  # noqa: E402 (after the two lines above)
 from stacksim_analysis.claims import searched  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import check_html  # noqa: E402
 
 failures = []
 
@@ -78,7 +84,7 @@ CLAIMS = {
 VERDICT = re.compile(r"\*\*(holds only if|does not hold|holds)\*\*")
 
 
-def regenerate(stacksim):
+def regenerate(stacksim, artifacts):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "report")
         proc = subprocess.run([sys.executable, os.path.join(ROOT, "analysis", "report.py"), "--stacksim", stacksim,
@@ -113,13 +119,22 @@ def regenerate(stacksim):
             path = os.path.join(out, png)
             check(os.path.exists(path) and os.path.getsize(path) > 10000, f"{png} drawn")
             check(f"]({png})" in page, f"{png} embedded in index.md")
+        # index.html: one self-contained page, the plots inline, loading in Chromium without errors.
+        with open(os.path.join(out, "index.html")) as f:
+            html = f.read()
+        check(html.count("<svg") == 4, f"the four plots inline in index.html ({html.count('<svg')})")
+        check(html.count("<h2") >= len(CLAIMS) + 4, "a section per claim in index.html")
+        check(not re.search(r'src="', html), "nothing loaded from outside index.html")
+        errors = check_html.check(os.path.join(out, "index.html"), os.path.join(artifacts, "claims-report.png"))
+        check(not errors, f"index.html loads without console errors: {errors}")
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3:
         sys.exit(__doc__)
     arithmetic()
-    regenerate(os.path.abspath(sys.argv[1]))
+    os.makedirs(sys.argv[2], exist_ok=True)
+    regenerate(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]))
     if failures:
         print(f"{len(failures)} check(s) failed", file=sys.stderr)
         sys.exit(1)

@@ -11,7 +11,7 @@ import tempfile
 
 import yaml
 
-from . import markdown, plots
+from . import html, markdown, plots
 from .claims import context_1m, exaflops, like_37b, ratios, searched
 from .paths import ROOT, article, rel
 from .runner import Runner
@@ -45,6 +45,7 @@ def build(stage, runner, cfg, shown):
     figs = plots.draw_all(stage, pareto_csv, search, cal, cfg["prices"]["v4_input"])
     markdown.write_claims(stage, claims, runner.commands)
     markdown.write_index(stage, figs)
+    html.write(stage, figs, {n: (w.summary if w else None) for n, w in search.winners.items()})
     shutil.copy(pareto_csv, os.path.join(stage, "data", "pareto.csv"))
     with open(os.path.join(stage, "data", "summaries.json"), "w") as f:
         json.dump({"winners": {n: (w.summary if w else None) for n, w in search.winners.items()},
@@ -83,4 +84,5 @@ def main(description):
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
-    print(f"report: {runner.count} stacksim runs; wrote {rel(out)}/claims.md and {rel(out)}/index.md")
+    print(f"report: {runner.count} stacksim runs; wrote {rel(out)}/claims.md, {rel(out)}/index.md and "
+          f"{rel(out)}/index.html")

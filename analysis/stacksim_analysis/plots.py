@@ -10,15 +10,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 import pandas as pd  # noqa: E402
 
+import stacksim_html as H  # noqa: E402 (analysis/ is on the path: report.py puts it there)
+
 from . import summary as S  # noqa: E402
 
 DPI = 110
 
 
 def _save(fig, out, name, caption):
+    """Saves the PNG (index.md) and returns (its name, the caption, the figure as inline SVG
+    for index.html)."""
     fig.savefig(os.path.join(out, name), dpi=DPI)
-    plt.close(fig)
-    return name, caption
+    svg = H.svg(fig)  # closes it
+    return name, caption, svg
 
 
 def _frontier(g):
@@ -136,6 +140,6 @@ def ranges(out, search):
 
 
 def draw_all(out, pareto_csv, search, cal, input_price):
-    """Every plot, in index.md's order: [(file name, caption)]."""
+    """Every plot, in index.md's order: [(file name, caption, inline SVG)]."""
     return [search_frontier(out, search), cost_by_platform(out, search, cal, input_price), ranges(out, search),
             pareto(out, pareto_csv)]
