@@ -188,18 +188,35 @@ void write_fit(const std::string& stack_file, const std::vector<const Validation
 
 }  // namespace
 
+// calibrate --from-bench (calibrate_bench.cpp).
+int calibrate_from_bench(const po::variables_map& vm);
+
 int cmd_calibrate(const std::vector<std::string>& args) {
   po::options_description opts("Options of `stacksim calibrate`");
   opts.add_options()("write", "write the fitted parameters into the stack files")(
-      "lambda", po::value<double>()->default_value(0.02), "weight of the prior (the current values)");
+      "lambda", po::value<double>()->default_value(0.02), "weight of the prior (the current values)")(
+      "from-bench", po::value<std::string>(),
+      "your own benchmark: a `vllm bench serve --save-result` JSON or SGLang `bench_serving --output-file` JSONL")(
+      "scenario", po::value<std::string>(), "with --from-bench: the scenario of the cluster the benchmark ran on")(
+      "fit", po::value<std::string>()->default_value("gemm_efficiency,memory_efficiency"),
+      "with --from-bench: the stack parameters to fit (comma-separated, or none)")(
+      "check", "with --from-bench: compare only, fit nothing (exit 1 when outside the tolerance)")(
+      "tolerance", po::value<double>()->default_value(0.15), "with --from-bench: the relative tolerance per metric")(
+      "write-case", po::value<std::string>(), "with --from-bench: write the benchmark as an end-to-end case file")(
+      "write-stack", po::value<std::string>(),
+      "with --from-bench: write a stack file inheriting the platform's, with the fitted values");
   Args a;
   if (!parse("calibrate",
              "Fits each software stack's efficiencies and overheads to the validation cases\n"
              "that use it (least squares on log error, Nelder-Mead, a weak prior at the\n"
              "current values) and prints them; --write stores them in the stack files with\n"
-             "a comment naming the cases and the date.\n",
+             "a comment naming the cases and the date.\n"
+             "With --from-bench RESULT.json --scenario S.yaml: your own benchmark run (vLLM or\n"
+             "SGLang) becomes an end-to-end case of the scenario of your cluster; its stack's\n"
+             "--fit parameters are fitted to it, each evaluation a simulation (or --check).\n",
              args, opts, &a))
     return 0;
+  if (a.vm.count("from-bench")) return calibrate_from_bench(a.vm);
   for (const auto& [stack_file, group] : cases_by_stack(a.cases)) {
     const FitResult fit = fit_stack(group, group.front()->platform.stack, a.vm["lambda"].as<double>());
     const auto identified = identifying_cases(group, 0.02, &fit.stack);  // at the fitted values

@@ -353,10 +353,12 @@ std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<
   auto fresh = [&] { return load_yaml_file(path); };
   if (!base.IsMap()) fail_at(base, path, "(document)", "expected a mapping of keys");
 
-  // Command-line paths for whole files are relative to the current directory.
+  // Command-line paths for whole files are relative to the current directory (a whole
+  // file given inline, platform={...}, is not a path).
   std::vector<Override> cli = cli_overrides;
   for (auto& o : cli) {
-    if (is_subfile(o.first) && !o.second.empty() && o.second[0] != '/') {
+    if (is_subfile(o.first) && !o.second.empty() && o.second[0] != '/' && o.second[0] != '{' &&
+        o.second.find('\n') == std::string::npos) {
       char cwd[4096];
       if (getcwd(cwd, sizeof cwd)) o.second = std::string(cwd) + "/" + o.second;
     }

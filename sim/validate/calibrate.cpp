@@ -40,7 +40,8 @@ Stack from_logs(const Stack& base, const std::vector<double>& x) {
   return s;
 }
 
-// Nelder-Mead minimisation of f from x0 with initial step `step` in every coordinate.
+}  // namespace
+
 std::vector<double> nelder_mead(const std::function<double(const std::vector<double>&)>& f, std::vector<double> x0,
                                 double step, int max_evals, int* evals) {
   const size_t n = x0.size();
@@ -99,7 +100,7 @@ std::vector<double> nelder_mead(const std::function<double(const std::vector<dou
   return pts[best];
 }
 
-}  // namespace
+namespace {}  // namespace
 
 FitResult fit_stack(const std::vector<const ValidationCase*>& cases, const Stack& current, double lambda) {
   const Stack& prior = current.prior_or_self();

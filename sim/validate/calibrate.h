@@ -8,6 +8,7 @@
 // The parameters fitted are calibrated_stack_params(), each kept within its bounds' max.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ struct FitResult {
   double rms_log_error = 0;  // over the cases, without the prior term
   int evaluations = 0;
 };
+
+// Nelder-Mead minimisation of f from x0 with initial step `step` in every coordinate;
+// at most `max_evals` evaluations (*evals: how many it took).
+std::vector<double> nelder_mead(const std::function<double(const std::vector<double>&)>& f, std::vector<double> x0,
+                                double step, int max_evals, int* evals);
 
 // Fits from, and regularises towards, current.prior (or current when it has none).
 // REQUIRES: cases non-empty, all with the same stack file.

@@ -91,7 +91,8 @@ std::vector<Override> read_case_overrides(MapReader& r, const std::vector<std::s
         fail_at(kv.first, r.origin(), "set." + key,
                 "is fitted by stacksim calibrate over every case of the stack: a case cannot fix it");
     std::string value = kv.second.IsScalar() ? kv.second.Scalar() : YAML::Dump(kv.second);
-    if (key == "platform" || key == "model" || key == "workload") value = resolve_path(value, r.file());
+    if ((key == "platform" || key == "model" || key == "workload") && kv.second.IsScalar())
+      value = resolve_path(value, r.file());
     out.push_back({key, value});
   }
   return out;
