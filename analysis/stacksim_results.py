@@ -8,6 +8,7 @@
     reqs = sr.load_requests("requests.csv")     # a row per request (`run --requests`)
     bench = sr.load_bench("vllm-result.json")   # a row per scenario (`run --bench-json`)
     sweep = sr.load_sweep("capacity.db")        # a row per finished scenario of a sweep
+    recs = sr.load_sweep_requests("capacity.db")  # a row per request (`sweep --requests`)
     tl = sr.load_timeline("timeline.csv")       # a row per interval and pool (`run --timeline`)
     steps = sr.load_trace("trace.json")         # a row per step in the window (`run --trace`)
 
@@ -27,6 +28,10 @@ load_bench    vLLM's keys (`vllm bench serve --save-result`: *_ms latencies, thr
 load_sweep    the results table (fingerprint, sweep_index, scenario_name, inputs: the
               sweep point's {key: value} overrides) and each row's summary flattened as
               load_run does.
+load_sweep_requests
+              the `requests` table of `sweep --requests`: load_requests' columns (with
+              fingerprint in place of the scenario's name), plus sweep_index and
+              scenario_name from the results table and ttft_s, e2e_s, tpot_s as there.
 load_timeline the CSV's columns (README, "--timeline"; read bit for bit) plus dt_s
               (end_s - start_s): summed over the rows, arrivals (pool 0), completed,
               rejected, completed_input/output_tokens, energy_j and usd give the summary's
@@ -70,11 +75,7 @@ def load_requests(path):
     df = pd.read_csv(path, float_precision="round_trip", keep_default_na=False,
                      na_values={"first_token_s": [""], "finish_s": [""], "decode_instance": [""],
                                 "instance": [""]})
-    df["ttft_s"] = df["first_token_s"] - df["arrival_s"]
-    df["e2e_s"] = df["finish_s"] - df["arrival_s"]
-    done = (df["status"] == "completed") & (df["output_tokens"] > 1)
-    df["tpot_s"] = ((df["finish_s"] - df["first_token_s"]) / (df["output_tokens"] - 1)).where(done)
-    return df
+    return _latencies(df)
 
 
 def load_bench(path):
@@ -96,6 +97,25 @@ def load_sweep(path):
         con.close()
     return pd.DataFrame([{"fingerprint": f, "sweep_index": i, "scenario_name": n, "inputs": json.loads(p),
                           **_flatten(json.loads(s))} for f, i, n, p, s in rows])
+
+
+def _latencies(df):
+    df["ttft_s"] = df["first_token_s"] - df["arrival_s"]
+    df["e2e_s"] = df["finish_s"] - df["arrival_s"]
+    done = (df["status"] == "completed") & (df["output_tokens"] > 1)
+    df["tpot_s"] = ((df["finish_s"] - df["first_token_s"]) / (df["output_tokens"] - 1)).where(done)
+    return df
+
+
+def load_sweep_requests(path):
+    """The per-request records of `stacksim sweep --requests --db FILE`, a row per request."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        df = pd.read_sql_query("SELECT r.sweep_index, r.scenario AS scenario_name, q.* FROM requests q "
+                               "JOIN results r USING (fingerprint) ORDER BY r.sweep_index, q.id", con)
+    finally:
+        con.close()
+    return _latencies(df)
 
 
 def load_timeline(path):

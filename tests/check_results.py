@@ -58,11 +58,17 @@ def main():
         check(set(steps["scenario"]) == {s["scenario"]}, "trace scenario names")
         # The golden 20-scenario sweep: 20 rows, in sweep order, with the summaries' columns.
         subprocess.run([stacksim, "sweep", os.path.join(ROOT, "tests", "golden", "sweep20.yaml"), "--jobs", "2",
-                        "--db", f"{tmp}/w.db"], check=True, capture_output=True)
+                        "--db", f"{tmp}/w.db", "--requests"], check=True, capture_output=True)
         sweep = sr.load_sweep(f"{tmp}/w.db")
         check(len(sweep) == 20, f"20 sweep rows, got {len(sweep)}")
         check(list(sweep["sweep_index"]) == list(range(20)), "in sweep order")
         check("latency_s.ttft.p99" in sweep.columns and "cost.usd_per_hour" in sweep.columns, "summary columns")
+        recs = sr.load_sweep_requests(f"{tmp}/w.db")
+        for _, row in sweep.iterrows():
+            mine = recs[recs["fingerprint"] == row["fingerprint"]]
+            check(len(mine) == row["requests.generated"], f"sweep point {row['sweep_index']}: a record per request")
+            x = mine[mine["status"] == "completed"]["tpot_s"].dropna().to_numpy()
+            check(np.percentile(x, 90) == row["latency_s.tpot.p90"], f"sweep point {row['sweep_index']}: TPOT p90")
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
     print("results module checks passed")

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "helpers.h"
+#include "metrics/metrics.h"
 
 using stacksim::test::repo;
 using stacksim::test::shell;
@@ -305,4 +306,51 @@ TEST_CASE("a winning deployment's scenario file reproduces the plan's figures ex
   // The SGLang arguments of the winner are shown.
   CHECK(r.output.find("SGLang (colocated): python -m sglang.launch_server --model-path plan-moe --tp-size 2 "
                       "--enable-dp-attention --dp-size 2 --ep-size 2") != std::string::npos);
+}
+
+TEST_CASE("sweep --requests keeps every request of every scenario in the database, through shards and merges",
+          "[sweep][requests]") {
+  const stacksim::test::TempDir tmp("stacksim-sweep-requests");
+  const std::string dir = tmp.path(), sweep = repo("tests/golden/sweep20.yaml");
+  // First without records: a rerun with --requests simulates again those lacking them.
+  REQUIRE(shell(bin() + " sweep " + sweep + " --jobs 2 --db " + dir + "/a.db").code == 0);
+  REQUIRE(shell(bin() + " sweep " + sweep + " --jobs 2 --db " + dir + "/a.db --requests").code == 0);
+  // Two shards with records, merged.
+  for (const char* k : {"0", "1"})
+    REQUIRE(shell(bin() + " sweep " + sweep + " --db " + dir + "/s" + k + ".db --requests --shard " + k + "/2").code ==
+            0);
+  REQUIRE(shell(bin() + " merge " + dir + "/m.db " + dir + "/s0.db " + dir + "/s1.db").code == 0);
+  CHECK(shell("ls " + dir).output == "a.db\nm.db\ns0.db\ns1.db\n");  // no part file left
+  for (const char* name : {"a.db", "m.db"}) {
+    INFO(name);
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open((dir + "/" + name).c_str(), &h) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, "SELECT fingerprint, summary FROM results", -1, &st, nullptr) == SQLITE_OK);
+    int scenarios = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      ++scenarios;
+      const std::string fp = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      const auto s = nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+      // The scenario's records: one per request; its TTFT percentiles recomputed exactly.
+      sqlite3_stmt* q = nullptr;
+      const std::string sql = "SELECT first_token_s - arrival_s, status FROM requests WHERE fingerprint = '" + fp + "'";
+      REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &q, nullptr) == SQLITE_OK);
+      std::vector<double> ttft;
+      int64_t rows = 0;
+      while (sqlite3_step(q) == SQLITE_ROW) {
+        ++rows;
+        if (std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 1))) == "completed")
+          ttft.push_back(sqlite3_column_double(q, 0));
+      }
+      sqlite3_finalize(q);
+      CHECK(rows == s["requests"]["generated"].get<int64_t>());
+      const stacksim::Percentiles p = stacksim::percentiles(ttft);
+      CHECK(p.p50 == s["latency_s"]["ttft"]["p50"].get<double>());
+      CHECK(p.p99 == s["latency_s"]["ttft"]["p99"].get<double>());
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    CHECK(scenarios == 20);
+  }
 }

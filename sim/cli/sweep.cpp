@@ -20,7 +20,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
                                                   "scenarios to run at once (one process each)")(
       "db", po::value<std::string>(), "the results database (default: SWEEP.db beside the sweep file)")(
       "shard", po::value<std::string>(), "run only slice K/N of the scenarios (0 <= K < N), e.g. for job arrays")(
-      "set,s", po::value<std::vector<std::string>>()->composing(), "override a key in every scenario");
+      "set,s", po::value<std::vector<std::string>>()->composing(), "override a key in every scenario")(
+      "requests", "also keep a record per request of each scenario, in the database's `requests` table");
   po::variables_map vm;
   parse_args(args, opts, &vm);
   if (print_help(vm, "sweep SWEEP.yaml [options]",
@@ -41,7 +42,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
 
   const std::vector<SweepScenario> scenarios = expand_sweep(load_sweep(file), set_overrides(vm));
   for (const auto& s : scenarios) make_generator(s.scenario.workload, s.scenario.seed);  // traces readable
-  return run_sweep(scenarios, db, shard, jobs) > 0 ? 1 : 0;
+  return run_sweep(scenarios, db, shard, jobs, vm.count("requests") > 0) > 0 ? 1 : 0;
 }
 
 }  // namespace stacksim

@@ -47,6 +47,35 @@ void RequestLog::write(const Request& r, const char* status, double finish, cons
        << csv_cell(reason) << '\n';
 }
 
+void read_csv(const std::string& path, const std::function<void(const std::vector<std::string>&)>& row) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::vector<std::string> cells(1);
+  bool quoted = false, any = false;
+  for (char c; in.get(c);) {
+    any = true;
+    if (quoted) {
+      if (c != '"')
+        cells.back() += c;
+      else if (in.peek() == '"')
+        cells.back() += char(in.get());
+      else
+        quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      cells.emplace_back();
+    } else if (c == '\n') {
+      row(cells);
+      cells.assign(1, std::string());
+      any = false;
+    } else if (c != '\r') {
+      cells.back() += c;
+    }
+  }
+  if (any) row(cells);
+}
+
 void RequestLog::close() {
   out_.close();
   if (!out_) throw std::runtime_error("writing " + path_ + " failed");

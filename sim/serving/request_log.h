@@ -4,7 +4,9 @@
 #pragma once
 
 #include <fstream>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "serving/request.h"
 
@@ -29,5 +31,9 @@ class RequestLog {
 
 // `value` as a CSV cell: quoted (quotes doubled) when it holds a comma, quote or newline.
 std::string csv_cell(const std::string& value);
+
+// Streams the rows of a CSV file (cells unquoted as csv_cell quotes them) to `row`, the
+// header included. Throws std::runtime_error when the file cannot be read.
+void read_csv(const std::string& path, const std::function<void(const std::vector<std::string>&)>& row);
 
 }  // namespace stacksim

@@ -58,15 +58,20 @@ class Progress {
 
 // Runs the scenarios of `shard` missing from `done` and stores each as it finishes.
 // Returns the number that failed.
+// `parts`: with per-request records, the prefix of the files the simulations stream
+// them to (beside the database; each is moved into it and removed).
 int run_shard(const std::vector<SweepScenario>& all, const std::set<std::string>& done, const Shard& shard, int jobs,
-              ResultStore& store, const std::string& label) {
+              ResultStore& store, const std::string& label, const std::string& parts = "") {
   std::vector<const SweepScenario*> todo;
   for (const auto& s : all)
     if (s.index % shard.n == shard.k && !done.count(s.scenario.fingerprint)) todo.push_back(&s);
+  auto part = [&](const SweepScenario& s) { return parts.empty() ? "" : parts + std::to_string(s.index); };
   std::vector<std::function<std::string()>> tasks;
   for (const SweepScenario* s : todo)
-    tasks.push_back([s] {
-      return nlohmann::json(simulate(s->scenario, make_generator(s->scenario.workload, s->scenario.seed))).dump();
+    tasks.push_back([s, &part] {
+      RunOutputs out;
+      out.requests_csv = part(*s);
+      return nlohmann::json(simulate(s->scenario, make_generator(s->scenario.workload, s->scenario.seed), out)).dump();
     });
   Progress progress(tasks.size(), label);
   int failed = 0;
@@ -75,12 +80,24 @@ int run_shard(const std::vector<SweepScenario>& all, const std::set<std::string>
     if (!r.ok) {
       std::cerr << "\nstacksim: scenario " << s.index << " (" << s.scenario.name << ") failed: " << r.error << "\n";
       ++failed;
-    } else {
+    } else if (parts.empty()) {
       store.insert({s.scenario.fingerprint, s.index, s.scenario.name, s.inputs.dump(), r.output});
+    } else {
+      store.insert_with_requests({s.scenario.fingerprint, s.index, s.scenario.name, s.inputs.dump(), r.output},
+                                 part(s));
     }
+    if (!parts.empty()) std::remove(part(s).c_str());
     progress.done_one();
   });
   return failed;
+}
+
+std::string parts_prefix(const std::string& db, bool requests) {
+  return requests ? db + ".requests." + std::to_string(getpid()) + "." : "";
+}
+
+std::set<std::string> done_in(const ResultStore& store, bool requests) {
+  return requests ? store.fingerprints_with_requests() : store.fingerprints();
 }
 
 #ifdef STACKSIM_MPI
@@ -97,18 +114,19 @@ void merge_rank_dbs(const std::string& db, int ranks) {
   }
 }
 
-int run_sweep_mpi(const std::vector<SweepScenario>& scenarios, const std::string& db, int jobs) {
+int run_sweep_mpi(const std::vector<SweepScenario>& scenarios, const std::string& db, int jobs, bool requests) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   // First any rank databases a killed run left, so that this run skips their results.
   if (rank == 0) merge_rank_dbs(db, size);
   MPI_Barrier(MPI_COMM_WORLD);
-  const std::set<std::string> done = ResultStore(db).fingerprints();
+  const std::set<std::string> done = done_in(ResultStore(db), requests);
   int failed = 0;
   {
     ResultStore store(rank_db(db, rank));
-    failed = run_shard(scenarios, done, Shard{rank, size}, jobs, store, "sweep rank " + std::to_string(rank));
+    failed = run_shard(scenarios, done, Shard{rank, size}, jobs, store, "sweep rank " + std::to_string(rank),
+                       parts_prefix(db, requests));
   }
   MPI_Barrier(MPI_COMM_WORLD);
   if (rank == 0) {
@@ -141,14 +159,15 @@ bool under_mpi() {
 #endif
 }
 
-int run_sweep(const std::vector<SweepScenario>& scenarios, const std::string& db, const Shard& shard, int jobs) {
+int run_sweep(const std::vector<SweepScenario>& scenarios, const std::string& db, const Shard& shard, int jobs,
+              bool requests) {
 #ifdef STACKSIM_MPI
   if (under_mpi()) {
     setenv("OMPI_MCA_mpi_warn_on_fork", "0", 1);  // children never call MPI
     MPI_Init(nullptr, nullptr);
     int failed = 0;
     try {
-      failed = run_sweep_mpi(scenarios, db, jobs);
+      failed = run_sweep_mpi(scenarios, db, jobs, requests);
     } catch (...) {
       MPI_Finalize();
       throw;
@@ -158,7 +177,8 @@ int run_sweep(const std::vector<SweepScenario>& scenarios, const std::string& db
   }
 #endif
   ResultStore store(db);
-  const int failed = run_shard(scenarios, store.fingerprints(), shard, jobs, store, "sweep");
+  const int failed =
+      run_shard(scenarios, done_in(store, requests), shard, jobs, store, "sweep", parts_prefix(db, requests));
   std::cerr << "sweep: " << store.fingerprints().size() << " results in " << db << "\n";
   return failed;
 }

@@ -25,6 +25,9 @@ bool under_mpi();
 // Runs the scenarios of `shard` missing from the database at `db` (this process alone),
 // or, under_mpi(), this rank's share of them. Progress goes to stderr. Returns the
 // number of scenarios that failed (under MPI: over all ranks).
-int run_sweep(const std::vector<SweepScenario>& scenarios, const std::string& db, const Shard& shard, int jobs);
+// `requests`: also a record per request of each scenario, in the database's `requests`
+// table (ResultStore::insert_with_requests); a result without records is then rerun.
+int run_sweep(const std::vector<SweepScenario>& scenarios, const std::string& db, const Shard& shard, int jobs,
+              bool requests = false);
 
 }  // namespace stacksim

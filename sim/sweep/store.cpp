@@ -1,9 +1,12 @@
 #include "sweep/store.h"
 
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
+
+#include "serving/request_log.h"
 
 namespace stacksim {
 
@@ -98,7 +101,76 @@ int64_t ResultStore::merge_from(const std::string& other) {
     ++n;
   }
   exec("COMMIT");
+  if (src.has_table("requests")) {
+    // The requests of the scenarios this database has no records of.
+    create_requests_table();
+    Statement at(db_, "ATTACH DATABASE ? AS src");
+    sqlite3_bind_text(at.get(), 1, other.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(at.get()) != SQLITE_DONE) throw std::runtime_error(path_ + ": " + sqlite3_errmsg(db_));
+    exec(
+        "INSERT INTO requests SELECT * FROM src.requests WHERE fingerprint NOT IN "
+        "(SELECT DISTINCT fingerprint FROM main.requests)");
+    exec("DETACH DATABASE src");
+  }
   return n;
+}
+
+bool ResultStore::has_table(const std::string& name, const std::string& schema) const {
+  Statement st(db_, "SELECT 1 FROM " + schema + ".sqlite_master WHERE type = 'table' AND name = ?");
+  sqlite3_bind_text(st.get(), 1, name.c_str(), -1, SQLITE_TRANSIENT);
+  return sqlite3_step(st.get()) == SQLITE_ROW;
+}
+
+void ResultStore::create_requests_table() const {
+  exec(
+      "CREATE TABLE IF NOT EXISTS requests (fingerprint TEXT, id INTEGER, stream INTEGER, arrival_s REAL, "
+      "first_token_s REAL, finish_s REAL, input_tokens INTEGER, output_tokens INTEGER, generated_tokens INTEGER, "
+      "cached_tokens INTEGER, instance INTEGER, decode_instance INTEGER, retries INTEGER, preemptions INTEGER, "
+      "status TEXT, rejection_reason TEXT)");
+  exec("CREATE INDEX IF NOT EXISTS requests_by_fingerprint ON requests (fingerprint)");
+}
+
+std::set<std::string> ResultStore::fingerprints_with_requests() const {
+  std::set<std::string> out;
+  if (!has_table("requests")) return out;
+  Statement st(db_, "SELECT DISTINCT fingerprint FROM requests");
+  while (sqlite3_step(st.get()) == SQLITE_ROW) out.insert(column_text(st.get(), 0));
+  return out;
+}
+
+void ResultStore::insert_with_requests(const StoredResult& r, const std::string& csv) {
+  create_requests_table();
+  exec("BEGIN");
+  try {
+    insert(r, true);
+    Statement del(db_, "DELETE FROM requests WHERE fingerprint = ?");
+    sqlite3_bind_text(del.get(), 1, r.fingerprint.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_step(del.get());
+    Statement st(db_, "INSERT INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    read_csv(csv, [&](const std::vector<std::string>& cells) {
+      // RequestLog's columns: scenario first (the fingerprint stands for it here).
+      sqlite3_reset(st.get());
+      sqlite3_clear_bindings(st.get());
+      sqlite3_bind_text(st.get(), 1, r.fingerprint.c_str(), -1, SQLITE_TRANSIENT);
+      for (size_t i = 1; i < cells.size() && i < 16; ++i) {
+        const std::string& v = cells[i];
+        if (v.empty() && i != 15)
+          sqlite3_bind_null(st.get(), int(i) + 1);  // a time never reached, no instance
+        else if (i == 14 || i == 15)
+          sqlite3_bind_text(st.get(), int(i) + 1, v.c_str(), -1, SQLITE_TRANSIENT);
+        else if (i == 3 || i == 4 || i == 5)
+          sqlite3_bind_double(st.get(), int(i) + 1, std::strtod(v.c_str(), nullptr));
+        else
+          sqlite3_bind_int64(st.get(), int(i) + 1, std::strtoll(v.c_str(), nullptr, 10));
+      }
+      if (sqlite3_step(st.get()) != SQLITE_DONE)
+        throw std::runtime_error("cannot write to " + path_ + ": " + sqlite3_errmsg(db_));
+    });
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
 }
 
 namespace {

@@ -35,11 +35,22 @@ class ResultStore {
   void insert(const StoredResult& r, bool replace = false);
   // Every result, by sweep index.
   std::vector<StoredResult> all() const;
-  // Copies every row of the database at `other` that this one lacks. Returns the count.
+  // Copies every row of the database at `other` that this one lacks (with its requests,
+  // when `other` has them). Returns the count.
   int64_t merge_from(const std::string& other);
+
+  // The per-request records (`sweep --requests`): the table `requests`, a row per request
+  // of each scenario (its fingerprint, then RequestLog's columns but the scenario's name).
+  // Inserts result `r` (replacing one of its fingerprint) with the rows of the CSV file
+  // `csv` (RequestLog's, without a header), in one transaction.
+  void insert_with_requests(const StoredResult& r, const std::string& csv);
+  // The fingerprints that have request records.
+  std::set<std::string> fingerprints_with_requests() const;
 
  private:
   void exec(const std::string& sql) const;
+  bool has_table(const std::string& name, const std::string& schema = "main") const;
+  void create_requests_table() const;
   std::string path_;
   sqlite3* db_ = nullptr;
 };
