@@ -374,17 +374,19 @@ def main():
     args = ap.parse_args()
     out = os.path.abspath(args.output)
     try:
-        if any(os.path.abspath(p) == out for p in args.results):
-            raise InputError(f"{args.output}: the output is also an input")
         if os.path.exists(out) and not os.path.isfile(out):
-            raise InputError(f"{args.output}: exists and is not a regular file")
+            raise InputError(f"{args.output}: exists and is not a regular file; outputs are written to regular "
+                             "files only")
+        if any(os.path.abspath(p) == out or (os.path.exists(out) and os.path.exists(p) and os.path.samefile(p, out))
+               for p in args.results):
+            raise InputError(f"{args.output}: the output is also an input")
         if not os.path.isdir(os.path.dirname(out)):
             raise InputError(f"{args.output}: its directory does not exist")
         page = build(args.results, args.title)
     except InputError as e:
         print(f"stacksim: error: {e}", file=sys.stderr)
         sys.exit(2)
-    page.write(out)
+    page.write(os.path.realpath(out))  # through a symbolic link: its target (the link stays)
 
 
 if __name__ == "__main__":

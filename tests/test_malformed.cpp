@@ -71,7 +71,7 @@ TEST_CASE("every malformed input gives its one expected error line, exit code 2 
     const std::string out = tmp + "/" + c.name + ".out";
     const auto r = shell("cd " + kDir + " && " + STACKSIM_BIN + " " + replace_all(c.args, "{out}", out));
     CHECK(r.code == 2);
-    CHECK(r.output == replace_all(c.expect, "{dir}", kDir) + "\n");
+    CHECK(r.output == replace_all(replace_all(c.expect, "{dir}", kDir), "{out}", out) + "\n");
     CHECK(access(out.c_str(), F_OK) != 0);
   }
 }

@@ -93,10 +93,10 @@ int calibrate_from_bench(const po::variables_map& vm) {
   if (!(tolerance > 0 && tolerance < 10)) throw UsageError("--tolerance must be a fraction between 0 and 10");
   const std::vector<const StackParam*> params =
       vm.count("check") ? std::vector<const StackParam*>{} : fit_params(vm["fit"].as<std::string>());
-  for (const char* o : {"write-case", "write-stack"})
-    if (vm.count(o)) check_writable(vm[o].as<std::string>());
   const BenchResult b = read_bench_result(vm["from-bench"].as<std::string>());
   const EndToEndCase c = bench_case(b, vm["scenario"].as<std::string>(), tolerance);
+  for (const char* o : {"write-case", "write-stack"})  // after the inputs are read: none of them
+    if (vm.count(o)) check_writable(vm[o].as<std::string>());
   const Platform& platform = c.scenario.pools.front().platform;
   if (vm.count("write-stack") && params.empty())
     throw UsageError("--write-stack needs a fit (not --check, not --fit none)");

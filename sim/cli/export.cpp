@@ -22,6 +22,9 @@ int cmd_export(const std::vector<std::string>& args) {
   const auto dbs = positionals(vm);
   if (dbs.size() != 1 || !vm.count("csv")) throw UsageError("usage: stacksim export RESULTS.db --csv FILE");
   if (access(dbs[0].c_str(), R_OK) != 0) throw UsageError(dbs[0] + ": no such results database");
+  const std::string problem = input_problem(dbs[0], 0);
+  if (!problem.empty()) throw UsageError(dbs[0] + ": " + problem);
+  check_writable(vm["csv"].as<std::string>());  // not the database itself
   ResultStore store(dbs[0]);
   write_file_atomic(vm["csv"].as<std::string>(), results_to_csv(store.all()));
   return 0;

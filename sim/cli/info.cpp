@@ -24,7 +24,9 @@ int cmd_info(const std::vector<std::string>& args) {
                           args, opts);
   if (a.help) return 0;
   nlohmann::json all = nlohmann::json::array();
-  for (const auto& sc : load_fitting_scenarios(a.path, a.overrides)) all.push_back(describe(sc));
+  const std::vector<Scenario> scenarios = load_fitting_scenarios(a.path, a.overrides);
+  if (a.vm.count("output")) check_writable(a.vm["output"].as<std::string>());
+  for (const auto& sc : scenarios) all.push_back(describe(sc));
   if (!a.vm.count("quiet"))
     for (const auto& d : all) print_description(d);
   if (a.vm.count("output")) {

@@ -6,6 +6,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "sweep/store.h"
+#include "util/io.h"
 
 namespace po = boost::program_options;
 
@@ -21,8 +22,12 @@ int cmd_merge(const std::vector<std::string>& args) {
     return 0;
   const auto dbs = positionals(vm);
   if (dbs.size() < 2) throw UsageError("usage: stacksim merge OUT.db IN.db...");
-  for (size_t i = 1; i < dbs.size(); ++i)
+  for (size_t i = 1; i < dbs.size(); ++i) {
     if (access(dbs[i].c_str(), R_OK) != 0) throw UsageError(dbs[i] + ": no such results database");
+    const std::string problem = input_problem(dbs[i], 0);
+    if (!problem.empty()) throw UsageError(dbs[i] + ": " + problem);
+  }
+  check_database(dbs[0]);  // none of the inputs
   ResultStore out(dbs[0]);
   for (size_t i = 1; i < dbs.size(); ++i) {
     const int64_t n = out.merge_from(dbs[i]);

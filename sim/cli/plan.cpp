@@ -214,6 +214,7 @@ void write_scenarios(const Plan& plan, const PlanResult& r, const std::string& d
     const int b = best_finalist(r, c);
     if (b < 0) continue;
     const std::string file = dir + "/" + plan.candidates[c].name + ".yaml";
+    check_writable(file);  // no input of the plan, no device
     write_file_atomic(file, winner_scenario(plan, r, c, size_t(b), file));
     std::cout << "wrote " << file << "\n";
   }
@@ -242,6 +243,7 @@ int cmd_plan(const std::vector<std::string>& args) {
   const std::string db = vm.count("db") ? vm["db"].as<std::string>() : default_results_path(file);
   const int jobs = std::max(1, vm["jobs"].as<int>());
   const Plan plan = load_plan(file);
+  check_database(db);
   if (vm.count("output")) check_writable(vm["output"].as<std::string>());
   PlanResult r;
   try {

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "sweep/runner.h"
 #include "sweep/store.h"
+#include "util/io.h"
 #include "workload/generator.h"
 
 namespace po = boost::program_options;
@@ -42,6 +43,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
 
   const std::vector<SweepScenario> scenarios = expand_sweep(load_sweep(file), set_overrides(vm));
   for (const auto& s : scenarios) make_generator(s.scenario.workload, s.scenario.seed);  // traces readable
+  check_database(db);
   return run_sweep(scenarios, db, shard, jobs, vm.count("requests") > 0) > 0 ? 1 : 0;
 }
 

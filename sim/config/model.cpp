@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
 
 #include "util/io.h"
+#include "util/json_text.h"
 
 namespace stacksim {
 
@@ -237,7 +237,8 @@ namespace {
 class HfConfig {
  public:
   explicit HfConfig(std::string path) : path_(std::move(path)) {
-    if (!read_text(path_, &text_)) throw ConfigError(path_, 0, 0, "", "cannot open file");
+    std::string why;
+    if (!read_text(path_, &text_, &why)) throw ConfigError(path_, 0, 0, "", unreadable(why));
     try {
       j_ = nlohmann::json::parse(text_);
     } catch (const nlohmann::json::parse_error& e) {
@@ -278,13 +279,13 @@ class HfConfig {
     }
     const nlohmann::json& v = j_.at(key);
     if (!v.is_number_integer() || v.get<long long>() < min || v.get<long long>() > (1LL << 30))
-      fail(key, "expected a whole number from " + std::to_string(min) + " to 2^30, found " + v.dump());
+      fail(key, "expected a whole number from " + std::to_string(min) + " to 2^30, found " + json_text(v));
     return v.get<int>();
   }
 
   bool boolean(const std::string& key, bool def) const {
     if (!has(key)) return def;
-    if (!j_.at(key).is_boolean()) fail(key, "expected true or false, found " + j_.at(key).dump());
+    if (!j_.at(key).is_boolean()) fail(key, "expected true or false, found " + json_text(j_.at(key)));
     return j_.at(key).get<bool>();
   }
 

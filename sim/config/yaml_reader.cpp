@@ -26,8 +26,8 @@ void fail_at(const YAML::Node& node, const Origin& origin, const std::string& pa
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
-  std::string text;
-  if (!read_text(path, &text)) throw ConfigError(path, 0, 0, "", "cannot open file");
+  std::string text, why;
+  if (!read_text(path, &text, &why)) throw ConfigError(path, 0, 0, "", unreadable(why));
   try {
     YAML::Node n = YAML::Load(text);
     if (!n.IsDefined() || n.IsNull()) throw ConfigError(path, 0, 0, "", "the file is empty");
@@ -195,7 +195,10 @@ std::vector<double> MapReader::quantity_list(const std::string& key, Dimension d
 
 std::string MapReader::file_at(const std::string& key) {
   const std::string path = resolve_path(str(key), origin_.file);
-  if (!std::ifstream(path)) fail(key, "cannot open \"" + path + "\"");
+  // Checked here, not opened (a FIFO would block): any size, as traces are streamed.
+  const std::string problem = input_problem(path, 0);
+  if (problem == "does not exist") fail(key, "cannot open \"" + path + "\"");
+  if (!problem.empty()) fail(key, "\"" + path + "\" " + problem);
   return path;
 }
 

@@ -1,6 +1,8 @@
 #include "serving/request_log.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -78,7 +80,7 @@ void read_csv(const std::string& path, const std::function<void(const std::vecto
 
 void RequestLog::close() {
   out_.close();
-  if (!out_) throw std::runtime_error("writing " + path_ + " failed");
+  if (!out_) throw std::runtime_error("writing " + path_ + " failed: " + std::strerror(errno));
 }
 
 }  // namespace stacksim

@@ -1,8 +1,10 @@
 #include "serving/timeline.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 #include "serving/request_log.h"
@@ -117,7 +119,7 @@ void Timeline::finish(double end, const std::vector<Gauges>& g) {
   if (end > start || first_ == 0 || recorded) write(last, g, start, std::max(start, end));
   open_.clear();
   out_.close();
-  if (!out_) throw std::runtime_error("writing " + path_ + " failed");
+  if (!out_) throw std::runtime_error("writing " + path_ + " failed: " + std::strerror(errno));
 }
 
 }  // namespace stacksim

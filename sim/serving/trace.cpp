@@ -1,5 +1,7 @@
 #include "serving/trace.h"
 
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -99,7 +101,7 @@ void Trace::instant(size_t pool, int inst, const char* name, double t, int64_t r
 
 void Trace::close() {
   out_.close();
-  if (!out_) throw std::runtime_error("writing " + path_ + " failed");
+  if (!out_) throw std::runtime_error("writing " + path_ + " failed: " + std::strerror(errno));
 }
 
 }  // namespace stacksim

@@ -13,6 +13,7 @@
 #include "serving/simulation.h"
 #include "sweep/isolate.h"
 #include "util/io.h"
+#include "util/json_text.h"
 #include "util/table.h"
 #include "validate/calibrate.h"
 #include "workload/generator.h"
@@ -87,7 +88,7 @@ struct Reader {
     const json& v = doc[key];
     if (v.is_number()) return v.get<double>();
     if (v.is_string() && (v == "inf" || v == "Infinity")) return std::numeric_limits<double>::infinity();
-    fail(key, "expected a number, found " + v.dump());
+    fail(key, "expected a number, found " + json_text(v));
   }
 };
 

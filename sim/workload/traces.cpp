@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "config/error.h"
+#include "util/io.h"
+#include "util/json_text.h"
 
 namespace stacksim {
 
@@ -64,7 +66,7 @@ const nlohmann::json& mooncake_field(const nlohmann::json& row, const TraceLine&
 int64_t mooncake_count(const nlohmann::json& row, const TraceLine& at, const std::string& field) {
   const nlohmann::json& v = mooncake_field(row, at, field);
   if (!v.is_number_unsigned() || v.get<uint64_t>() < 1 || v.get<uint64_t>() > (uint64_t(1) << 40))
-    at.fail(field, "expected a whole number of tokens, at least 1, found " + v.dump());
+    at.fail(field, "expected a whole number of tokens, at least 1, found " + json_text(v));
   return v.get<int64_t>();
 }
 
@@ -95,7 +97,7 @@ MooncakeRow parse_mooncake_line(const TraceLine& at) {
   MooncakeRow out;
   const nlohmann::json& ts = mooncake_field(row, at, "timestamp");
   if (!ts.is_number() || ts.get<double>() < 0)
-    at.fail("timestamp", "expected milliseconds from the start (a number >= 0), found " + ts.dump());
+    at.fail("timestamp", "expected milliseconds from the start (a number >= 0), found " + json_text(ts));
   out.timestamp_ms = ts.get<double>();
   RequestSpec& r = out.request;
   r.input_tokens = mooncake_count(row, at, "input_length");
@@ -105,11 +107,11 @@ MooncakeRow parse_mooncake_line(const TraceLine& at) {
   if (!ids.is_array() || ids.size() != started)
     at.fail("hash_ids", "expected a list of " + std::to_string(started) +
                             " block ids (one per started 512-token block of input_length), found " +
-                            (ids.is_array() ? std::to_string(ids.size()) + " ids" : ids.dump()));
+                            (ids.is_array() ? std::to_string(ids.size()) + " ids" : json_text(ids)));
   const size_t full = size_t(r.input_tokens / kMooncakeBlockTokens);
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!ids[i].is_number_unsigned() || ids[i].get<uint64_t>() >= (uint64_t(1) << 56))
-      at.fail("hash_ids", "expected whole numbers below 2^56, found " + ids[i].dump());
+      at.fail("hash_ids", "expected whole numbers below 2^56, found " + json_text(ids[i]));
     if (i < full) r.blocks.push_back(ids[i].get<uint64_t>());
   }
   return out;
@@ -126,9 +128,17 @@ bool parse_count(const std::string& s, int64_t* out) {
   return true;
 }
 
+// A trace is streamed: any size, but a regular file (a FIFO would block, a device never end).
+void check_trace_file(const std::string& path) {
+  const std::string problem = input_problem(path, 0);
+  if (!problem.empty() && problem != "does not exist")
+    throw ConfigError(path, 0, 0, "", "cannot read it: it " + problem);
+}
+
 }  // namespace
 
 std::vector<RequestSpec> read_azure_trace(const std::string& path, double time_scale, int64_t limit) {
+  check_trace_file(path);
   std::ifstream in(path);
   if (!in) throw ConfigError(path, 0, 0, "", "cannot open trace file");
   std::string line;
@@ -173,6 +183,7 @@ std::vector<RequestSpec> read_azure_trace(const std::string& path, double time_s
 }
 
 std::vector<RequestSpec> read_mooncake_trace(const std::string& path, double time_scale, int64_t limit) {
+  check_trace_file(path);
   std::ifstream in(path);
   if (!in) throw ConfigError(path, 0, 0, "", "cannot open trace file");
   std::vector<RequestSpec> rows;

@@ -1,0 +1,127 @@
+// Hostile inputs and faults (issue 17): outputs never replace what they name unless it is
+// a regular file the command does not read; inputs are regular files; a file-size limit is
+// reported, not a silent death.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "helpers.h"
+
+using stacksim::test::data;
+using stacksim::test::shell;
+
+namespace {
+
+std::string bin() { return STACKSIM_BIN; }
+
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("a FIFO as an input is refused at once, not opened", "[safety]") {
+  const stacksim::test::TempDir tmp("stacksim-safety");
+  const std::string fifo = tmp.path() + "/scenario.yaml";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  const auto r = shell("timeout 20 " + bin() + " run " + fifo + " -q");
+  CHECK(r.code == 2);
+  CHECK(r.output == "stacksim: error: " + fifo + ": cannot read it: it is not a regular file (a FIFO)\n");
+  // As a trace it is named by the workload that reads it.
+  const auto t = shell("timeout 20 " + bin() + " run " + data("lone.yaml") +
+                       " -q --set 'workload={name: t, type: azure_trace, path: " + fifo + "}'");
+  CHECK(t.code == 2);
+  CHECK(t.output.find("is not a regular file (a FIFO)") != std::string::npos);
+}
+
+TEST_CASE("outputs onto an input, a device or a second output are refused and nothing is touched", "[safety]") {
+  const stacksim::test::TempDir tmp("stacksim-safety");
+  const std::string dir = tmp.path();
+  REQUIRE(shell("cp " + data("lone.yaml") + " " + data("tiny-platform.yaml") + " " + data("tiny-moe.yaml") + " " + dir)
+              .code == 0);
+  const std::string platform = read(dir + "/tiny-platform.yaml");
+  auto r = shell("cd " + dir + " && " + bin() + " run lone.yaml -q -o tiny-platform.yaml");
+  CHECK(r.code == 2);
+  CHECK(r.output == "stacksim: error: tiny-platform.yaml: is an input of this command; write the output elsewhere\n");
+  CHECK(read(dir + "/tiny-platform.yaml") == platform);
+  // Through a symbolic link to the input: the same file.
+  REQUIRE(symlink((dir + "/tiny-platform.yaml").c_str(), (dir + "/out.json").c_str()) == 0);
+  CHECK(shell("cd " + dir + " && " + bin() + " run lone.yaml -q -o out.json").code == 2);
+  CHECK(read(dir + "/tiny-platform.yaml") == platform);
+  // A device stays a device.
+  r = shell(bin() + " run " + dir + "/lone.yaml -q --stats /dev/null");
+  CHECK(r.code == 2);
+  struct stat st;
+  REQUIRE(stat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+  // Two outputs of one name.
+  r = shell("cd " + dir + " && " + bin() + " run lone.yaml -q -o x.json --stats ./x.json");
+  CHECK(r.code == 2);
+  CHECK(r.output == "stacksim: error: ./x.json: is named twice as an output\n");
+  CHECK(access((dir + "/x.json").c_str(), F_OK) != 0);
+  // export onto its own database.
+  REQUIRE(
+      shell(bin() + " sweep " + stacksim::test::repo("tests/golden/sweep20.yaml") + " --db " + dir + "/r.db").code ==
+      0);
+  const std::string db = read(dir + "/r.db");
+  r = shell(bin() + " export " + dir + "/r.db --csv " + dir + "/r.db");
+  CHECK(r.code == 2);
+  CHECK(read(dir + "/r.db") == db);
+}
+
+TEST_CASE("an output through a symbolic link rewrites its target and keeps the link", "[safety]") {
+  const stacksim::test::TempDir tmp("stacksim-safety");
+  const std::string dir = tmp.path();
+  std::ofstream(dir + "/target.json") << "old\n";
+  REQUIRE(symlink("target.json", (dir + "/link.json").c_str()) == 0);
+  REQUIRE(shell(bin() + " run " + data("lone.yaml") + " -q -o " + dir + "/link.json").code == 0);
+  struct stat st;
+  REQUIRE(lstat((dir + "/link.json").c_str(), &st) == 0);
+  CHECK(S_ISLNK(st.st_mode));
+  CHECK(read(dir + "/target.json").find("\"scenarios\"") != std::string::npos);
+}
+
+TEST_CASE("past a file-size limit a run reports it and leaves no temporary file", "[safety]") {
+  const stacksim::test::TempDir tmp("stacksim-safety");
+  const std::string dir = tmp.path();
+  // 4 KiB (ulimit -f counts 1 KiB blocks): the summary is longer.
+  const auto r = shell("cd " + dir + " && ulimit -f 4 && " + bin() + " run " + data("busy.yaml") + " -q -o s.json");
+  CHECK(r.code == 2);
+  CHECK(r.output == "stacksim: error: cannot write s.json: File too large\n");
+  CHECK(shell("ls -A " + dir).output.empty());
+  const auto q =
+      shell("cd " + dir + " && ulimit -f 4 && " + bin() + " run " + data("busy.yaml") + " -q --requests r.csv");
+  CHECK(q.code == 1);
+  CHECK(q.output.find("File too large") != std::string::npos);
+  CHECK(shell("ls -A " + dir).output.empty());
+}
+
+TEST_CASE("a JSON value nested 200,000 deep is described, not dumped", "[safety]") {
+  const stacksim::test::TempDir tmp("stacksim-safety");
+  const std::string dir = tmp.path(), deep = std::string(200000, '[') + std::string(200000, ']');
+  std::ofstream(dir + "/t.jsonl") << R"({"timestamp": 0, "input_length": 10, "output_length": )" << deep
+                                  << R"(, "hash_ids": []})"
+                                  << "\n";
+  auto r = shell(bin() + " run " + data("lone.yaml") +
+                 " -q --set 'workload={name: t, type: mooncake_trace, path: " + dir + "/t.jsonl}'");
+  CHECK(r.code == 2);
+  CHECK(r.output == "stacksim: error: " + dir +
+                        "/t.jsonl:1:38: output_length: expected a whole number of tokens, at least 1, found a list "
+                        "of 1 item\n");
+  std::string hf = read(stacksim::test::repo("tests/malformed/ok/hf_config.json"));
+  const size_t at = hf.find("\"num_hidden_layers\":");
+  REQUIRE(at != std::string::npos);
+  const size_t value = hf.find_first_not_of(' ', hf.find(':', at) + 1), end = hf.find_first_of(",}", value);
+  hf.replace(value, end - value, deep);
+  std::ofstream(dir + "/config.json") << hf;
+  r = shell(bin() + " run " + data("lone.yaml") + " -q --set model=" + dir + "/config.json");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("num_hidden_layers: expected a whole number from 1 to 2^30, found a list of 1 item") !=
+        std::string::npos);
+}
