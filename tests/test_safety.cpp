@@ -125,3 +125,21 @@ TEST_CASE("a JSON value nested 200,000 deep is described, not dumped", "[safety]
   CHECK(r.output.find("num_hidden_layers: expected a whole number from 1 to 2^30, found a list of 1 item") !=
         std::string::npos);
 }
+
+TEST_CASE("the simulation dies with its parent, whatever signal kills the parent", "[safety][faults]") {
+  for (const char* signal : {"KILL", "TERM"}) {
+    INFO(signal);
+    // The 1M-request bench scenario runs for seconds: long enough to kill its parent midway.
+    const auto r =
+        shell("(" + bin() + " run " + stacksim::test::repo("bench/large.yaml") +
+              " -q & p=$!; for i in $(seq 100); do c=$(pgrep -P $p); [ -n \"$c\" ] && break; sleep 0.05; "
+              "done; sleep 0.3; kill -" +
+              signal +
+              " $p; wait $p 2>/dev/null; sleep 0.5; echo child=$c; s=$(cut -d' ' -f3 /proc/$c/stat 2>/dev/null); "
+              "[ -n \"$s\" ] && [ \"$s\" != Z ] && echo alive && kill -9 $c; true)");
+    INFO(r.output);
+    CHECK(r.output.find("child=") != std::string::npos);
+    CHECK(r.output.find("child=\n") == std::string::npos);  // a child was found
+    CHECK(r.output.find("alive") == std::string::npos);     // gone (a zombie, if no one reaps it here, is dead)
+  }
+}

@@ -4,9 +4,11 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <exception>
 #include <stdexcept>
@@ -37,9 +39,14 @@ Running launch(size_t index, const std::function<std::string()>& task) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   const auto start = std::chrono::steady_clock::now();
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
+    // The simulation dies with the process that started it (killed by any signal, even
+    // SIGKILL): nothing is left running, reparented, writing files no one will read.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(4);  // it died before the line above
     ::close(fds[0]);
     // The first byte says how the task ended: 'O' output follows, 'E' an error line.
     int code = 0;
