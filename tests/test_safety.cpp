@@ -143,3 +143,41 @@ TEST_CASE("the simulation dies with its parent, whatever signal kills the parent
     CHECK(r.output.find("alive") == std::string::npos);     // gone (a zombie, if no one reaps it here, is dead)
   }
 }
+
+TEST_CASE("a damaged or foreign database is refused by export, merge and a resumed sweep, and left as it was",
+          "[safety][faults]") {
+  const stacksim::test::TempDir tmp("stacksim-safety");
+  const std::string dir = tmp.path(), sweep = stacksim::test::repo("tests/golden/sweep20.yaml");
+  REQUIRE(shell(bin() + " sweep " + sweep + " --db " + dir + "/r.db").code == 0);
+  // Pages in the middle overwritten.
+  REQUIRE(shell("cp " + dir + "/r.db " + dir + "/bad.db && printf '%4096s' | tr ' ' '\\336' | dd of=" + dir +
+                "/bad.db bs=4096 seek=3 conv=notrunc 2>/dev/null")
+              .code == 0);
+  const std::string bad = read(dir + "/bad.db");
+  for (const std::string& cmd :
+       {bin() + " export " + dir + "/bad.db --csv " + dir + "/out.csv",
+        bin() + " merge " + dir + "/m.db " + dir + "/bad.db", bin() + " sweep " + sweep + " --db " + dir + "/bad.db"}) {
+    INFO(cmd);
+    const auto r = shell(cmd);
+    CHECK(r.code == 2);
+    CHECK(r.output.find("bad.db") != std::string::npos);
+    CHECK(r.output.find("malformed") != std::string::npos);
+    CHECK(r.output.find("0 new results") == std::string::npos);
+  }
+  CHECK(read(dir + "/bad.db") == bad);
+  CHECK(access((dir + "/out.csv").c_str(), F_OK) != 0);
+  // An empty file and a database of another program: refused, not given a results table.
+  std::ofstream(dir + "/empty.db").close();
+  REQUIRE(shell("sqlite3 " + dir + "/other.db 'CREATE TABLE t (x); INSERT INTO t VALUES (1);'").code == 0);
+  const std::string other = read(dir + "/other.db");
+  for (const char* name : {"empty.db", "other.db"}) {
+    INFO(name);
+    const auto r = shell(bin() + " export " + dir + "/" + name + " --csv " + dir + "/out.csv");
+    CHECK(r.code == 2);
+    CHECK(r.output ==
+          "stacksim: error: " + dir + "/" + name + ": not a stacksim results database (no results table)\n");
+  }
+  CHECK(read(dir + "/empty.db").empty());
+  CHECK(read(dir + "/other.db") == other);
+  CHECK(shell("ls " + dir).output == "bad.db\nempty.db\nother.db\nr.db\n");
+}

@@ -25,7 +25,7 @@ int cmd_export(const std::vector<std::string>& args) {
   const std::string problem = input_problem(dbs[0], 0);
   if (!problem.empty()) throw UsageError(dbs[0] + ": " + problem);
   check_writable(vm["csv"].as<std::string>());  // not the database itself
-  ResultStore store(dbs[0]);
+  ResultStore store(dbs[0], ResultStore::Mode::ReadOnly);
   write_file_atomic(vm["csv"].as<std::string>(), results_to_csv(store.all()));
   return 0;
 }

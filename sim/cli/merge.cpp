@@ -28,6 +28,8 @@ int cmd_merge(const std::vector<std::string>& args) {
     if (!problem.empty()) throw UsageError(dbs[i] + ": " + problem);
   }
   check_database(dbs[0]);  // none of the inputs
+  // Every input checked (a results database, undamaged) before OUT is created or touched.
+  for (size_t i = 1; i < dbs.size(); ++i) ResultStore(dbs[i], ResultStore::Mode::ReadOnly);
   ResultStore out(dbs[0]);
   for (size_t i = 1; i < dbs.size(); ++i) {
     const int64_t n = out.merge_from(dbs[i]);

@@ -1,5 +1,7 @@
 #include "sweep/store.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -32,22 +34,45 @@ std::string column_text(sqlite3_stmt* st, int i) {
 
 }  // namespace
 
-ResultStore::ResultStore(const std::string& path) : path_(path) {
-  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+ResultStore::ResultStore(const std::string& path, Mode mode) : path_(path) {
+  // Read only: no table created, no journal mode changed, no row written. A writable file
+  // is still opened for writing, as only then does SQLite remove the write-ahead log files
+  // a WAL database's readers create (nothing else is written).
+  const bool writable = ::access(path.c_str(), W_OK) == 0;
+  const int flags = mode == Mode::Write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                    : writable          ? SQLITE_OPEN_READWRITE
+                                        : SQLITE_OPEN_READONLY;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw std::runtime_error("cannot open the results database " + path + ": " + why);
   }
   sqlite3_busy_timeout(db_, 60000);
   try {
+    // A damaged file is refused before anything is read from it or added to it.
+    std::string check;
+    Statement qc(db_, "PRAGMA quick_check");
+    each_row(qc.get(), [&](sqlite3_stmt* st) { check += column_text(st, 0); });
+    if (check != "ok") throw std::runtime_error("the database is damaged (SQLite's quick_check: " + check + ")");
+    if (mode == Mode::ReadOnly) {
+      if (!has_table("results")) throw std::runtime_error("not a stacksim results database (no results table)");
+      return;
+    }
     exec("PRAGMA journal_mode=WAL");
     exec(
         "CREATE TABLE IF NOT EXISTS results (fingerprint TEXT PRIMARY KEY, sweep_index INTEGER, scenario TEXT, "
         "inputs TEXT, summary TEXT)");
   } catch (const std::exception& e) {
     sqlite3_close(db_);
-    throw std::runtime_error("cannot use the results database " + path + ": " + e.what());
+    const std::string what = e.what();
+    throw std::runtime_error(what.compare(0, path.size() + 1, path + ":") == 0 ? what : path + ": " + what);
   }
+}
+
+void ResultStore::each_row(sqlite3_stmt* st, const std::function<void(sqlite3_stmt*)>& row) const {
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) row(st);
+  if (rc != SQLITE_DONE) throw std::runtime_error(path_ + ": reading failed: " + sqlite3_errmsg(db_));
 }
 
 ResultStore::~ResultStore() { sqlite3_close(db_); }
@@ -64,7 +89,7 @@ void ResultStore::exec(const std::string& sql) const {
 std::set<std::string> ResultStore::fingerprints() const {
   std::set<std::string> out;
   Statement st(db_, "SELECT fingerprint FROM results");
-  while (sqlite3_step(st.get()) == SQLITE_ROW) out.insert(column_text(st.get(), 0));
+  each_row(st.get(), [&](sqlite3_stmt* s) { out.insert(column_text(s, 0)); });
   return out;
 }
 
@@ -84,14 +109,15 @@ std::vector<StoredResult> ResultStore::all() const {
   std::vector<StoredResult> out;
   Statement st(
       db_, "SELECT fingerprint, sweep_index, scenario, inputs, summary FROM results ORDER BY sweep_index, fingerprint");
-  while (sqlite3_step(st.get()) == SQLITE_ROW)
-    out.push_back({column_text(st.get(), 0), sqlite3_column_int64(st.get(), 1), column_text(st.get(), 2),
-                   column_text(st.get(), 3), column_text(st.get(), 4)});
+  each_row(st.get(), [&](sqlite3_stmt* s) {
+    out.push_back(
+        {column_text(s, 0), sqlite3_column_int64(s, 1), column_text(s, 2), column_text(s, 3), column_text(s, 4)});
+  });
   return out;
 }
 
 int64_t ResultStore::merge_from(const std::string& other) {
-  ResultStore src(other);
+  ResultStore src(other, Mode::ReadOnly);
   int64_t n = 0;
   const auto have = fingerprints();
   exec("BEGIN");
@@ -134,7 +160,7 @@ std::set<std::string> ResultStore::fingerprints_with_requests() const {
   std::set<std::string> out;
   if (!has_table("requests")) return out;
   Statement st(db_, "SELECT DISTINCT fingerprint FROM requests");
-  while (sqlite3_step(st.get()) == SQLITE_ROW) out.insert(column_text(st.get(), 0));
+  each_row(st.get(), [&](sqlite3_stmt* s) { out.insert(column_text(s, 0)); });
   return out;
 }
 
@@ -145,7 +171,7 @@ void ResultStore::insert_with_requests(const StoredResult& r, const std::string&
     insert(r, true);
     Statement del(db_, "DELETE FROM requests WHERE fingerprint = ?");
     sqlite3_bind_text(del.get(), 1, r.fingerprint.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_step(del.get());
+    if (sqlite3_step(del.get()) != SQLITE_DONE) throw std::runtime_error(path_ + ": " + sqlite3_errmsg(db_));
     Statement st(db_, "INSERT INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     read_csv(csv, [&](const std::vector<std::string>& cells) {
       // RequestLog's columns: scenario first (the fingerprint stands for it here).

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,9 +23,12 @@ struct StoredResult {
 
 class ResultStore {
  public:
-  // Opens (creating if needed) the database at `path`. Throws std::runtime_error naming
-  // the path when it cannot.
-  explicit ResultStore(const std::string& path);
+  enum class Mode { Write, ReadOnly };
+  // Opens the database at `path`: Write creates it if needed (and its table); ReadOnly
+  // (export's input, merge's inputs) changes nothing and refuses a file that is not a
+  // stacksim results database. Before a write, a damaged database is refused (SQLite's
+  // quick_check). Throws std::runtime_error naming the path.
+  explicit ResultStore(const std::string& path, Mode mode = Mode::Write);
   ~ResultStore();
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
@@ -49,6 +53,9 @@ class ResultStore {
 
  private:
   void exec(const std::string& sql) const;
+  // Steps a read query to its end: each row to `row`; throws on anything but the end of
+  // the data (a damaged page is an error, not the end).
+  void each_row(sqlite3_stmt* st, const std::function<void(sqlite3_stmt*)>& row) const;
   bool has_table(const std::string& name, const std::string& schema = "main") const;
   void create_requests_table() const;
   std::string path_;
