@@ -38,6 +38,12 @@ bool parse(const std::string& name, const std::string& usage, const std::vector<
 }
 
 std::string pct(double x) { return strprintf("%+.1f%%", 100 * x); }
+
+std::string join_paths(const std::vector<std::string>& paths) {
+  std::string s;
+  for (const auto& p : paths) s += (s.empty() ? "" : ", ") + p;
+  return s;
+}
 std::string num(double x) { return strprintf(x >= 100 ? "%.0f" : "%.2f", x); }
 
 std::string today() {
@@ -134,6 +140,7 @@ int cmd_validate(const std::vector<std::string>& args) {
     const auto e2e = validate_end_to_end(load_end_to_end_cases(a.paths), jobs_option(a.vm));
     rows.insert(rows.end(), e2e.begin(), e2e.end());
   }
+  if (rows.empty()) throw UsageError("no validation case in " + join_paths(a.paths) + " (files with `case:`)");
   bool ok = print_validation(rows);
   if (a.vm.count("leave-one-out")) ok = print_leave_one_out(a.cases, a.vm["loo-tolerance"].as<double>()) && ok;
   if (a.vm.count("sensitivity")) print_sensitivity(a.cases);
@@ -217,6 +224,7 @@ int cmd_calibrate(const std::vector<std::string>& args) {
              args, opts, &a))
     return 0;
   if (a.vm.count("from-bench")) return calibrate_from_bench(a.vm);
+  if (a.cases.empty()) throw UsageError("no steady-state validation case in " + join_paths(a.paths) + " to fit");
   for (const auto& [stack_file, group] : cases_by_stack(a.cases)) {
     const FitResult fit = fit_stack(group, group.front()->platform.stack, a.vm["lambda"].as<double>());
     const auto identified = identifying_cases(group, 0.02, &fit.stack);  // at the fitted values

@@ -329,6 +329,7 @@ std::vector<Variant> read_variants(const YAML::Node& base, const std::string& pa
       if (vr.has("set")) {
         YAML::Node sets = vr.node("set");
         if (!sets.IsMap()) fail_at(sets, path, where + ".set", "expected a mapping of key: value overrides");
+        MapReader(sets, path, where + ".set");  // a key given twice is an error, as everywhere
         for (const auto& kv : sets) {
           YAML::Emitter e;
           e << YAML::Flow << kv.second;

@@ -25,11 +25,37 @@ void fail_at(const YAML::Node& node, const Origin& origin, const std::string& pa
   locate(node, origin, path).fail(what);
 }
 
+// The offset of the first byte of `s` that is not part of valid UTF-8, or npos.
+static size_t invalid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) return i;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return i;
+    i += n;
+  }
+  return std::string::npos;
+}
+
 YAML::Node load_yaml_file(const std::string& path) {
   std::string text, why;
   if (!read_text(path, &text, &why)) throw ConfigError(path, 0, 0, "", unreadable(why));
+  // Text only: a name in another encoding would pass the reader and break the JSON output.
+  if (const size_t bad = invalid_utf8(text); bad != std::string::npos) {
+    const size_t line_start = text.rfind('\n', bad) == std::string::npos ? 0 : text.rfind('\n', bad) + 1;
+    const int line = 1 + int(std::count(text.begin(), text.begin() + std::ptrdiff_t(bad), '\n'));
+    throw ConfigError(path, line, int(bad - line_start) + 1, "", "not UTF-8 text (a byte of another encoding)");
+  }
   try {
-    YAML::Node n = YAML::Load(text);
+    // One document per file: whatever follows a `---` or `...` would otherwise be ignored.
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      const YAML::Mark m = docs[1].Mark();
+      throw ConfigError(path, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, "",
+                        "a second YAML document (after --- or ...): a file holds one");
+    }
+    const YAML::Node n = docs.empty() ? YAML::Node() : docs[0];
     if (!n.IsDefined() || n.IsNull()) throw ConfigError(path, 0, 0, "", "the file is empty");
     return n;
   } catch (const YAML::Exception& e) {

@@ -80,6 +80,7 @@ std::vector<Override> read_case_overrides(MapReader& r, const std::vector<std::s
   if (!r.has("set")) return out;
   const YAML::Node s = r.node("set");
   if (!s.IsMap()) fail_at(s, r.origin(), r.path_of("set"), "expected a mapping of key: value");
+  MapReader(s, r.origin(), r.path_of("set"));  // a key given twice is an error, as everywhere
   for (const auto& kv : s) {
     const std::string key = kv.first.Scalar();
     const auto starts = [&](const std::string& p) { return key.compare(0, p.size(), p) == 0; };
