@@ -225,6 +225,7 @@ TEST_CASE("the end-of-run invariants hold for consistent counts and name the bro
   ok.completed = 6;
   ok.rejected = 3;
   ok.in_flight = 1;
+  ok.horizon = true;  // in flight at the horizon
   ok.output_requested = ok.output_produced = 600;
   CHECK_NOTHROW(check_end_invariants(ok));
   EndCounts lost = ok;
@@ -241,6 +242,11 @@ TEST_CASE("the end-of-run invariants hold for consistent counts and name the bro
   EndCounts overflow = ok;
   overflow.kv_overflows = 2;
   CHECK_THROWS_WITH(check_end_invariants(overflow), "invariant violated: 2 steps used more KV cache than capacity");
+  EndCounts deadlock = ok;
+  deadlock.horizon = false;  // in flight, and nothing left to happen
+  CHECK_THROWS_WITH(check_end_invariants(deadlock),
+                    "invariant violated: 1 requests still in flight when the simulation ran out of events, with no "
+                    "horizon (a deadlock)");
 }
 
 TEST_CASE("every registered router serves a bursty load end to end, and the choice matters", "[serving][router]") {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "util/io.h"
@@ -160,12 +161,35 @@ int64_t integer_at(const YAML::Node& n, const Origin& origin, const std::string&
 }
 
 // A quantity of dimension `d` in [min, max] at `n`.
+// The largest value of a dimension that describes anything physical, where a key gives no
+// bound of its own: far above any real chip, cluster or price, low enough that every figure
+// derived from it stays finite and every count fits 64 bits (tokens = bytes / bytes per
+// token, times in SimGrid, dollars over a lifetime).
+double physical_max(Dimension d) {
+  switch (d) {
+    case Dimension::Bytes: return 1e15;        // 1 PB per chip or link
+    case Dimension::Bandwidth: return 1e15;    // 1 PB/s
+    case Dimension::Flops: return 1e20;        // 100 EFLOPS
+    case Dimension::Time: return 1e10;         // ~300 years
+    case Dimension::Power: return 1e8;         // 100 MW
+    case Dimension::Money: return 1e12;        // $1 trillion
+    case Dimension::MoneyPerTime: return 1e3;  // $3.6M per hour
+    case Dimension::EnergyPrice: return 1e-3;  // $3,600 per kWh
+    case Dimension::PowerPrice: return 1e3;    // $1M per kW
+    case Dimension::PowerRent: return 1e-3;    // $2.6M per kW-month
+    case Dimension::Rate: return 1e8;          // 100 million per second
+    case Dimension::Number: break;
+  }
+  return std::numeric_limits<double>::infinity();
+}
+
 double quantity_at(const YAML::Node& n, const Origin& origin, const std::string& path, Dimension d, double min,
                    double max) {
   const std::string& s = scalar_or_fail(n, origin, path);
   std::string why;
   auto v = parse_quantity(s, d, &why);
   if (!v) fail_at(n, origin, path, why);
+  max = std::min(max, physical_max(d));
   if (*v < min || *v > max) {
     std::ostringstream os;
     // Bounds are in SI units; a tiny positive minimum only means "above zero".

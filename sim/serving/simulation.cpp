@@ -31,6 +31,7 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, co
   engine.run();
   if (cluster.progress) cluster.progress->finish();
   cluster.finish();
+  cluster.end.horizon = sc.horizon > 0;
   check_end_invariants(cluster.end);
   if (cluster.log) {
     cluster.log_in_flight();
@@ -49,6 +50,10 @@ void check_end_invariants(const EndCounts& c) {
     fail("completed requests asked for " + std::to_string(c.output_requested) + " output tokens and got " +
          std::to_string(c.output_produced));
   if (c.kv_overflows != 0) fail(std::to_string(c.kv_overflows) + " steps used more KV cache than capacity");
+  if (!c.horizon && c.in_flight > 0)
+    fail(std::to_string(c.in_flight) +
+         " requests still in flight when the simulation ran out of events, with no "
+         "horizon (a deadlock)");
 }
 
 }  // namespace stacksim

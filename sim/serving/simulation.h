@@ -34,13 +34,15 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, co
 
 // What every simulation must satisfy at its end (checked by simulate, which fails with
 // std::logic_error naming the broken one): each generated request completed, rejected
-// with a reason, or still in flight at the horizon, counted once; completed requests got
+// with a reason, or still in flight at the horizon (without one, a request still in flight
+// when SimGrid ran out of events is a deadlock), counted once; completed requests got
 // exactly the output tokens they asked for; the KV cache never held more than capacity.
 struct EndCounts {
   int64_t generated = 0, completed = 0, rejected = 0, in_flight = 0;
   int64_t output_requested = 0;  // by the completed requests
   int64_t output_produced = 0;   // for them
   int64_t kv_overflows = 0;      // steps whose KV use exceeded capacity
+  bool horizon = false;          // the run stops at a horizon (else requests in flight are a deadlock)
 };
 void check_end_invariants(const EndCounts& c);
 
