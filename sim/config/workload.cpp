@@ -69,11 +69,18 @@ Arrival read_arrival(MapReader a) {
   return out;
 }
 
-void read_count_or_duration(MapReader& r, const std::string& key, int64_t max, int64_t* count, double* duration) {
+void read_count_or_duration(MapReader& r, const std::string& key, int64_t max, int64_t* count, double* duration,
+                            double rate, double per_arrival) {
   // Absent means unbounded by that measure (0 internally); given, each must be positive.
-  *count = r.has(key) ? r.integer(key, 1, max) : 0;
+  const int64_t most = std::min<int64_t>(max, int64_t(double(kMaxRequests) / std::max(1.0, per_arrival)));
+  *count = r.has(key) ? r.integer(key, 1, most) : 0;
   *duration = r.has("duration") ? r.quantity("duration", Dimension::Time, 1e-9) : 0;
   if (*count == 0 && *duration == 0) r.fail(key, "give " + key + " or duration (or both)");
+  // The work is known before a request is drawn: refuse what would run for days.
+  const double expected = rate * *duration * per_arrival;
+  if (*count == 0 && expected > double(kMaxRequests))
+    r.fail("duration", "about " + std::to_string(int64_t(expected)) + " requests (rate x duration), more than the " +
+                           std::to_string(kMaxRequests) + " one simulation takes");
 }
 
 namespace {

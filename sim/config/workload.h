@@ -97,8 +97,15 @@ LengthDist read_lengths(MapReader r);
 TimeDist read_times(MapReader& r, const std::string& key);
 // An arrival process {type: poisson | gamma, rate, cv, diurnal}.
 Arrival read_arrival(MapReader a);
+// The most requests one simulation takes (a workload whose count, or rate x duration,
+// would pass it is refused when read): a billion, ~2 hours at the `large` bench's pace.
+constexpr int64_t kMaxRequests = 1000000000;
+
 // How an open-loop workload stops: after `key` arrivals (at most `max`) and/or after
 // `duration`; absent means unbounded by that measure (0), and one of them is required.
-void read_count_or_duration(MapReader& r, const std::string& key, int64_t max, int64_t* count, double* duration);
+// `rate` (arrivals per second, 0: unknown): with a duration alone, rate x duration
+// arrivals are expected, each bringing `per_arrival` requests, at most kMaxRequests.
+void read_count_or_duration(MapReader& r, const std::string& key, int64_t max, int64_t* count, double* duration,
+                            double rate = 0, double per_arrival = 1);
 
 }  // namespace stacksim

@@ -146,10 +146,12 @@ int64_t integer_at(const YAML::Node& n, const Origin& origin, const std::string&
   char* end = nullptr;
   long long v = std::strtoll(s.c_str(), &end, 10);
   if (s.empty() || *end != '\0' || errno == ERANGE) {
-    // Accept exact integers written in scientific notation ("1e6").
+    // Accept exact integers written in decimal scientific notation ("1e6"); not hex
+    // ("0x10", "0x1p2"), which strtod would also take.
     char* end2 = nullptr;
     double d = std::strtod(s.c_str(), &end2);
-    if (s.empty() || *end2 != '\0' || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9e18)
+    const bool decimal = s.find_first_not_of("0123456789+-.eE") == std::string::npos;
+    if (s.empty() || !decimal || *end2 != '\0' || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9e18)
       fail_at(n, origin, path, "expected a whole number, found \"" + s + "\"");
     v = static_cast<long long>(d);
   }
@@ -160,7 +162,6 @@ int64_t integer_at(const YAML::Node& n, const Origin& origin, const std::string&
   return v;
 }
 
-// A quantity of dimension `d` in [min, max] at `n`.
 // The largest value of a dimension that describes anything physical, where a key gives no
 // bound of its own: far above any real chip, cluster or price, low enough that every figure
 // derived from it stays finite and every count fits 64 bits (tokens = bytes / bytes per
@@ -183,6 +184,7 @@ double physical_max(Dimension d) {
   return std::numeric_limits<double>::infinity();
 }
 
+// A quantity of dimension `d` in [min, max] at `n`.
 double quantity_at(const YAML::Node& n, const Origin& origin, const std::string& path, Dimension d, double min,
                    double max) {
   const std::string& s = scalar_or_fail(n, origin, path);

@@ -52,7 +52,7 @@ void read_closed_loop(MapReader& r, Workload* w) {
   p->users = r.integer("users", 1, 1 << 24);
   p->input = read_lengths(r.child("input_tokens"));
   p->output = read_lengths(r.child("output_tokens"));
-  p->requests = r.integer("requests", 1);
+  p->requests = r.integer("requests", 1, kMaxRequests);
   p->think_time = r.quantity_or("think_time", Dimension::Time, 0, 0);
   w->params = std::move(p);
 }

@@ -48,7 +48,7 @@ class OfflineGenerator : public Generator {
 
 void read_offline(MapReader& r, Workload* w) {
   auto p = std::make_shared<OfflineParams>();
-  p->requests = r.integer("requests", 1);
+  p->requests = r.integer("requests", 1, kMaxRequests);
   p->input = read_lengths(r.child("input_tokens"));
   p->output = read_lengths(r.child("output_tokens"));
   w->params = std::move(p);

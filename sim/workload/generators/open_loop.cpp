@@ -97,7 +97,7 @@ void read_stream(MapReader& r, Workload* w) {
   p->arrival = read_arrival(r.child("arrival"));
   p->input = read_lengths(r.child("input_tokens"));
   p->output = read_lengths(r.child("output_tokens"));
-  read_count_or_duration(r, "requests", INT64_MAX, &p->requests, &p->duration);
+  read_count_or_duration(r, "requests", INT64_MAX, &p->requests, &p->duration, p->arrival.rate);
   // The share of every prompt already in an external KV store (a context cache on disk,
   // as DeepSeek's 56.3%): attended by the prefill, not computed. 0 = none.
   p->cached_fraction = r.quantity_or("cached_fraction", Dimension::Number, 0, 0, 0.999);
@@ -115,8 +115,10 @@ std::unique_ptr<Generator> make_stream(const Workload& w, const Part& part) {
 void read_document_batch(MapReader& r, Workload* w) {
   auto p = std::make_shared<DocumentBatchParams>();
   p->arrival = read_arrival(r.child("arrival"));
-  read_count_or_duration(r, "jobs", INT64_MAX, &p->jobs, &p->duration);
   p->documents = read_lengths(r.child("documents_per_job"));
+  const int64_t most_documents = std::max(p->documents.value, p->documents.max);
+  if (most_documents > kMaxRequests) r.fail("documents_per_job", "more documents than one simulation takes");
+  read_count_or_duration(r, "jobs", INT64_MAX, &p->jobs, &p->duration, p->arrival.rate, double(most_documents));
   p->input = read_lengths(r.child("input_tokens"));
   p->output = read_lengths(r.child("output_tokens"));
   w->deadline = r.quantity("deadline", Dimension::Time, 1e-9);
