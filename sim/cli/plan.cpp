@@ -2,6 +2,8 @@
 // (sweep/search.h: the analytic screen; sweep/plan.h: the DES confirmation).
 #include "sweep/plan.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -241,9 +243,18 @@ int cmd_plan(const std::vector<std::string>& args) {
   if (positionals(vm).size() != 1) throw UsageError("plan takes one plan file");
   const std::string file = positionals(vm)[0];
   const std::string db = vm.count("db") ? vm["db"].as<std::string>() : default_results_path(file);
-  const int jobs = std::max(1, vm["jobs"].as<int>());
+  const int jobs = jobs_option(vm);
   const Plan plan = load_plan(file);
   check_database(db);
+  // An unusable database is bad input (exit 2), as for sweep; nothing is created yet.
+  try {
+    if (::access(db.c_str(), F_OK) == 0)
+      ResultStore(db, ResultStore::Mode::ReadOnly);
+    else
+      check_writable(db);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
   if (vm.count("output")) check_writable(vm["output"].as<std::string>());
   PlanResult r;
   try {

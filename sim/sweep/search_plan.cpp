@@ -33,12 +33,15 @@ std::vector<Override> read_set(MapReader& c, const std::string& key, const std::
   std::vector<Override> out;
   const YAML::Node s = c.node(key);
   if (!s.IsMap()) fail_at(s, c.origin(), c.path_of(key), "expected a mapping of key: value");
+  MapReader(s, c.origin(), c.path_of(key));  // a key given twice is an error, as everywhere
   for (const auto& kv : s) {
     YAML::Emitter e;
     e << YAML::Flow << kv.second;
     std::string v = e.c_str();
     const std::string k = kv.first.Scalar();
-    if (k == "platform" || k == "model" || k == "workload") v = resolve_path(kv.second.Scalar(), file);
+    // A path is rebased on the plan file; a whole file given inline stays as written.
+    if ((k == "platform" || k == "model" || k == "workload") && kv.second.IsScalar())
+      v = resolve_path(kv.second.Scalar(), file);
     out.push_back({k, v});
   }
   return out;
