@@ -181,3 +181,30 @@ TEST_CASE("a damaged or foreign database is refused by export, merge and a resum
   CHECK(read(dir + "/other.db") == other);
   CHECK(shell("ls " + dir).output == "bad.db\nempty.db\nother.db\nr.db\n");
 }
+
+TEST_CASE("a sweep resumed after a trace or a mix member changed runs its scenarios again", "[safety][sweep]") {
+  const stacksim::test::TempDir tmp("stacksim-safety");
+  const std::string dir = tmp.path();
+  REQUIRE(shell("cp " + stacksim::test::repo("tests/malformed/ok") + "/* " + dir).code == 0);
+  std::ofstream(dir + "/trace-wl.yaml") << "name: tr\ntype: azure_trace\npath: trace.csv\n";
+  std::ofstream(dir + "/mix-wl.yaml") << "name: m\ntype: mix\nstreams: [{workload: trace-wl.yaml, weight: 1}]\n";
+  auto results = [&](const std::string& wl) {
+    const auto r = shell("cd " + dir + " && " + bin() + " sweep sweep.yaml --set workload=" + wl + " --db " + wl +
+                         ".db 2>&1 | tail -1");
+    return r.output;
+  };
+  for (const std::string wl : {"trace-wl.yaml", "mix-wl.yaml"}) {
+    INFO(wl);
+    CHECK(results(wl) == "sweep: 2 results in " + wl + ".db\n");
+    CHECK(results(wl) == "sweep: 2 results in " + wl + ".db\n");  // unchanged: skipped
+  }
+  // One token count of the trace changed: both workloads' scenarios are new.
+  std::string trace = read(dir + "/trace.csv");
+  const size_t at = trace.find(",4808,");
+  REQUIRE(at != std::string::npos);
+  std::ofstream(dir + "/trace.csv") << trace.replace(at, 6, ",4809,");
+  for (const std::string wl : {"trace-wl.yaml", "mix-wl.yaml"}) {
+    INFO(wl);
+    CHECK(results(wl) == "sweep: 4 results in " + wl + ".db\n");
+  }
+}

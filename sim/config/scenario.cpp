@@ -247,6 +247,8 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   std::string resolved = YAML::Dump(root) + "\n---\n" + YAML::Dump(platform.tree) + "\n---\n" + YAML::Dump(model.tree) +
                          "\n---\n" + YAML::Dump(workload.tree);
   for (const auto& o : platform.stack_overrides) resolved += "\n" + o.first + "=" + o.second;
+  // The files the workload reads (a trace's rows, a mix's members), by their contents.
+  for (const std::string& f : sc.workload.reads) resolved += "\n---\n" + std::to_string(file_hash(f));
   if (!base_platform.stack_file.empty()) resolved += "\n---\n" + file_text(base_platform.stack_file);
   if (model.tree.IsScalar()) resolved += "\n---\n" + file_text(model.origin.file);
   read_pools(r, origin, base_platform, base_model, &sc);

@@ -67,6 +67,9 @@ struct Workload {
   std::string name;
   std::string description;
   std::string file;
+  // Every other file the workload reads (a trace, a mix's member files and theirs): their
+  // contents are part of the scenario's fingerprint.
+  std::vector<std::string> reads;
   Slo slo;                                       // targets for goodput; a mix's apply to its streams that set none
   std::shared_ptr<const WorkloadParams> params;  // the kind's own keys (a mix has none)
 

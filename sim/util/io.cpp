@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "util/hash.h"
+
 namespace stacksim {
 
 namespace {
@@ -62,6 +64,23 @@ std::string output_target(const std::string& path) {
 }
 
 }  // namespace
+
+uint64_t file_hash(const std::string& path, uint64_t fallback) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return fallback;
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fallback;
+  }
+  uint64_t h = kFnvOffset;
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0)
+    for (ssize_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(buf[i])) * 1099511628211ULL;
+  ::close(fd);
+  return h;
+}
 
 std::string input_problem(const std::string& path, long long max_bytes) {
   struct stat st;

@@ -25,6 +25,10 @@ inline std::string unreadable(const std::string& why) {
   return why == "does not exist" ? "cannot open file" : "cannot read it: it " + why;
 }
 
+// FNV-1a of the file's bytes, streamed (a trace may be large); `fallback` when it cannot be
+// read (the readers that read it for real report that).
+uint64_t file_hash(const std::string& path, uint64_t fallback = 0);
+
 // Writes `contents` to `path` through a temporary file renamed into place, so a reader
 // never sees a half-written file. A symbolic link is followed (its target is written; the
 // link stays). Throws std::runtime_error naming the path on failure.

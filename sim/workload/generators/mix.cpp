@@ -77,6 +77,7 @@ Workload read_component(MapReader& e) {
   if (n.IsScalar()) {
     const std::string file = e.file_at("workload");
     c = read_workload(load_yaml_file(file), Origin(file), "");
+    c.reads.push_back(file);
   } else {
     c = read_workload(n, e.origin(), e.path_of("workload"));
   }
@@ -99,6 +100,7 @@ void read_mix(MapReader& r, Workload* w) {
     MapReader e(list[i], r.origin(), r.path_of("streams") + "[" + std::to_string(i) + "]");
     w->streams.push_back(read_component(e));
     const Workload& c = w->streams.back();
+    w->reads.insert(w->reads.end(), c.reads.begin(), c.reads.end());
     if (!c.carries_blocks) continue;
     if (with_blocks < 0) {
       with_blocks = int(i);

@@ -41,6 +41,7 @@ class TraceGenerator : public Generator {
 void read_trace(MapReader& r, Workload* w) {
   auto p = std::make_shared<TraceParams>();
   p->path = r.file_at("path");
+  w->reads.push_back(p->path);
   p->time_scale = r.quantity_or("time_scale", Dimension::Number, 1, 1e-6);
   p->limit = r.integer_or("limit", 0, 0);
   w->params = std::move(p);
