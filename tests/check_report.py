@@ -24,14 +24,8 @@ from stacksim_analysis.claims import searched  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import check_html  # noqa: E402
+from checks import check, conclude  # noqa: E402
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print(f"FAILED: {what}", file=sys.stderr)
 
 
 def arithmetic():
@@ -135,10 +129,7 @@ def main():
     arithmetic()
     os.makedirs(sys.argv[2], exist_ok=True)
     regenerate(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]))
-    if failures:
-        print(f"{len(failures)} check(s) failed", file=sys.stderr)
-        sys.exit(1)
-    print("report checks passed")
+    conclude("report checks passed")
 
 
 if __name__ == "__main__":

@@ -19,13 +19,9 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(ROOT, "analysis"))
 import stacksim_results as sr  # noqa: E402
 
-failures = []
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from checks import check, conclude  # noqa: E402
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print(f"FAILED: {what}", file=sys.stderr)
 
 
 def main():
@@ -69,9 +65,7 @@ def main():
             check(len(mine) == row["requests.generated"], f"sweep point {row['sweep_index']}: a record per request")
             x = mine[mine["status"] == "completed"]["tpot_s"].dropna().to_numpy()
             check(np.percentile(x, 90) == row["latency_s.tpot.p90"], f"sweep point {row['sweep_index']}: TPOT p90")
-    if failures:
-        sys.exit(f"{len(failures)} check(s) failed")
-    print("results module checks passed")
+    conclude("results module checks passed")
 
 
 if __name__ == "__main__":
