@@ -103,6 +103,8 @@ Arrival read_arrival(MapReader a);
 // The most requests one simulation takes (a workload whose count, or rate x duration,
 // would pass it is refused when read): a billion, ~2 hours at the `large` bench's pace.
 constexpr int64_t kMaxRequests = 1000000000;
+// The most documents one job of a document_batch holds (they are drawn together).
+constexpr int64_t kMaxDocumentsPerJob = 1000000;
 
 // How an open-loop workload stops: after `key` arrivals (at most `max`) and/or after
 // `duration`; absent means unbounded by that measure (0), and one of them is required.

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "util/io.h"
+#include "util/table.h"
 
 namespace stacksim {
 
@@ -26,10 +27,12 @@ void fail_at(const YAML::Node& node, const Origin& origin, const std::string& pa
   locate(node, origin, path).fail(what);
 }
 
-// The offset of the first byte of `s` that is not part of valid UTF-8, or npos.
+// The offset of the first byte of `s` that is not part of valid UTF-8 text (a control
+// character other than tab, newline and carriage return included), or npos.
 static size_t invalid_utf8(const std::string& s) {
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) return i;
     const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
     if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) return i;
     for (size_t k = 1; k < n; ++k)
@@ -46,7 +49,10 @@ YAML::Node load_yaml_file(const std::string& path) {
   if (const size_t bad = invalid_utf8(text); bad != std::string::npos) {
     const size_t line_start = text.rfind('\n', bad) == std::string::npos ? 0 : text.rfind('\n', bad) + 1;
     const int line = 1 + int(std::count(text.begin(), text.begin() + std::ptrdiff_t(bad), '\n'));
-    throw ConfigError(path, line, int(bad - line_start) + 1, "", "not UTF-8 text (a byte of another encoding)");
+    const unsigned char c = static_cast<unsigned char>(text[bad]);
+    throw ConfigError(path, line, int(bad - line_start) + 1, "",
+                      c < 0x80 ? strprintf("a control character (byte 0x%02X) in a text file", c)
+                               : std::string("not UTF-8 text (a byte of another encoding)"));
   }
   try {
     // One document per file: whatever follows a `---` or `...` would otherwise be ignored.

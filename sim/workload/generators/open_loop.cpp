@@ -116,8 +116,10 @@ void read_document_batch(MapReader& r, Workload* w) {
   auto p = std::make_shared<DocumentBatchParams>();
   p->arrival = read_arrival(r.child("arrival"));
   p->documents = read_lengths(r.child("documents_per_job"));
+  // A job's documents are drawn when it arrives, all at once: a million at most.
   const int64_t most_documents = std::max(p->documents.value, p->documents.max);
-  if (most_documents > kMaxRequests) r.fail("documents_per_job", "more documents than one simulation takes");
+  if (most_documents > kMaxDocumentsPerJob)
+    r.fail("documents_per_job", "more than " + std::to_string(kMaxDocumentsPerJob) + " documents per job");
   read_count_or_duration(r, "jobs", INT64_MAX, &p->jobs, &p->duration, p->arrival.rate, double(most_documents));
   p->input = read_lengths(r.child("input_tokens"));
   p->output = read_lengths(r.child("output_tokens"));
