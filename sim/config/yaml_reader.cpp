@@ -42,6 +42,28 @@ static size_t invalid_utf8(const std::string& s) {
   return std::string::npos;
 }
 
+// The line (1-based) of the first content of a second YAML document: content after a
+// `---` or `...` marker line that follows content; 0 when there is none.
+static int second_document_line(const std::string& text) {
+  bool content = false, marker = false;
+  int line = 0;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    ++line;
+    const bool is_marker = (l.compare(0, 3, "---") == 0 || l.compare(0, 3, "...") == 0) &&
+                           (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    if (is_marker) {
+      marker = marker || content;
+      continue;
+    }
+    const size_t first = l.find_first_not_of(" \t\r");
+    if (first == std::string::npos || l[first] == '#') continue;
+    if (marker) return line;
+    content = true;
+  }
+  return 0;
+}
+
 YAML::Node load_yaml_file(const std::string& path) {
   std::string text, why;
   if (!read_text(path, &text, &why)) throw ConfigError(path, 0, 0, "", unreadable(why));
@@ -56,13 +78,11 @@ YAML::Node load_yaml_file(const std::string& path) {
   }
   try {
     // One document per file: whatever follows a `---` or `...` would otherwise be ignored.
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      const YAML::Mark m = docs[1].Mark();
-      throw ConfigError(path, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, "",
-                        "a second YAML document (after --- or ...): a file holds one");
-    }
-    const YAML::Node n = docs.empty() ? YAML::Node() : docs[0];
+    // Found in the text (a marker starts its line), not with yaml-cpp's LoadAll, which
+    // loops forever on some inputs.
+    if (const int second = second_document_line(text); second > 0)
+      throw ConfigError(path, second, 1, "", "a second YAML document (after --- or ...): a file holds one");
+    const YAML::Node n = YAML::Load(text);
     if (!n.IsDefined() || n.IsNull()) throw ConfigError(path, 0, 0, "", "the file is empty");
     return n;
   } catch (const YAML::Exception& e) {
