@@ -204,19 +204,14 @@ TEST_CASE("run --bench-json writes vLLM's result keys, names and units", "[cli][
 
 namespace {
 
-// The rows of a --requests CSV, each split into its cells (no quoted commas in these).
+// The rows of a --requests CSV, each split into its cells (by stacksim's own reader).
 std::vector<std::vector<std::string>> csv_rows(const std::string& path, std::string* header) {
-  std::ifstream in(path);
   std::vector<std::vector<std::string>> rows;
-  std::string line;
-  std::getline(in, *header);
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-    if (!line.empty() && line.back() == ',') cells.emplace_back();
-    rows.push_back(cells);
-  }
+  stacksim::read_csv(path, [&](const std::vector<std::string>& cells) { rows.push_back(cells); });
+  REQUIRE(!rows.empty());
+  header->clear();
+  for (size_t i = 0; i < rows.front().size(); ++i) *header += (i ? "," : "") + rows.front()[i];
+  rows.erase(rows.begin());
   return rows;
 }
 

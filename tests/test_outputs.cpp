@@ -12,6 +12,7 @@
 #include "helpers.h"
 #include "metrics/metrics.h"
 #include "perf/perf_model.h"
+#include "serving/request_log.h"
 #include "serving/timeline.h"
 
 using stacksim::test::data;
@@ -22,25 +23,21 @@ namespace {
 
 std::string bin() { return STACKSIM_BIN; }
 
-// A CSV without quoted commas: its header's columns and its rows' cells, by column name.
+// A CSV (read by stacksim's own reader): its header's columns and its rows' cells, by column name.
 struct Csv {
   std::map<std::string, size_t> col;
   std::vector<std::vector<std::string>> rows;
   explicit Csv(const std::string& path) {
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line);
-    header = line;
-    size_t i = 0;
-    std::stringstream hs(line);
-    for (std::string c; std::getline(hs, c, ',');) col[c] = i++;
-    while (std::getline(in, line)) {
-      std::vector<std::string> cells;
-      std::stringstream ss(line);
-      for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-      if (!line.empty() && line.back() == ',') cells.emplace_back();
-      rows.push_back(cells);
-    }
+    stacksim::read_csv(path, [&](const std::vector<std::string>& cells) {
+      if (!header.empty()) {
+        rows.push_back(cells);
+        return;
+      }
+      for (size_t i = 0; i < cells.size(); ++i) {
+        col[cells[i]] = i;
+        header += (i ? "," : "") + cells[i];
+      }
+    });
   }
   const std::string& at(const std::vector<std::string>& row, const std::string& name) const {
     return row.at(col.at(name));

@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -145,10 +146,7 @@ void check_writable(const std::string& given) {
       throw std::runtime_error(given + ": is an input of this command; write the output elsewhere");
     if (!outputs().insert(id).second) throw std::runtime_error(given + ": is named twice as an output");
   }
-  char buf[PATH_MAX];
-  const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.find_last_of('/') + 1);
-  const std::string abs = (::realpath(dir.c_str(), buf) ? std::string(buf) : dir) + "/" +
-                          path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  const std::string abs = std::filesystem::absolute(path).lexically_normal().string();
   if (!output_paths().insert(abs).second) throw std::runtime_error(given + ": is named twice as an output");
   const std::string tmp = temp_name(path);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
