@@ -1,26 +1,83 @@
 #include "platform/build.h"
 
 #include <algorithm>
+#include <simgrid/kernel/routing/NetPoint.hpp>
+#include <simgrid/kernel/routing/NetZoneImpl.hpp>
 #include <string>
 
 namespace sg4 = simgrid::s4u;
+namespace kr = simgrid::kernel::routing;
 
 namespace stacksim {
 
-// Chip `chip` of `domain`: a host with two power states and its own link (what its
-// fabric delivers) to the domain's switch.
-static sg4::Host* add_chip(sg4::NetZone* domain, int chip, const Platform& p, double speed,
-                           const std::string& wattage) {
-  sg4::Host* h = domain->create_host("chip-" + std::to_string(chip), std::vector<double>{speed, speed});
+namespace {
+
+// The whole cluster as one SimGrid zone with its own routing. A chip reaches its domain's
+// switch over its own split-duplex scale-up link; a domain reaches the others over its
+// uplink (the domain's share of the scale-out fabric). A route between two chips is
+//   same domain:       chip's link up, the other's link down;
+//   different domains: chip's link up, its domain's uplink up, the other domain's uplink
+//                      down, the other chip's link down.
+// One zone rather than a star zone per domain under a star of domains: SimGrid 3.32 checks
+// every new host's and link's name by walking all zones, so building N chips in N/k zones
+// cost O(N^2/k) (4,096 chips in 4-chip domains took 1.1 s, 65,536 several minutes). Here a
+// host or link is one lookup in this zone's map, and a route two table reads.
+class FabricZone final : public kr::NetZoneImpl {
+ public:
+  explicit FabricZone(const std::string& name) : NetZoneImpl(name) {}
+
+  // A domain with the given uplink (nullptr: none, the controller's own corner).
+  int add_domain(const sg4::SplitDuplexLink* uplink) {
+    domains_.push_back(uplink);
+    return static_cast<int>(domains_.size()) - 1;
+  }
+  int domains() const { return static_cast<int>(domains_.size()); }
+  // `host` joins `domain` over `link` (its up direction leads to the domain's switch).
+  void attach(const sg4::Host* host, const sg4::SplitDuplexLink* link, int domain) {
+    const unsigned long id = host->get_netpoint()->id();
+    if (members_.size() <= id) members_.resize(id + 1);
+    members_[id] = Member{link, domain};
+  }
+
+  void get_local_route(const kr::NetPoint* src, const kr::NetPoint* dst, kr::Route* into, double* latency) override {
+    const Member& s = members_.at(src->id());
+    const Member& d = members_.at(dst->id());
+    add(into, s.link->get_link_up(), latency);
+    if (s.domain != d.domain) {
+      if (const auto* up = domains_[s.domain]) add(into, up->get_link_up(), latency);
+      if (const auto* down = domains_[d.domain]) add(into, down->get_link_down(), latency);
+    }
+    add(into, d.link->get_link_down(), latency);
+  }
+
+ private:
+  struct Member {
+    const sg4::SplitDuplexLink* link = nullptr;
+    int domain = -1;
+  };
+  static void add(kr::Route* into, const sg4::Link* link, double* latency) {
+    into->link_list_.push_back(link->get_impl());
+    if (latency) *latency += link->get_latency();
+  }
+  std::vector<const sg4::SplitDuplexLink*> domains_;
+  std::vector<Member> members_;  // by netpoint id (a host's index in this zone)
+};
+
+// Chip `chip` with two power states, joined to `domain` over its own scale-up link.
+sg4::Host* add_chip(FabricZone* zone, int domain, int chip, const Platform& p, double speed,
+                    const std::string& wattage) {
+  sg4::NetZone* z = zone->get_iface();
+  sg4::Host* h = z->create_host("chip-" + std::to_string(chip), std::vector<double>{speed, speed});
   h->set_property("wattage_per_state", wattage);
   h->set_property("wattage_off", "0");
   h->seal();
-  const sg4::Link* link = domain->create_split_duplex_link("su-" + std::to_string(chip), p.scale_up.rate_per_chip())
-                              ->set_latency(p.scale_up.latency / 2)
-                              ->seal();
-  domain->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{link, sg4::LinkInRoute::Direction::UP}}, true);
+  auto* link = z->create_split_duplex_link("su-" + std::to_string(chip), p.scale_up.rate_per_chip());
+  link->set_latency(p.scale_up.latency / 2)->seal();
+  zone->attach(h, link, domain);
   return h;
 }
+
+}  // namespace
 
 ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& groups) {
   // SimGrid's default network model is calibrated for TCP over Ethernet; these links
@@ -30,8 +87,9 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
   engine.set_config("network/crosstraffic:0");
 
   ClusterHosts out;
-  sg4::NetZone* cluster = sg4::create_star_zone("cluster");
-  int d = 0, chip = 0;
+  auto* zone = new FabricZone("cluster");  // the first zone: SimGrid's root, which owns it
+  sg4::NetZone* z = zone->get_iface();
+  int chip = 0;
   for (const ChipGroup& g : groups) {
     const Platform& p = *g.platform;
     const int per_domain = p.scale_up.chips_per_domain;
@@ -40,35 +98,23 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
     // is its state's wattage; the instance switches its chips' state (see Instance).
     const std::string idle = std::to_string(p.chip.power_idle), busy = std::to_string(p.chip.power_busy);
     const std::string wattage = idle + ":" + idle + ":" + idle + ", " + busy + ":" + busy + ":" + busy;
-    for (int first = 0; first < g.chips; first += per_domain, ++d) {
+    for (int first = 0; first < g.chips; first += per_domain) {
       const int last = std::min(g.chips, first + per_domain);
-      sg4::NetZone* domain = sg4::create_star_zone("domain-" + std::to_string(d));
-      domain->set_parent(cluster);
-      for (int i = first; i < last; ++i, ++chip) out.chips.push_back(add_chip(domain, chip, p, chip_speed, wattage));
-      auto* gw = domain->create_router("gw-" + std::to_string(d));
-      domain->add_route(gw, nullptr, nullptr, nullptr, {}, true);
-      domain->seal();
       // The domain's share of the scale-out fabric (what its fabric delivers).
       const double uplink_bw = (last - first) * p.scale_out.rate_per_chip() / p.scale_out.oversubscription;
-      const sg4::Link* up = cluster->create_split_duplex_link("uplink-" + std::to_string(d), uplink_bw)
-                                ->set_latency(p.scale_out.latency / 2)
-                                ->seal();
-      cluster->add_route(domain->get_netpoint(), nullptr, gw, nullptr, {{up, sg4::LinkInRoute::Direction::UP}}, true);
+      auto* up = z->create_split_duplex_link("uplink-" + std::to_string(zone->domains()), uplink_bw);
+      up->set_latency(p.scale_out.latency / 2)->seal();
+      const int d = zone->add_domain(up);
+      for (int i = first; i < last; ++i, ++chip) out.chips.push_back(add_chip(zone, d, chip, p, chip_speed, wattage));
     }
   }
-  // The controller: a host of its own, off the chips' links.
-  sg4::NetZone* ctl = sg4::create_star_zone("control");
-  ctl->set_parent(cluster);
-  out.controller = ctl->create_host("controller", 1e9);
+  // The controller: a host of its own, off the chips' links, in a corner with no uplink.
+  out.controller = z->create_host("controller", 1e9);
   out.controller->seal();
-  const sg4::Link* ctl_link = ctl->create_split_duplex_link("control-link", 1e12)->seal();
-  ctl->add_route(out.controller->get_netpoint(), nullptr, nullptr, nullptr,
-                 {{ctl_link, sg4::LinkInRoute::Direction::UP}}, true);
-  auto* cgw = ctl->create_router("gw-control");
-  ctl->add_route(cgw, nullptr, nullptr, nullptr, {}, true);
-  ctl->seal();
-  cluster->add_route(ctl->get_netpoint(), nullptr, cgw, nullptr, {}, true);
-  cluster->seal();
+  auto* ctl_link = z->create_split_duplex_link("control-link", 1e12);
+  ctl_link->seal();
+  zone->attach(out.controller, ctl_link, zone->add_domain(nullptr));
+  z->seal();
   return out;
 }
 
