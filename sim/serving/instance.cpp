@@ -106,10 +106,10 @@ bool Instance::try_admit(Request* r) {
       (r->prompt_tokens - hit) + (on_demand_ || role_ == Role::Prefill ? 0 : remaining) + window_tokens(held);
   // Pin the hit first, so that making room cannot evict the prefix it counts on (the
   // second tier's blocks come back into HBM here, and make_room sees them).
-  if (hit_blocks > 0) cache_.pin(r->spec.blocks, 0, static_cast<size_t>(hit_blocks));
+  if (hit_blocks > 0) cache_.hold(r->spec.blocks, 0, static_cast<size_t>(hit_blocks));
   if (!make_room(need)) {
     if (hit_blocks > 0) {
-      cache_.unpin(r->spec.blocks, static_cast<size_t>(hit_blocks));
+      cache_.release(r->spec.blocks, static_cast<size_t>(hit_blocks));
       make_room(0);  // what came back from the second tier goes again
     }
     return false;
@@ -155,7 +155,7 @@ void Instance::leave_decode(Request* r) {
 void Instance::drop_kv(Request* r) {
   kv_static_ -= r->kv_static;
   r->kv_static = 0;
-  if (r->pinned_blocks > 0) cache_.unpin(r->spec.blocks, static_cast<size_t>(r->pinned_blocks));
+  if (r->pinned_blocks > 0) cache_.release(r->spec.blocks, static_cast<size_t>(r->pinned_blocks));
   r->pinned_blocks = 0;
 }
 
@@ -163,7 +163,7 @@ void Instance::make_room_for_step() {
   if (!on_demand_) return;
   // The KV the decoding sequences will hold at the end of this step.
   while (n_decoding_ > 0 && occupancy(step_ + 1) > kv_capacity_) {
-    if (caching_ && cache_.evictable_tokens() > 0) {
+    if (caching_ && cache_.can_evict()) {
       cache_.evict(occupancy(step_ + 1) - kv_capacity_);
       continue;
     }
@@ -251,7 +251,7 @@ void Instance::finish_step(const std::vector<Chunk>& chunks, bool decoded, doubl
       const auto full =
           std::min<size_t>(r->spec.blocks.size(), static_cast<size_t>(r->prompt_tokens / cache_.block_tokens()));
       if (full > static_cast<size_t>(r->pinned_blocks)) {
-        const int64_t added = cache_.pin(r->spec.blocks, static_cast<size_t>(r->pinned_blocks), full);
+        const int64_t added = cache_.hold(r->spec.blocks, static_cast<size_t>(r->pinned_blocks), full);
         const int64_t moved = std::min(r->kv_static, added * cache_.block_tokens());
         r->kv_static -= moved;
         kv_static_ -= moved;

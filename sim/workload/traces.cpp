@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "config/error.h"
 #include "util/io.h"
@@ -121,6 +122,34 @@ MooncakeRow parse_mooncake_line(const TraceLine& at) {
   return out;
 }
 
+// Mooncake's hash ids name a block together with everything before it (equal ids, equal
+// prefixes), which the prefix cache relies on: each id must follow the same id (or start
+// a prompt) wherever it appears.
+class PrefixRule {
+ public:
+  void check(const TraceLine& at, const std::vector<uint64_t>& blocks) {
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const uint64_t before = i == 0 ? kStart : blocks[i - 1];
+      const auto [it, added] = seen_.try_emplace(blocks[i], Seen{before, at.number});
+      if (added || it->second.before == before) continue;
+      at.fail("hash_ids", "block id " + std::to_string(blocks[i]) + " " + describe(before) + " here but " +
+                              describe(it->second.before) + " on line " + std::to_string(it->second.line) +
+                              " (equal ids must mean equal prefixes)");
+    }
+  }
+
+ private:
+  static constexpr uint64_t kStart = ~uint64_t(0);  // ids are below 2^56
+  static std::string describe(uint64_t before) {
+    return before == kStart ? "starts the prompt" : "follows " + std::to_string(before);
+  }
+  struct Seen {
+    uint64_t before;
+    int line;
+  };
+  std::unordered_map<uint64_t, Seen> seen_;
+};
+
 bool parse_count(const std::string& s, int64_t* out) {
   if (s.empty() || s.size() > 12) return false;
   int64_t v = 0;
@@ -194,11 +223,13 @@ std::vector<RequestSpec> read_mooncake_trace(const std::string& path, double tim
   double first = 0, prev = 0;
   int lineno = 0;
   std::string line;
+  PrefixRule prefixes;
   while (std::getline(in, line)) {
     ++lineno;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const TraceLine at{path, lineno, line};
     MooncakeRow row = parse_mooncake_line(at);
+    prefixes.check(at, row.request.blocks);
     if (rows.empty()) first = prev = row.timestamp_ms;
     if (row.timestamp_ms < prev) at.fail("timestamp", "timestamps must not decrease");
     prev = row.timestamp_ms;
