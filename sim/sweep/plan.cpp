@@ -207,11 +207,12 @@ bool probe_ok(const Plan& plan, const RunSummary& s) {
   return true;
 }
 
-// The plan's references at its load, with the first candidate's steady-state window.
-void simulate_references(const Plan& plan, ResultStore& store, Summaries& known, int jobs, PlanResult* r) {
-  if (plan.references.empty()) return;
+// The plan's references at its load, with the first candidate's steady-state window:
+// loaded (and so checked) before anything is simulated or stored.
+Round reference_round(const Plan& plan, const PlanResult& r) {
   Round round;
-  const double warmup = warmup_of(r->screen.candidates.at(0));
+  if (plan.references.empty()) return round;
+  const double warmup = warmup_of(r.screen.candidates.at(0));
   for (const PlanReference& ref : plan.references) {
     std::vector<Override> o = ref.set;
     o.insert(o.end(), plan.load.begin(), plan.load.end());
@@ -220,6 +221,11 @@ void simulate_references(const Plan& plan, ResultStore& store, Summaries& known,
     round.scenarios.push_back(load_fitting_scenarios(plan.base, o).at(0));
     round.counts.push_back({0, 0});
   }
+  return round;
+}
+
+void simulate_references(const Plan& plan, const Round& round, ResultStore& store, Summaries& known, int jobs,
+                         PlanResult* r) {
   simulate_missing(round, store, known, jobs, &r->simulations);
   for (const Scenario& sc : round.scenarios) {
     PlanProbe p;
@@ -260,6 +266,7 @@ PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {
     }
     r.finalists.push_back(std::move(fs));
   }
+  const Round references = reference_round(plan, r);
   ResultStore store(db);
   Summaries known = readable(store);
   while (true) {
@@ -283,7 +290,7 @@ PlanResult run_plan(const Plan& plan, const std::string& db, int jobs) {
         advance(f, p.first, p.decode, p.ok, plan.candidates[f.deployment.candidate].max_instances);
     }
   }
-  simulate_references(plan, store, known, jobs, &r);
+  simulate_references(plan, references, store, known, jobs, &r);
   r.confirm_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   return r;
 }

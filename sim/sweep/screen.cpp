@@ -377,6 +377,12 @@ ScreenResult::PerCandidate screen_candidate(const Plan& base_plan, size_t i, siz
     r.deployments += np * nd;
     pair_pools(i, keep, std::move(pre), std::move(dec), &trace, &r, &all);
   }
+  // Checked before anything is simulated: a candidate none of whose layouts can run.
+  if (r.deployments == 0 && (!dead || dead->empty()))
+    c.at.fail(
+        "none of this candidate's layouts can run on its platform and model (attention_tp must divide "
+        "chips_per_instance, context_parallel fit the instance's attention ranks in one domain, the routed "
+        "experts spread evenly, the precision be the chip's): widen its lists");
   if (max_chips > 0)
     all.erase(std::remove_if(all.begin(), all.end(), [&](const Deployment& d) { return d.chips() > max_chips; }),
               all.end());

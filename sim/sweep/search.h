@@ -61,6 +61,7 @@ struct SearchSpace {
 struct PlanCandidate {
   std::string name;
   int64_t chips = 0;                      // objective max_load: the fixed cluster's chips
+  Location at;                            // where the candidate is (its name)
   Location mtp_at;                        // where an MTP setting without an acceptance is reported
   std::vector<Override> set, decode_set;  // decode_set: the decode pool's own (disaggregated only)
   SearchSpace space;

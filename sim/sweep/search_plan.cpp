@@ -142,6 +142,7 @@ PlanCandidate read_candidate(const YAML::Node& node, const std::string& file, si
   MapReader c(node, file, "candidates[" + std::to_string(i) + "]");
   PlanCandidate k;
   k.name = c.str("name");
+  k.at = c.where("name");
   k.mtp_at = c.where(c.has("mtp_draft_tokens") ? "mtp_draft_tokens" : "name");
   if (k.name.find('/') != std::string::npos || k.name.empty() || k.name[0] == '.')
     c.fail("name", "is also a file name (--write-scenarios): no '/', not empty, not starting with '.'");
