@@ -5,12 +5,12 @@
 // Loads the platform file, sets its scale-up domains to CHIPS_PER_DOMAIN chips, builds
 // CHIPS chips (stacksim's build_platform: hosts, links, routes) in a fresh engine, and
 // prints one line: chips, domains, build wall seconds, peak RSS in MB.
+#include <simgrid/plugins/energy.h>
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <simgrid/plugins/energy.h>
 #include <simgrid/s4u.hpp>
 
 #include "config/error.h"

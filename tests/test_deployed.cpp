@@ -183,6 +183,39 @@ TEST_CASE("under chip failures every request is accounted for", "[deployed][fail
   }
 }
 
+TEST_CASE("requests give up on instances that never come back, so the run ends", "[deployed][failures]") {
+  // A chip fails every ~1 s and takes 1000 s to repair: an instance is almost never
+  // whole. Found by the scenario fuzzer as a run that never ended (every request waiting
+  // for its pool forever while the failures went on).
+  for (const char* layout : {"colocated", "disaggregated"}) {
+    INFO(layout);
+    const std::vector<Override> o = {{"failures", "{mtbf_per_chip: 1 s, repair_time: 1000 s, max_wait: 5 min}"},
+                                     {"workload", test::data("tiny-workload.yaml")},
+                                     {"workload.requests", "100"},
+                                     {"workload.arrival.rate", "10/s"}};
+    Scenario sc = std::string(layout) == "colocated" ? test::load_one(data("busy.yaml"), o)
+                                                     : test::load_one(data("disagg.yaml"), o);
+    const nlohmann::json r = test::run(sc);
+    const auto& q = r["requests"];
+    CHECK(q["completed"].get<int64_t>() + q["rejected"].get<int64_t>() == 100);
+    CHECK(q["in_flight"] == 0);
+    CHECK(q["rejected_by_reason"].value("no_instance_up", 0) > 50);
+    // A request waits max_wait (after its prompt, disaggregated), and only once here: its
+    // instance is never back.
+    CHECK(r["simulated_seconds"].get<double>() > 300);
+    CHECK(r["simulated_seconds"].get<double>() < 10 + 300 + 5);
+  }
+  // With no retries allowed, a request whose instance fails is rejected at once.
+  Scenario sc =
+      test::load_one(data("busy.yaml"), {{"failures", "{mtbf_per_chip: 20 s, repair_time: 2 s, max_retries: 0}"},
+                                         {"workload", test::data("tiny-workload.yaml")},
+                                         {"workload.requests", "400"},
+                                         {"workload.arrival.rate", "40/s"}});
+  const nlohmann::json r = test::run(sc);
+  CHECK(r["failures"]["retried_requests"] == 0);
+  CHECK(r["requests"]["rejected_by_reason"].value("instance_failures", 0) > 0);
+}
+
 TEST_CASE("document batch jobs are counted against their deadline", "[deployed][slo]") {
   auto met = [&](const std::string& deadline) {
     Scenario sc = test::load_one(data("lone.yaml"), {{"workload", test::repo("workloads/document-batch.yaml")},

@@ -223,6 +223,30 @@ TEST_CASE("malformed traces are rejected with file and line", "[workload][trace]
   expect(header, ":1:1: the trace has no rows");
 }
 
+TEST_CASE("a trace that starts with a UTF-8 byte-order mark reads as the same trace without it", "[workload][trace]") {
+  const std::string azure = "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.9,12,3\n";
+  const std::string mooncake =
+      "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 3, \"hash_ids\": [7, 8]}\n";
+  const std::string bom = "\xEF\xBB\xBF";
+  std::vector<std::vector<RequestSpec>> read;
+  for (const std::string& text : {azure, bom + azure, mooncake, bom + mooncake}) {
+    char path[] = "/tmp/stacksim-trace-XXXXXX";
+    const int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::ofstream(path) << text;
+    read.push_back(text.find("TIMESTAMP") != std::string::npos ? read_azure_trace(path, 1.0, 0)
+                                                               : read_mooncake_trace(path, 1.0, 0));
+    std::remove(path);
+  }
+  for (size_t i : {0, 2}) {
+    REQUIRE(read[i].size() == 1);
+    REQUIRE(read[i + 1].size() == 1);
+    CHECK(read[i + 1][0].input_tokens == read[i][0].input_tokens);
+    CHECK(read[i + 1][0].blocks == read[i][0].blocks);
+  }
+}
+
 TEST_CASE("the Azure trace runs end to end", "[workload][trace][serving]") {
   Scenario sc = test::load_one(test::data("lone.yaml"),
                                {{"workload", test::repo("workloads/azure-code.yaml")}, {"workload.limit", "300"}});

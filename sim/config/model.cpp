@@ -186,7 +186,7 @@ static void read_attention(MapReader& r, Model* m) {
 Model model_from_yaml(const YAML::Node& root, const Origin& origin) {
   Model m;
   MapReader r(root, origin, "");
-  m.name = r.str("name");
+  m.name = r.name("name");
   m.description = r.str_or("description", "");
   m.source = r.str_or("source", "");
   m.layers = static_cast<int>(r.integer("layers", 1, 100000));

@@ -114,7 +114,7 @@ static Stack read_stack_file(MapReader& st, int depth) {
     k.inherits_file = parent;
     k.inherited_because = st.str("inherited_because");
   }
-  k.name = st.str("name");
+  k.name = st.name("name");
   if (st.has("fabrics")) {
     MapReader f = st.child("fabrics");
     k.scale_up_fabric = f.choice("scale_up", fabric_names());
@@ -139,7 +139,7 @@ namespace {
 
 void read_chip(MapReader& r, Platform& p) {
   MapReader c = r.child("chip");
-  p.chip.name = c.str("name");
+  p.chip.name = c.name("name");
   MapReader f = c.child("flops");
   for (Precision prec : all_precisions())
     if (f.has(precision_name(prec))) p.chip.flops[prec] = f.quantity(precision_name(prec), Dimension::Flops, 1);
@@ -168,7 +168,7 @@ void read_fabric(MapReader& l, const char* link, const std::string& fitted_on, c
 
 void read_networks(MapReader& r, Platform& p) {
   MapReader su = r.child("scale_up");
-  p.scale_up.name = su.str("name");
+  p.scale_up.name = su.name("name");
   read_fabric(su, "scale_up", p.stack.scale_up_fabric, p.stack, &p.scale_up);
   p.scale_up.chips_per_domain = static_cast<int>(su.integer("chips_per_domain", 1, 1 << 20));
   p.scale_up.bandwidth_per_chip = su.quantity("bandwidth_per_chip", Dimension::Bandwidth, 1);
@@ -182,7 +182,7 @@ void read_networks(MapReader& r, Platform& p) {
   su.finish();
 
   MapReader so = r.child("scale_out");
-  p.scale_out.name = so.str("name");
+  p.scale_out.name = so.name("name");
   read_fabric(so, "scale_out", p.stack.scale_out_fabric, p.stack, &p.scale_out);
   p.scale_out.nic_bandwidth_per_chip = so.quantity("nic_bandwidth_per_chip", Dimension::Bandwidth, 1);
   p.scale_out.latency = so.quantity("latency", Dimension::Time, 0);
@@ -191,7 +191,7 @@ void read_networks(MapReader& r, Platform& p) {
 
   if (r.has("host_memory")) {
     MapReader hm = r.child("host_memory");
-    p.host_memory.name = hm.str("name");
+    p.host_memory.name = hm.name("name");
     p.host_memory.capacity_per_chip = hm.quantity("capacity_per_chip", Dimension::Bytes, 1);
     p.host_memory.bandwidth_per_chip = hm.quantity("bandwidth_per_chip", Dimension::Bandwidth, 1);
     hm.finish();
@@ -284,7 +284,7 @@ Platform platform_from_yaml(const YAML::Node& root, const Origin& origin,
   Platform p;
   p.file = origin.file;
   MapReader r(root, origin, "");
-  p.name = r.str("name");
+  p.name = r.name("name");
   p.description = r.str_or("description", "");
   read_chip(r, p);
   read_stack(r, origin, stack_overrides, p);  // before the links, which check its fabrics

@@ -204,6 +204,8 @@ void read_run_options(MapReader& r, Scenario* sc) {
     MapReader f = r.child("failures");
     sc->failures.mtbf_per_chip = f.quantity("mtbf_per_chip", Dimension::Time, 1);
     sc->failures.repair_time = f.quantity("repair_time", Dimension::Time, 0);
+    sc->failures.max_retries = f.integer_or("max_retries", 3, 0, 1000);
+    sc->failures.max_wait = f.quantity_or("max_wait", Dimension::Time, 600, 0);
     f.finish();
   }
   if (r.has("simulation")) {
@@ -233,7 +235,7 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
   Scenario sc;
   sc.file = origin.file;
   MapReader r(root, origin, "");
-  sc.name = r.str("name");
+  sc.name = r.name("name");
   sc.seed = static_cast<uint64_t>(r.integer_or("seed", 1, 0));
   const Part platform = load_part(r, "platform", overrides);
   // The scenario's platform and model: each pool's unless it names its own platform or
@@ -325,7 +327,7 @@ std::vector<Variant> read_variants(const YAML::Node& base, const std::string& pa
       const std::string where = "variants[" + std::to_string(i) + "]";
       MapReader vr(list[i], path, where);
       Variant v;
-      v.name = vr.str("name");
+      v.name = vr.name("name");
       for (const Variant& earlier : variants)
         if (earlier.name == v.name) vr.fail("name", "duplicate variant name \"" + v.name + "\"");
       if (vr.has("set")) {

@@ -109,6 +109,10 @@ struct PoolSpec {
 struct Failures {
   double mtbf_per_chip = 0;  // s (0 = no failures)
   double repair_time = 0;    // s
+  // A request whose instance failed starts again at most max_retries times, and waits at
+  // most max_wait for an instance of its pool to come back; then it is rejected.
+  int64_t max_retries = 3;
+  double max_wait = 600;  // s
 };
 
 struct Scenario {

@@ -99,7 +99,7 @@ Workload read_workload(const YAML::Node& root, const Origin& origin, const std::
   Workload w;
   w.file = origin.file;
   MapReader r(root, origin, path);
-  w.name = r.str("name");
+  w.name = r.name("name");
   w.description = r.str_or("description", "");
   std::vector<std::string> names;
   for (const WorkloadKind& k : workload_kinds()) names.push_back(k.name);

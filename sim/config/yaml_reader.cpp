@@ -90,14 +90,26 @@ YAML::Node load_yaml_file(const std::string& path) {
   }
 }
 
+// What a node that is not the expected kind holds, for the error.
+static std::string found_kind(const YAML::Node& n) {
+  if (n.IsNull()) return "nothing (an empty value or null)";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "a single value";
+}
+
 MapReader::MapReader(const YAML::Node& node, const Origin& origin, std::string path)
     : node_(node), origin_(origin), path_(std::move(path)) {
-  if (!node_.IsMap()) fail_at(node_, origin_, path_.empty() ? "(document)" : path_, "expected a mapping of keys");
+  if (!node_.IsMap())
+    fail_at(node_, origin_, path_.empty() ? "(document)" : path_,
+            "expected a mapping of keys, found " + found_kind(node_));
   // yaml-cpp keeps both copies of a repeated key and node[key] returns the first: a
   // second value would be silently ignored.
   std::map<std::string, YAML::Mark> seen;
   for (const auto& kv : node_) {
     if (!kv.first.IsScalar()) fail_at(kv.first, origin_, path_, "keys must be plain names");
+    if (kv.first.Scalar() == "<<")
+      fail_at(kv.first, origin_, path_of("<<"), "YAML merge keys are not supported: write the keys out");
     const auto [it, fresh] = seen.emplace(kv.first.Scalar(), kv.first.Mark());
     if (!fresh)
       fail_at(kv.first, origin_, path_of(kv.first.Scalar()),
@@ -146,13 +158,22 @@ YAML::Node MapReader::get(const std::string& key) {
 }
 
 static const std::string& scalar_or_fail(const YAML::Node& n, const Origin& file, const std::string& path) {
-  if (!n.IsScalar()) fail_at(n, file, path, "expected a single value, found a list or mapping");
+  if (!n.IsScalar()) fail_at(n, file, path, "expected a single value, found " + found_kind(n));
   return n.Scalar();
 }
 
 std::string MapReader::str(const std::string& key) {
   YAML::Node n = get(key);
   return scalar_or_fail(n, origin_, path_of(key));
+}
+
+std::string MapReader::name(const std::string& key) {
+  const std::string s = str(key);
+  if (s.empty()) fail(key, "expected a name, found an empty string");
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f)
+      fail(key, strprintf("a control character (byte 0x%02x) in a name: names are one line of printable text", c));
+  return s;
 }
 
 bool MapReader::boolean(const std::string& key) {
@@ -251,7 +272,9 @@ double MapReader::quantity(const std::string& key, Dimension d, double min, doub
 
 YAML::Node MapReader::list(const std::string& key) {
   YAML::Node n = node(key);
-  if (!n.IsSequence() || n.size() == 0) fail_at(n, origin_, path_of(key), "expected a non-empty list");
+  if (!n.IsSequence() || n.size() == 0)
+    fail_at(n, origin_, path_of(key),
+            "expected a non-empty list, found " + (n.IsSequence() ? std::string("an empty list") : found_kind(n)));
   return n;
 }
 

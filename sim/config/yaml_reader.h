@@ -51,6 +51,8 @@ class MapReader {
 
   // Required values (throw when missing or malformed).
   std::string str(const std::string& key);
+  // A name printed in tables and file names: one line of printable text, not empty.
+  std::string name(const std::string& key);
   bool boolean(const std::string& key);
   int64_t integer(const std::string& key, int64_t min = std::numeric_limits<int64_t>::min(),
                   int64_t max = std::numeric_limits<int64_t>::max());

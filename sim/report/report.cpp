@@ -15,9 +15,13 @@ std::string ms(double s) { return s >= 10 ? strprintf("%.0f", s * 1e3) : strprin
 std::string pct(double fraction) { return strprintf("%.0f%%", 100 * fraction); }
 std::string count(int64_t n) { return std::to_string(static_cast<long long>(n)); }
 std::string pair(const std::string& a, const std::string& b) { return a + " / " + b; }
+// A latency's percentiles; "-" when no request measured it.
 std::string triple(const LatencyStats& l, const std::function<std::string(double)>& f) {
+  if (l.count == 0) return "-";
   return f(l.p50) + " / " + f(l.p90) + " / " + f(l.p99);
 }
+// A price per million tokens; "-" when no token was served to divide by.
+std::string per_m(double usd, double tokens) { return tokens > 0 ? strprintf("%.3f", usd) : std::string("-"); }
 
 std::string layout(const S& s) {
   std::string out = std::to_string(s.layout.chips) + " (";
@@ -41,7 +45,9 @@ std::vector<Row> cost_rows() {
       {"utilisation (busy chip time)", [](const S& s) { return pct(s.cost.utilisation); }},
       {"energy kWh / J per output token",
        [](const S& s) {
-         return pair(strprintf("%.1f", s.cost.energy_kwh), strprintf("%.0f", s.cost.joules_per_output_token));
+         return pair(strprintf("%.1f", s.cost.energy_kwh), s.throughput.output_tokens_per_s > 0
+                                                               ? strprintf("%.0f", s.cost.joules_per_output_token)
+                                                               : std::string("-"));
        }},
       {"chip-hours", [](const S& s) { return strprintf("%.2f", s.cost.chip_hours); }},
       {"$ per hour", [](const S& s) { return strprintf("%.2f", s.cost.usd_per_hour) + " " + s.cost.pricing; }},
@@ -54,17 +60,19 @@ std::vector<Row> cost_rows() {
       {"$ per chip-hour", [](const S& s) { return strprintf("%.2f", s.cost.usd_per_chip_hour); }},
       {"$ per M input / output at this load",
        [](const S& s) {
-         return pair(strprintf("%.3f", s.steady_state.usd_per_m_input),
-                     strprintf("%.3f", s.steady_state.usd_per_m_output));
+         return pair(per_m(s.steady_state.usd_per_m_input, s.steady_state.input_tokens_per_s),
+                     per_m(s.steady_state.usd_per_m_output, s.steady_state.output_tokens_per_s));
        }},
       {"$ per M input miss / hit, at load",
        [](const S& s) {
-         return pair(strprintf("%.3f", s.steady_state.usd_per_m_input_cache_miss),
-                     strprintf("%.3f", s.steady_state.usd_per_m_input_cache_hit));
+         const double in = s.steady_state.input_tokens_per_s;
+         return pair(per_m(s.steady_state.usd_per_m_input_cache_miss, in),
+                     per_m(s.steady_state.usd_per_m_input_cache_hit, in));
        }},
       {"$ per M input / output, whole run",
        [](const S& s) {
-         return pair(strprintf("%.3f", s.cost.usd_per_m_input), strprintf("%.3f", s.cost.usd_per_m_output));
+         return pair(per_m(s.cost.usd_per_m_input, s.throughput.input_tokens_per_s),
+                     per_m(s.cost.usd_per_m_output, s.throughput.output_tokens_per_s));
        }},
   };
 }

@@ -90,6 +90,10 @@ void Cluster::on_prefilled(Request& r, Instance& from, double now) {
 }
 
 void Cluster::restart(Request* r) {
+  if (r->retries >= sc.failures.max_retries) {
+    reject(*r, 0, "instance_failures");
+    return;
+  }
   ++r->retries;
   ++run.retried;
   ++r->epoch;

@@ -46,8 +46,11 @@ class Cluster : public InstanceListener {
                double kv_tokens, double output_tokens) override;
   void on_preempted(const Instance& in, const Request& r, double now) override;
 
-  // A request lost its progress to a chip failure: it starts again from its prompt.
+  // A request lost its progress to a chip failure: it starts again from its prompt, or is
+  // rejected once it has started again failures.max_retries times.
   void restart(Request* r);
+  // Rejects r (holding no instance's resources) for `reason`.
+  void reject(Request& r, size_t pool, const char* reason);
   // After the run: a record for each request still in flight (those that ended have theirs).
   void log_in_flight();
 

@@ -2,6 +2,7 @@
 // chip is turned off in SimGrid (flows through it fail) and takes its instance down;
 // the instance's requests start again elsewhere. When the instance is whole again, the
 // requests that waited for its pool to come back are routed.
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <queue>
@@ -40,11 +41,26 @@ void inject_failures(Cluster& c) {
   for (int chip = 0; chip < static_cast<int>(c.hosts.chips.size()); ++chip) events.push({next_failure(0), false, chip});
   while (!events.empty()) {
     const Event e = events.top();
-    events.pop();
+    // Wake for the next failure or repair, or when the longest-waiting pending request
+    // of a pool has waited max_wait (one that starts waiting meanwhile is seen then).
+    double wake = e.time;
+    for (const auto& pool : c.pools)
+      if (!pool->pending.empty()) wake = std::min(wake, pool->pending.front()->pending_since + f.max_wait);
     const double now = sg4::Engine::get_clock();
     ++c.run.control_activities;
-    if (e.time > now) sg4::this_actor::sleep_for(e.time - now);
+    if (wake > now) sg4::this_actor::sleep_for(wake - now);
     const double t = sg4::Engine::get_clock();
+    const double due = std::max(t, wake);  // the clock may land an ulp short of `wake`
+    for (size_t p = 0; p < c.pools.size(); ++p) {
+      std::deque<Request*>& pending = c.pools[p]->pending;
+      while (!pending.empty() && pending.front()->pending_since + f.max_wait <= due) {
+        Request* r = pending.front();
+        pending.pop_front();
+        c.reject(*r, p, "no_instance_up");
+      }
+    }
+    if (due < e.time) continue;
+    events.pop();
     Pool& pool = pool_of(c, e.chip);
     const size_t i = size_t((e.chip - pool.first_chip) / pool.spec->serving.chips_per_instance);
     Instance& in = *pool.instances[i];

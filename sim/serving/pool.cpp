@@ -32,9 +32,10 @@ simgrid::s4u::Host* Pool::chip_of(const std::vector<simgrid::s4u::Host*>& chips,
 
 size_t Pool::route(Request* r) {
   const size_t i = router->pick(*r, *this);
-  if (i == Router::kNone)
-    pending.push_back(r);  // every instance is down
-  else
+  if (i == Router::kNone) {  // every instance is down
+    r->pending_since = simgrid::s4u::Engine::get_clock();
+    pending.push_back(r);
+  } else
     instances[i]->enqueue(r);
   return i;
 }

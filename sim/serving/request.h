@@ -25,7 +25,8 @@ struct Request {
   double load_time = 0;       // KV to load before its next step (second tier, swap-in), s
   bool swapped = false;       // preempted by swap: resumes decoding without a prefill
   bool done = false;
-  int retries = 0;  // times restarted after a chip failure
+  int retries = 0;           // times restarted after a chip failure
+  double pending_since = 0;  // s: when it began to wait for an instance of its pool to come back
   // For the per-request records (serving/request_log.h): the prompt tokens its last
   // admission found cached, the instance that prefilled it (colocated or prefill pool)
   // and the one that decoded it (disaggregated; -1: none), and its preemptions.

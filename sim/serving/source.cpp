@@ -89,14 +89,19 @@ void Cluster::submit(const RequestSpec& spec) {
     if (!reason && held > mem.kv_tokens_per_rank * p->spec->serving.context_parallel) reason = "exceeds_kv_capacity";
   }
   if (reason) {
-    metrics.rejected(reason);
-    if (log) log->write(r, "rejected", -1, reason);
-    if (timeline) timeline->rejected(0, sg4::Engine::get_clock());
-    ++end.rejected;
-    finished_one(r, sg4::Engine::get_clock());
+    reject(r, 0, reason);
     return;
   }
   pools[0]->route(&r);
+}
+
+void Cluster::reject(Request& r, size_t pool, const char* reason) {
+  const double now = sg4::Engine::get_clock();
+  metrics.rejected(reason);
+  if (log) log->write(r, "rejected", -1, reason);
+  if (timeline) timeline->rejected(pool, now);
+  ++end.rejected;
+  finished_one(r, now);
 }
 
 }  // namespace stacksim

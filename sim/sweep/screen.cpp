@@ -235,6 +235,11 @@ double Deployment::at(const std::string& metric, int q) const {
 
 namespace {
 
+const char* const kNoLayout =
+    "none of this candidate's layouts can run on its platform and model (attention_tp must divide "
+    "chips_per_instance, context_parallel fit the instance's attention ranks in one domain, the routed "
+    "experts spread evenly, the precision be the chip's): widen its lists";
+
 // The pools of one role sized, as deployments' first (or decode) pools.
 // `*count`: the layouts sized; `*excluded`: why the others fell out, by role; `*trace`
 // (colocated and decode pools; nullptr: none): their trade-off points.
@@ -269,10 +274,6 @@ std::vector<PoolChoice> sized(const SearchSpace& sp, const PoolSpec& base, const
   }
   return out;
 }
-
-}  // namespace
-
-namespace {
 
 // The points of `all` that no other beats on both tokens/s per user and per chip.
 std::vector<FrontierPoint> pareto(std::vector<FrontierPoint> all) {
@@ -377,12 +378,8 @@ ScreenResult::PerCandidate screen_candidate(const Plan& base_plan, size_t i, siz
     r.deployments += np * nd;
     pair_pools(i, keep, std::move(pre), std::move(dec), &trace, &r, &all);
   }
-  // Checked before anything is simulated: a candidate none of whose layouts can run.
-  if (r.deployments == 0 && (!dead || dead->empty()))
-    c.at.fail(
-        "none of this candidate's layouts can run on its platform and model (attention_tp must divide "
-        "chips_per_instance, context_parallel fit the instance's attention ranks in one domain, the routed "
-        "experts spread evenly, the precision be the chip's): widen its lists");
+  if (r.deployments == 0 && (!dead || dead->empty()))  // found before anything is simulated
+    c.at.fail(kNoLayout);
   if (max_chips > 0)
     all.erase(std::remove_if(all.begin(), all.end(), [&](const Deployment& d) { return d.chips() > max_chips; }),
               all.end());

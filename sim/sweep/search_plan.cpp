@@ -141,7 +141,7 @@ void fix_from_set(MapReader& c, PlanCandidate* k) {
 PlanCandidate read_candidate(const YAML::Node& node, const std::string& file, size_t i, bool max_load) {
   MapReader c(node, file, "candidates[" + std::to_string(i) + "]");
   PlanCandidate k;
-  k.name = c.str("name");
+  k.name = c.name("name");
   k.at = c.where("name");
   k.mtp_at = c.where(c.has("mtp_draft_tokens") ? "mtp_draft_tokens" : "name");
   if (k.name.find('/') != std::string::npos || k.name.empty() || k.name[0] == '.')
@@ -216,7 +216,7 @@ Plan load_plan(const std::string& file) {
     for (size_t i = 0; i < refs.size(); ++i) {
       MapReader ref(refs[i], file, "references[" + std::to_string(i) + "]");
       PlanReference x;
-      x.name = ref.str("name");
+      x.name = ref.name("name");
       x.set = read_set(ref, "set", file);
       ref.finish();
       plan.references.push_back(x);

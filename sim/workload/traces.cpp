@@ -161,6 +161,11 @@ bool parse_count(const std::string& s, int64_t* out) {
   return true;
 }
 
+// A spreadsheet's CSV export may start with a UTF-8 byte-order mark: not part of the text.
+void drop_bom(std::string* line) {
+  if (line->compare(0, 3, "\xEF\xBB\xBF") == 0) line->erase(0, 3);
+}
+
 // A trace is streamed: any size, but a regular file (a FIFO would block, a device never end).
 void check_trace_file(const std::string& path) {
   const std::string problem = input_problem(path, 0);
@@ -177,6 +182,7 @@ std::vector<RequestSpec> read_azure_trace(const std::string& path, double time_s
   std::string line;
   if (!std::getline(in, line)) throw ConfigError(path, 1, 1, "", "empty trace file");
   if (!line.empty() && line.back() == '\r') line.pop_back();
+  drop_bom(&line);
   if (line != "TIMESTAMP,ContextTokens,GeneratedTokens")
     throw ConfigError(path, 1, 1, "",
                       "expected the header TIMESTAMP,ContextTokens,GeneratedTokens, found \"" + line + "\"");
@@ -225,7 +231,7 @@ std::vector<RequestSpec> read_mooncake_trace(const std::string& path, double tim
   std::string line;
   PrefixRule prefixes;
   while (std::getline(in, line)) {
-    ++lineno;
+    if (++lineno == 1) drop_bom(&line);
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const TraceLine at{path, lineno, line};
     MooncakeRow row = parse_mooncake_line(at);
