@@ -11,6 +11,7 @@
 
 #include "helpers.h"
 #include "metrics/metrics.h"
+#include "sweep/sweep.h"
 
 using stacksim::test::repo;
 using stacksim::test::shell;
@@ -353,4 +354,27 @@ TEST_CASE("sweep --requests keeps every request of every scenario in the databas
     sqlite3_close(h);
     CHECK(scenarios == 20);
   }
+}
+
+TEST_CASE("a sweep counts its points before listing them, and --max-points raises the limit", "[sweep]") {
+  const stacksim::test::TempDir tmp("stacksim-sweep-points");
+  const std::string file = tmp.path() + "/s.yaml";
+  std::ofstream(file) << "base: " << repo("tests/malformed/ok/scenario.yaml")
+                      << "\ngrid: {seed: [1, 2, 3], workload.requests: [5, 6, 7]}\nzip: {serving.max_seqs_per_chip: "
+                         "[8, 16]}\n";
+  CHECK_THROWS_WITH(stacksim::load_sweep(file, 17),
+                    Catch::Contains("the sweep has more than 17 points (zip 2 x 3 x 3)"));
+  const stacksim::SweepSpec spec = stacksim::load_sweep(file, 18);
+  CHECK(spec.points.size() == 18);
+  CHECK(spec.axes_checks.size() == 4);  // the second and third value of each grid axis
+  size_t calls = 0;
+  CHECK(stacksim::expand_sweep(spec, {}, [&](size_t done, size_t total) {
+          CHECK(done == calls++);
+          CHECK(total == 18);
+        }).size() == 18);
+  // Beyond the limit on the command line: one line, exit 2, no database.
+  const auto out = shell(bin() + " sweep " + file + " --max-points 10 --db " + tmp.path() + "/r.db 2>&1");
+  CHECK(out.code == 2);
+  CHECK(out.output.find("give sweep --max-points N to run that many") != std::string::npos);
+  CHECK_FALSE(std::ifstream(tmp.path() + "/r.db").good());
 }

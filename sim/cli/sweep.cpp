@@ -2,6 +2,7 @@
 // database (sweep/runner.h).
 #include "sweep/sweep.h"
 
+#include <chrono>
 #include <iostream>
 
 #include "cli/args.h"
@@ -22,7 +23,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "db", po::value<std::string>(), "the results database (default: SWEEP.db beside the sweep file)")(
       "shard", po::value<std::string>(), "run only slice K/N of the scenarios (0 <= K < N), e.g. for job arrays")(
       "set,s", po::value<std::vector<std::string>>()->composing(), "override a key in every scenario")(
-      "requests", "also keep a record per request of each scenario, in the database's `requests` table");
+      "requests", "also keep a record per request of each scenario, in the database's `requests` table")(
+      "max-points", po::value<int64_t>(), "run a sweep of more than 100,000 points (grid x zip), up to this many");
   po::variables_map vm;
   parse_args(args, opts, &vm);
   if (print_help(vm, "sweep SWEEP.yaml [options]",
@@ -41,7 +43,21 @@ int cmd_sweep(const std::vector<std::string>& args) {
     throw UsageError("--shard expects K/N with 0 <= K < N, found \"" + vm["shard"].as<std::string>() + "\"");
   if (vm.count("shard") && under_mpi()) throw UsageError("--shard and mpirun do not go together");
 
-  const std::vector<SweepScenario> scenarios = expand_sweep(load_sweep(file), set_overrides(vm));
+  int64_t max_points = kDefaultMaxSweepPoints;
+  if (vm.count("max-points")) {
+    max_points = vm["max-points"].as<int64_t>();
+    if (max_points < 1) throw UsageError("--max-points must be at least 1");
+  }
+  // Loading many points takes a while (~3 ms each): say so on stderr every 10 s.
+  const auto t0 = std::chrono::steady_clock::now();
+  double next_note = 10;
+  auto progress = [&](size_t done, size_t total) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (s < next_note) return;
+    next_note = s + 10;
+    std::cerr << "stacksim sweep: loading the scenarios: " << done << " of " << total << " points\n";
+  };
+  const std::vector<SweepScenario> scenarios = expand_sweep(load_sweep(file, max_points), set_overrides(vm), progress);
   for (const auto& s : scenarios) make_generator(s.scenario.workload, s.scenario.seed);  // traces readable
   check_database(db);
   return run_sweep(scenarios, db, shard, jobs, vm.count("requests") > 0) > 0 ? 1 : 0;

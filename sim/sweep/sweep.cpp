@@ -51,9 +51,23 @@ std::vector<Axis> read_axes(MapReader& r, const std::string& key) {
   return axes;
 }
 
+// The number of points, refused past `max_points` (checked as it multiplies: no overflow).
+int64_t count_points(MapReader& r, const std::vector<Axis>& grid, size_t zip_len, int64_t max_points) {
+  int64_t n = static_cast<int64_t>(zip_len);
+  std::string shape = zip_len > 1 ? "zip " + std::to_string(zip_len) : "";
+  for (const Axis& a : grid) {
+    shape += (shape.empty() ? "" : " x ") + std::to_string(a.values.size());
+    n = int64_t(a.values.size()) > max_points / n ? max_points + 1 : n * int64_t(a.values.size());
+  }
+  if (n > max_points)
+    r.fail(grid.empty() ? "zip" : "grid", "the sweep has more than " + std::to_string(max_points) + " points (" +
+                                              shape + "): give sweep --max-points N to run that many");
+  return n;
+}
+
 }  // namespace
 
-SweepSpec load_sweep(const std::string& path) {
+SweepSpec load_sweep(const std::string& path, int64_t max_points) {
   SweepSpec spec;
   spec.file = path;
   const YAML::Node root = load_yaml_file(path);
@@ -67,11 +81,23 @@ SweepSpec load_sweep(const std::string& path) {
   }
   const std::vector<Axis> grid = read_axes(r, "grid"), zip = read_axes(r, "zip");
   size_t zip_len = zip.empty() ? 1 : zip[0].values.size();
+  spec.zip_rows = zip_len;
   for (const auto& a : zip)
     if (a.values.size() != zip_len)
       r.fail("zip", "every zip list must have the same length (" + a.key + " has " + std::to_string(a.values.size()) +
                         ", " + zip[0].key + " has " + std::to_string(zip_len) + ")");
   r.finish();
+  const int64_t total = count_points(r, grid, zip_len, max_points);
+  spec.points.reserve(size_t(total));
+  // One check per axis value, the other axes at their first (expand_sweep loads them).
+  for (size_t g = 0; g < grid.size(); ++g)
+    for (size_t v = 1; v < grid[g].values.size(); ++v) {
+      std::vector<Override> o = fixed;
+      for (size_t h = 0; h < grid.size(); ++h)
+        o.push_back({grid[h].key, value_for(grid[h].key, grid[h].values[h == g ? v : 0], path)});
+      for (const auto& a : zip) o.push_back({a.key, value_for(a.key, a.values[0], path)});
+      spec.axes_checks.push_back(std::move(o));
+    }
 
   // Cartesian product of the grid (the last key varies fastest), times the zip rows.
   std::vector<size_t> pos(grid.size(), 0);
@@ -99,9 +125,23 @@ SweepSpec load_sweep(const std::string& path) {
   return spec;
 }
 
-std::vector<SweepScenario> expand_sweep(const SweepSpec& spec, const std::vector<Override>& cli) {
-  std::vector<SweepScenario> out;
+std::vector<SweepScenario> expand_sweep(const SweepSpec& spec, const std::vector<Override>& cli,
+                                        const std::function<void(size_t done, size_t total)>& progress) {
+  // The first point (every zip row) and every grid value, before the rest.
   for (const SweepPoint& p : spec.points) {
+    if (p.index >= int64_t(spec.zip_rows)) break;
+    std::vector<Override> o = p.overrides;
+    o.insert(o.end(), cli.begin(), cli.end());
+    load_fitting_scenarios(spec.base, o);
+  }
+  for (std::vector<Override> o : spec.axes_checks) {
+    o.insert(o.end(), cli.begin(), cli.end());
+    load_fitting_scenarios(spec.base, o);
+  }
+  std::vector<SweepScenario> out;
+  size_t done = 0;
+  for (const SweepPoint& p : spec.points) {
+    if (progress) progress(done++, spec.points.size());
     std::vector<Override> o = p.overrides;
     o.insert(o.end(), cli.begin(), cli.end());
     std::vector<Scenario> variants = load_fitting_scenarios(spec.base, o);

@@ -13,6 +13,7 @@
 // platform/model/workload are relative to the sweep file.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -31,10 +32,17 @@ struct SweepSpec {
   std::string file;
   std::string base;  // the base scenario file, resolved
   std::vector<SweepPoint> points;
+  size_t zip_rows = 1;                             // the first zip_rows points: the grid's first
+  std::vector<std::vector<Override>> axes_checks;  // each other grid value with the rest at their first
 };
 
-// Reads a sweep file. Throws ConfigError.
-SweepSpec load_sweep(const std::string& path);
+// The most points a sweep may have unless `sweep --max-points` raises the limit: a grid's
+// points multiply, and a typo could ask for billions.
+constexpr int64_t kDefaultMaxSweepPoints = 100000;
+
+// Reads a sweep file: counts its points first (and refuses more than max_points), then
+// lists them. Throws ConfigError.
+SweepSpec load_sweep(const std::string& path, int64_t max_points = kDefaultMaxSweepPoints);
 
 // One scenario to run: a point of the sweep, one variant of the base.
 struct SweepScenario {
@@ -44,6 +52,10 @@ struct SweepScenario {
 };
 
 // Resolves every point into scenarios (each point's overrides, then `cli` overrides).
-std::vector<SweepScenario> expand_sweep(const SweepSpec& spec, const std::vector<Override>& cli);
+// Every value of every axis is checked first (with the other axes at their first value),
+// so a bad key or value fails before the other points are loaded. `progress` (optional)
+// hears of each point loaded.
+std::vector<SweepScenario> expand_sweep(const SweepSpec& spec, const std::vector<Override>& cli,
+                                        const std::function<void(size_t done, size_t total)>& progress = {});
 
 }  // namespace stacksim
