@@ -208,3 +208,31 @@ TEST_CASE("a sweep resumed after a trace or a mix member changed runs its scenar
     CHECK(results(wl) == "sweep: 4 results in " + wl + ".db\n");
   }
 }
+
+TEST_CASE("one scenario written two ways has one fingerprint", "[safety][sweep]") {
+  const stacksim::test::TempDir tmp("stacksim-fingerprint");
+  const std::string ok = stacksim::test::repo("tests/malformed/ok/");
+  auto fingerprint = [&](const std::string& text) {
+    std::ofstream(tmp.path() + "/s.yaml") << text;
+    return stacksim::test::load_one(tmp.path() + "/s.yaml").fingerprint;
+  };
+  const std::string a =
+      fingerprint("name: f\nseed: 7\nplatform: " + ok + "platform.yaml\nmodel: " + ok + "model.yaml\nworkload: " + ok +
+                  "workload.yaml\nserving:\n  chips: 4\n  chips_per_instance: 4\n"
+                  "  token_budget_per_chip: 4096\n  prefix_cache: {enabled: true}\n"
+                  "  frontend_latency: 1 ms\n");
+  // Keys in another order, yes for true, 4.096e3 for 4096, 1000 us for 1 ms, and the
+  // files named by other paths.
+  const std::string b = fingerprint(
+      "serving:\n  frontend_latency: 1000 us\n  prefix_cache: {enabled: yes}\n"
+      "  token_budget_per_chip: 4.096e3\n  chips_per_instance: 4\n  chips: 4\n"
+      "workload: " +
+      ok + "../ok/workload.yaml\nmodel: " + ok + "model.yaml\nplatform: " + ok + "./platform.yaml\nseed: 7\nname: f\n");
+  CHECK(a == b);
+  // What changes the scenario changes it.
+  CHECK(fingerprint("name: f\nseed: 7\nplatform: " + ok + "platform.yaml\nmodel: " + ok +
+                    "model.yaml\nworkload: " + ok +
+                    "workload.yaml\nserving:\n  chips: 4\n  chips_per_instance: 4\n"
+                    "  token_budget_per_chip: 4097\n  prefix_cache: {enabled: true}\n"
+                    "  frontend_latency: 1 ms\n") != a);
+}

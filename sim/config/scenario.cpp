@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "config/canonical.h"
 #include "config/part.h"
 #include "serving/variants.h"
 #include "util/hash.h"
@@ -24,14 +26,6 @@ bool is_subfile(const std::string& s) {
   for (const char* k : kSubFiles)
     if (s == k) return true;
   return false;
-}
-
-// The text of a file the scenario uses (empty if it cannot be read: the loaders that
-// read it for real report that).
-std::string file_text(const std::string& path) {
-  std::string text;
-  read_text(path, &text);
-  return text;
 }
 
 // FNV-1a, 64 bits, as 16 hex digits.
@@ -246,20 +240,22 @@ Scenario scenario_from_tree(const YAML::Node& root, const Origin& origin, const 
       model.tree.IsScalar() ? load_model(model.origin.file) : model_from_yaml(model.tree, model.origin);
   const Part workload = load_part(r, "workload", overrides);
   sc.workload = workload_from_yaml(workload.tree, workload.origin);
-  std::string resolved = YAML::Dump(root) + "\n---\n" + YAML::Dump(platform.tree) + "\n---\n" + YAML::Dump(model.tree) +
-                         "\n---\n" + YAML::Dump(workload.tree);
-  for (const auto& o : platform.stack_overrides) resolved += "\n" + o.first + "=" + o.second;
-  // The files the workload reads (a trace's rows, a mix's members), by their contents.
-  for (const std::string& f : sc.workload.reads) resolved += "\n---\n" + std::to_string(file_hash(f));
-  if (!base_platform.stack_file.empty()) resolved += "\n---\n" + file_text(base_platform.stack_file);
-  if (model.tree.IsScalar()) resolved += "\n---\n" + file_text(model.origin.file);
+  // The fingerprint's text: the scenario in canonical form (config/canonical.h), its
+  // files by their canonical contents, and what the workload reads by its bytes' hash.
+  std::string resolved = canonical_text(root, true) + "\n" + canonical_text(platform.tree) + "\n" +
+                         canonical_text(model.tree) + "\n" + canonical_text(workload.tree);
+  for (const auto& o : platform.stack_overrides)
+    resolved += "\n" + o.first + "=" + canonical_text(YAML::Node(o.second));
+  for (const std::string& f : sc.workload.reads) resolved += "\n" + std::to_string(file_hash(f));
+  if (!base_platform.stack_file.empty()) resolved += "\n" + canonical_file(base_platform.stack_file);
+  if (model.tree.IsScalar()) resolved += "\n" + canonical_file(model.origin.file);
   read_pools(r, origin, base_platform, base_model, &sc);
   read_pricing(r, &sc);
   read_run_options(r, &sc);
   r.finish();
 
   for (const PoolSpec& pool : sc.pools)
-    if (pool.platform.file != base_platform.file) resolved += "\n---\n" + file_text(pool.platform.file);
+    if (pool.platform.file != base_platform.file) resolved += "\n" + canonical_file(pool.platform.file);
   sc.fingerprint = fingerprint_of(resolved);
   check_pools(root, origin, check, &sc);
   return sc;
