@@ -298,3 +298,23 @@ TEST_CASE("run shows its progress: a line redrawn on a terminal, plain lines oth
   CHECK(r.code == 2);
   CHECK(r.output.find("STACKSIM_PROGRESS_INTERVAL soon") != std::string::npos);
 }
+
+TEST_CASE("scenarios the scenario fuzzer broke run to the end, with their timelines within bounds", "[cli][fuzz]") {
+  const stacksim::test::TempDir tmp("stacksim-fuzz-regressions");
+  const std::string dir = tmp.path();
+  // A prompt waiting for KV a finished transfer freed (a deadlock, and with --timeline a run
+  // that never ended); a step lost to a failure running past the end (537% busy).
+  for (const std::string& run : {data("fuzz-kv-wakeup.yaml") + " --set workload.limit=108",
+                                 data("fuzz-lost-step.yaml") + " --set workload.requests=35"}) {
+    INFO(run);
+    const auto r =
+        shell("timeout 120 " + bin() + " run " + run + " -q -o " + dir + "/s.json --timeline " + dir + "/t.csv");
+    REQUIRE(r.code == 0);
+    const nlohmann::json s = read_json(dir + "/s.json").at("scenarios").at(0);
+    CHECK(s["requests"]["in_flight"] == 0);
+    CHECK(s["requests"]["completed"].get<int64_t>() + s["requests"]["rejected"].get<int64_t>() ==
+          s["requests"]["generated"].get<int64_t>());
+    const Csv t(dir + "/t.csv");
+    for (const auto& row : t.rows) CHECK(std::stod(t.at(row, "busy")) <= 1 + 1e-9);
+  }
+}

@@ -41,6 +41,11 @@ void Cluster::start(ClusterHosts h) {
 }
 
 void Cluster::finish() {
+  for (size_t p = 0; p < pools.size(); ++p)
+    for (const auto& in : pools[p]->instances) {
+      const double excess = in->trim_busy(end_time_);
+      if (timeline) timeline->trim_busy(p, excess);
+    }
   if (timeline) timeline->finish(end_time_, gauges());
   run.end_time = end_time_;
   run.in_flight = outstanding_;

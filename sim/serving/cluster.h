@@ -54,6 +54,12 @@ class Cluster : public InstanceListener {
   // After the run: a record for each request still in flight (those that ended have theirs).
   void log_in_flight();
 
+  // Nothing can move any more: requests remain, the source waits for them, no instance
+  // is stepping, no KV is on its way and none waits for a failed instance. A deadlock: the
+  // daemon actors (timeline, failures) stop, so that SimGrid sees it and the run fails
+  // its end check, instead of running forever.
+  bool stalled() const;
+
   // The source actor (source.cpp): submits the generator's requests at their arrival
   // times, then waits for the last to finish (or the horizon).
   void source();
@@ -95,7 +101,9 @@ class Cluster : public InstanceListener {
   int64_t outstanding_ = 0;
   double end_time_ = 0;
   const bool reacts_ = gen->reacts_to_completions();
-  bool draining_ = false;                             // the source has submitted everything and waits for the rest
+  bool draining_ = false;
+  bool source_waits_ = false;  // the source waits for a completion, with no arrival due                             //
+                               // the source has submitted everything and waits for the rest
   const bool batch_jobs_ = sc.workload.deadline > 0;  // requests are grouped in jobs (session = job id)
 };
 

@@ -50,6 +50,7 @@ void inject_failures(Cluster& c) {
     ++c.run.control_activities;
     if (wake > now) sg4::this_actor::sleep_for(wake - now);
     const double t = sg4::Engine::get_clock();
+    if (c.stalled()) return;
     const double due = std::max(t, wake);  // the clock may land an ulp short of `wake`
     for (size_t p = 0; p < c.pools.size(); ++p) {
       std::deque<Request*>& pending = c.pools[p]->pending;

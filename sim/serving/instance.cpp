@@ -223,6 +223,9 @@ void Instance::release_transferred(Request* r) {
   outstanding_tokens_ -= r->spec.input_tokens + r->spec.output_tokens;
   publish_load();
   --in_flight_;
+  // The KV it frees may be what the first waiting prompt needs: an idle instance looks
+  // again (found by the scenario fuzzer: the prompt waited forever, a deadlock).
+  if (idle_ && !waiting_.empty()) wake_->notify_one();
 }
 
 void Instance::finish_step(const std::vector<Chunk>& chunks, bool decoded, double now) {

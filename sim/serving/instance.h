@@ -76,6 +76,7 @@ class Instance : private Admission {
   std::vector<Request*> fail();
   void repair();
   bool up() const { return !down_; }
+  bool idle() const { return idle_; }  // waiting for work (or down)
   // Bumped by every fail(): work that started before a failure is void after it.
   uint64_t epoch() const { return epoch_; }
 
@@ -90,6 +91,9 @@ class Instance : private Admission {
   int64_t waiting_requests() const { return static_cast<int64_t>(waiting_.size()); }
   int64_t in_flight() const { return in_flight_; }
   const InstanceTotals& totals() const { return totals_; }
+  // At the end of the run: a step still under way then (cut by a horizon, or lost to a
+  // failure and slept out) counts only its time before `end`. Returns the time taken off.
+  double trim_busy(double end);
   // Sequences prefilling or decoding; KV tokens in use now (sequences and prefix cache).
   int64_t running() const { return static_cast<int64_t>(prefilling_.size()) + n_decoding_; }
   int64_t kv_used() const { return occupancy(step_); }
@@ -170,6 +174,7 @@ class Instance : private Admission {
   std::vector<simgrid::s4u::Host*> chips_;
   bool busy_ = false;
   bool idle_ = false;
+  double busy_until_ = 0;  // when the latest step ends
   bool down_ = false;
   bool observed_ = false;
   uint64_t epoch_ = 0;  // bumped by fail(): a step in flight then is void

@@ -25,11 +25,19 @@ double Instance::prefill_share(const BatchShape& shape) const {
   return tp / (tp + td);
 }
 
+double Instance::trim_busy(double end) {
+  const double excess = std::max(0.0, busy_until_ - end);
+  totals_.busy_time -= excess;
+  busy_until_ = std::min(busy_until_, end);
+  return excess;
+}
+
 void Instance::account_step(const BatchShape& shape, const StepTime& t, double duration) {
   const double share = prefill_share(shape);
   const int64_t occ = occupancy(step_ + 1);
   totals_.steps++;
   totals_.busy_time += duration;
+  busy_until_ = sg4::Engine::get_clock() + duration;
   totals_.prefill_time += duration * share;
   totals_.decode_time += duration * (1 - share);
   totals_.batch_seq_steps += double(shape.decode_seqs);

@@ -16,6 +16,7 @@ KvTransfers::KvTransfers(sg4::Host* controller, RunStats* run, std::function<voi
 
 void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* dst, double bytes, double now) {
   queue_.push_back({r, from, from->epoch(), src, dst, bytes, now});
+  ++in_flight_;
   jobs_->release();
   if (idle_workers_ < static_cast<int64_t>(queue_.size()))
     sg4::Actor::create("kv-transfer", controller_, [this] { worker(); })->daemonize();
@@ -42,6 +43,7 @@ void KvTransfers::worker() {
       lost = true;  // the prefill instance failed meanwhile
     else
       job.source->release_transferred(job.req);
+    --in_flight_;
     if (lost) {
       lost_(job.req);
       continue;

@@ -23,6 +23,8 @@ class KvTransfers {
   // Moves `bytes` of r's KV from `src` to `dst` (dst null: no decode instance is up, the
   // request waits for one without a flow); `from` releases r's KV once it has left.
   void start(Request* r, Instance* from, simgrid::s4u::Host* src, simgrid::s4u::Host* dst, double bytes, double now);
+  // Whether a transfer is queued or under way.
+  bool busy() const { return in_flight_ > 0; }
   // Releases the SimGrid objects (while the engine still exists).
   void close() { jobs_ = nullptr; }
 
@@ -45,6 +47,7 @@ class KvTransfers {
   std::deque<Transfer> queue_;  // transfers not yet taken by a worker
   simgrid::s4u::SemaphorePtr jobs_;
   int64_t idle_workers_ = 0;
+  int64_t in_flight_ = 0;  // started and not yet landed or lost
 };
 
 }  // namespace stacksim

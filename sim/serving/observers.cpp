@@ -44,6 +44,7 @@ void Cluster::sample_timeline() {
   while (true) {
     sg4::this_actor::sleep_until(timeline->next_boundary());
     timeline->close_interval(gauges());
+    if (stalled()) return;
   }
 }
 

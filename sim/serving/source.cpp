@@ -9,7 +9,19 @@ namespace stacksim {
 bool Cluster::wait_for_progress(std::unique_lock<sg4::Mutex>& lock) {
   ++run.control_activities;
   if (sc.horizon > 0) return wake_->wait_until(lock, sc.horizon) == std::cv_status::no_timeout;
+  source_waits_ = true;
   wake_->wait(lock);
+  source_waits_ = false;
+  return true;
+}
+
+bool Cluster::stalled() const {
+  if (!source_waits_ || outstanding_ == 0 || transfers_->busy()) return false;
+  for (const auto& pool : pools) {
+    if (!pool->pending.empty()) return false;
+    for (const auto& in : pool->instances)
+      if (!in->idle()) return false;
+  }
   return true;
 }
 

@@ -116,6 +116,10 @@ void Timeline::finish(double end, const std::vector<Gauges>& g) {
   for (const auto& bins : open_)
     for (size_t p = 0; p < bins.size(); ++p) last[p].add(bins[p]);
   const double start = double(first_) * interval_;
+  // A step under way at the end (cut by a horizon, or lost to a chip failure and slept
+  // out) counts only its time within the run, as in the summary.
+  for (size_t p = 0; p < last.size() && p < trimmed_.size(); ++p)
+    last[p].busy_s = std::max(0.0, last[p].busy_s - trimmed_[p]);
   if (end > start || first_ == 0 || recorded) write(last, g, start, std::max(start, end));
   open_.clear();
   out_.close();

@@ -55,8 +55,14 @@ class Timeline {
   // past the end (steps in flight at the horizon) are counted in it, as the summary counts
   // them. Throws std::runtime_error when a write failed.
   void finish(double end, const std::vector<Gauges>& g);
+  // Takes `seconds` of busy time after the end off pool's last row (Instance::trim_busy).
+  void trim_busy(size_t pool, double seconds) {
+    if (trimmed_.size() <= pool) trimmed_.resize(pool + 1);
+    trimmed_[pool] += seconds;
+  }
 
  private:
+  std::vector<double> trimmed_;  // busy seconds after the run's end, by pool
   struct Bin {
     int64_t arrivals = 0, completed = 0, rejected = 0, completed_input = 0, completed_output = 0;
     double busy_s = 0, prefill_tokens = 0, output_tokens = 0, kv_token_s = 0;

@@ -32,6 +32,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -224,7 +225,10 @@ def main():
     ap.add_argument("--stacksim", default=os.path.join(ROOT, "build", "stacksim"))
     ap.add_argument("--keep", default=os.path.join(ROOT, "build-fuzz", "scenario-failures"))
     a = ap.parse_args()
-    stacksim = os.path.abspath(a.stacksim)
+    # A copy of its own: a rebuild while the fuzzer runs must not pull the binary away.
+    snapshot = tempfile.TemporaryDirectory(prefix="stacksim-scenario-fuzz-bin-")
+    stacksim = os.path.join(snapshot.name, "stacksim")
+    shutil.copy2(os.path.abspath(a.stacksim), stacksim)
     deadline = time.monotonic() + 60 * a.minutes
     counts = {"ran": 0, "refused": 0, "fail": 0}
     refusals = {}
@@ -261,6 +265,7 @@ def main():
     line = (f"scenario fuzzer: {total} cases in {wall:.0f} s (seed {a.seed}): {counts['ran']} simulated and "
             f"checked, {counts['refused']} refused with one error line, {counts['fail']} failed")
     print(line)
+    snapshot.cleanup()
     log = os.path.join(ROOT, "build-fuzz", "logs")
     os.makedirs(log, exist_ok=True)
     rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
