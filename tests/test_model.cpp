@@ -65,3 +65,47 @@ TEST_CASE("Gemma 4 31B: sliding-window and global layers sized as its config giv
   CHECK(m.kv_bytes(262144) == 22313697280.0);
   CHECK(m.kv_bytes(512) == 512 * (81920.0 + 819200));
 }
+
+TEST_CASE("all seven shipped Hugging Face configs import to their published parameter totals", "[model][hf]") {
+  struct Published {
+    const char* file;
+    double total, active, tolerance;
+  };
+  // Published totals: DeepSeek-V3 and R1 671B / 37B (technical report, without the 14B MTP
+  // module); Kimi K2 1.04T / 32.6B; Qwen3-235B-A22B and Qwen3-Coder-480B-A35B their names;
+  // Llama 4 Maverick 400B / 17B (Meta, 2025-04-05); gpt-oss-120b 116.8B / 5.1B (OpenAI
+  // model card's table: MLP 114.71B + attention 0.96B + embed and unembed 1.16B; active
+  // 5.13B counts the unembedding but not the embedding lookup, which stacksim's active
+  // count includes: + 201,088 x 2,880). Within 2% (Qwen3-235B-A22B 5%, as its name rounds).
+  for (const Published& p : {Published{"deepseek-ai--DeepSeek-V3", 671e9, 37e9, 0.02},
+                             Published{"deepseek-ai--DeepSeek-R1", 671e9, 37e9, 0.02},
+                             Published{"moonshotai--Kimi-K2-Instruct", 1.04e12, 32.6e9, 0.02},
+                             Published{"Qwen--Qwen3-235B-A22B", 235e9, 22e9, 0.05},
+                             Published{"Qwen--Qwen3-Coder-480B-A35B-Instruct", 480e9, 35e9, 0.02},
+                             Published{"meta-llama--Llama-4-Maverick-17B-128E-Instruct", 400e9, 17e9, 0.02},
+                             Published{"openai--gpt-oss-120b", 116.83e9, 5.13e9 + 201088.0 * 2880, 0.02}}) {
+    INFO(p.file);
+    const Model m = load_model(kHf + p.file + "_config.json");
+    CHECK(m.total_params() == Approx(p.total).epsilon(p.tolerance));
+    CHECK(m.active_params() == Approx(p.active).epsilon(p.tolerance));
+  }
+}
+
+TEST_CASE("Llama 4's interleaved MoE layers and gpt-oss's sliding-window layers import as their configs say",
+          "[model][hf]") {
+  const Model l = load_model(kHf + "meta-llama--Llama-4-Maverick-17B-128E-Instruct_config.json");
+  CHECK(l.moe_layers() == 24);           // interleave_moe_layer_step 2 of 48
+  CHECK(l.dense_intermediate == 16384);  // intermediate_size_mlp
+  CHECK(l.expert_intermediate == 8192);
+  CHECK(l.shared_experts == 1);
+  CHECK(l.attention.sliding.layers == 36);  // chunked attention on 3 layers of 4
+  CHECK(l.attention.sliding.window == 8192);
+  const Model g = load_model(kHf + "openai--gpt-oss-120b_config.json");
+  CHECK(g.attention.sliding.layers == 18);
+  CHECK(g.attention.sliding.window == 128);
+  CHECK(g.global_layers() == 18);
+  // At long context the KV per token is about half a full-attention model's: the sliding
+  // layers hold 128 tokens each.
+  const double full = 36 * 2 * 8 * 64 * 2.0;  // bytes per token if every layer were global
+  CHECK(g.kv_bytes(100000) / 100000 == Approx(full / 2).epsilon(0.01));
+}

@@ -150,9 +150,13 @@ void read_weight_precision(MapReader& p, Model* m);
 void override_precision(MapReader& p, Model* m);
 // Sets every part's weight precision to w.
 void set_weight_precision(Model* m, Precision w);
-// Imports a Hugging Face config.json (DeepSeek-V3/R1, Kimi K2, Qwen3-MoE, gpt-oss,
-// Llama-style). Unsupported architectures raise ConfigError naming the missing key.
+// Imports a Hugging Face config.json (DeepSeek-V3/R1/V3.2, Kimi K2, Qwen3-MoE, Llama 4,
+// gpt-oss, Llama-style; config/hf_config.cpp). Every key present is read, or known not to
+// change the parameters or the KV cache; any other is refused (ConfigError at its line).
 Model model_from_hf_config(const std::string& path);
+// Every precision BF16: a Hugging Face import serves as its checkpoint's dtype says
+// (serving.precision overrides it).
+void serve_in_bf16(Model* m);
 // Loads either form by extension (.json = Hugging Face config, otherwise YAML).
 Model load_model(const std::string& path);
 
