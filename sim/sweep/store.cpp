@@ -49,11 +49,12 @@ ResultStore::ResultStore(const std::string& path, Mode mode) : path_(path) {
   }
   sqlite3_busy_timeout(db_, 60000);
   try {
-    // A damaged file is refused before anything is read from it or added to it.
+    // A damaged file is refused before anything is read from it or added to it (a resume
+    // included): integrity_check, which also checks that the indexes match the tables.
     std::string check;
-    Statement qc(db_, "PRAGMA quick_check");
+    Statement qc(db_, "PRAGMA integrity_check");
     each_row(qc.get(), [&](sqlite3_stmt* st) { check += column_text(st, 0); });
-    if (check != "ok") throw std::runtime_error("the database is damaged (SQLite's quick_check: " + check + ")");
+    if (check != "ok") throw std::runtime_error("the database is damaged (SQLite's integrity_check: " + check + ")");
     if (mode == Mode::ReadOnly) {
       if (!has_table("results")) throw std::runtime_error("not a stacksim results database (no results table)");
       return;
