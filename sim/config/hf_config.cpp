@@ -249,12 +249,13 @@ void read_sliding(const HfConfig& j, Model* m) {
   const int layers = m->layers;
   int sliding = 0, window = 0;
   if (j.has("layer_types")) {
-    for (const std::string& t : j.str_list("layer_types")) {
+    const std::vector<std::string> types = j.str_list("layer_types");
+    for (const std::string& t : types) {
       if (t != "sliding_attention" && t != "full_attention")
         j.fail("layer_types", "expected sliding_attention or full_attention, found \"" + t + "\"");
       sliding += t == "sliding_attention";
     }
-    if (j.str_list("layer_types").size() != size_t(layers))
+    if (types.size() != size_t(layers))
       j.fail("layer_types", "expected one per layer (" + std::to_string(layers) + ")");
     if (sliding > 0) window = j.integer("sliding_window", -1, 1);
   } else if (j.has("attention_chunk_size")) {
