@@ -32,8 +32,12 @@ void Cluster::start(ClusterHosts h) {
         const size_t to = pools[1]->route(r);
         if (timeline) timeline->arrival(1, t);
         if (trace && to != Router::kNone) trace->transfer_in(int(to), r->id, r->prefill_end, t);
+        flush_wakes();
       },
-      [this](Request* r) { restart(r); });
+      [this](Request* r) {
+        restart(r);
+        flush_wakes();
+      });
   sg4::Actor::create("source", hosts.controller, [this] { source(); });
   if (sc.failures.mtbf_per_chip > 0)
     sg4::Actor::create("failures", hosts.controller, [this] { inject_failures(*this); })->daemonize();

@@ -45,6 +45,15 @@ class Cluster : public InstanceListener {
   void on_step(const Instance& in, const BatchShape& b, const StepTime& t, double start, double duration,
                double kv_tokens, double output_tokens) override;
   void on_preempted(const Instance& in, const Request& r, double now) override;
+  // Wake-ups wait until the actor handing out requests is done with this instant
+  // (flush_wakes(), before it blocks): requests arriving together start together, however
+  // SimGrid interleaves the actors a notification lets run.
+  void wake_soon(Instance& in) override { wakes_.push_back(&in); }
+  void flush_wakes() {
+    std::vector<Instance*> wakes;
+    wakes.swap(wakes_);
+    for (Instance* in : wakes) in->wake();
+  }
 
   // A request lost its progress to a chip failure: it starts again from its prompt, or is
   // rejected once it has started again failures.max_retries times.
@@ -92,6 +101,7 @@ class Cluster : public InstanceListener {
   bool past_horizon(double t) const { return sc.horizon > 0 && t > sc.horizon; }
   bool wait_for_progress(std::unique_lock<simgrid::s4u::Mutex>& lock);
 
+  std::vector<Instance*> wakes_;  // instances to wake (wake_soon)
   std::deque<Request> requests_;  // slots; a finished request's slot goes to free_
   std::vector<Request*> free_;
   int64_t next_id_ = 0;

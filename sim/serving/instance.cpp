@@ -46,7 +46,17 @@ void Instance::enqueue(Request* r) {
   outstanding_tokens_ += r->spec.input_tokens + r->spec.output_tokens;
   publish_load();
   ++in_flight_;
-  if (idle_) wake_->notify_one();
+  // An idle instance starts. The listener sends the wake-up once the caller has handed
+  // out every request of this instant (Cluster::flush_wakes), so that they start together.
+  if (idle_ && !wake_queued_) {
+    wake_queued_ = true;
+    listener_->wake_soon(*this);
+  }
+}
+
+void Instance::wake() {
+  wake_queued_ = false;
+  wake_->notify_one();
 }
 
 int64_t Instance::cached_prefix_tokens(const Request& r) const {

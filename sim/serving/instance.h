@@ -51,6 +51,9 @@ class InstanceListener {
   virtual void on_step(const Instance& /*in*/, const BatchShape& /*b*/, const StepTime& /*t*/, double /*start*/,
                        double /*duration*/, double /*kv_tokens*/, double /*output_tokens*/) {}
   virtual void on_preempted(const Instance& /*in*/, const Request& /*r*/, double /*now*/) {}
+  // `in` was handed work and must be woken: call in.wake(), now or once the caller's
+  // other hand-offs of this instant are done.
+  virtual void wake_soon(Instance& in) = 0;
 };
 
 class Instance : private Admission {
@@ -68,6 +71,8 @@ class Instance : private Admission {
   // Hands a request to this instance: a prompt (colocated, prefill) or a prefilled
   // request whose KV has arrived (decode). REQUIRES: up().
   void enqueue(Request* r);
+  // Wakes the idle instance for the work enqueue() handed it (InstanceListener::wake_soon).
+  void wake();
   // Prefill role: r's KV has been copied out; frees it.
   void release_transferred(Request* r);
 
@@ -174,7 +179,8 @@ class Instance : private Admission {
   std::vector<simgrid::s4u::Host*> chips_;
   bool busy_ = false;
   bool idle_ = false;
-  double busy_until_ = 0;  // when the latest step ends
+  bool wake_queued_ = false;  // enqueue() asked the listener for a wake() not yet sent
+  double busy_until_ = 0;     // when the latest step ends
   bool down_ = false;
   bool observed_ = false;
   uint64_t epoch_ = 0;  // bumped by fail(): a step in flight then is void

@@ -7,6 +7,7 @@ namespace sg4 = simgrid::s4u;
 namespace stacksim {
 
 bool Cluster::wait_for_progress(std::unique_lock<sg4::Mutex>& lock) {
+  flush_wakes();
   ++run.control_activities;
   if (sc.horizon > 0) return wake_->wait_until(lock, sc.horizon) == std::cv_status::no_timeout;
   source_waits_ = true;
@@ -41,6 +42,7 @@ void Cluster::source() {
       if (at > now) {
         // Wait for that arrival, or for a completion that readies an earlier request
         // (the next turn of a session): then look again.
+        flush_wakes();
         ++run.control_activities;
         wake_->wait_until(lock, at);
         continue;
@@ -53,6 +55,7 @@ void Cluster::source() {
       if (past_horizon(spec.arrival + frontend)) break;
       const double now = sg4::Engine::get_clock();
       if (spec.arrival + frontend > now) {
+        flush_wakes();
         ++run.control_activities;
         sg4::this_actor::sleep_for(spec.arrival + frontend - now);
       }
@@ -62,6 +65,7 @@ void Cluster::source() {
     if (gen->exhausted()) break;
     if (!wait_for_progress(lock)) break;  // closed loop: the next request follows a completion
   }
+  flush_wakes();
   draining_ = true;
   metrics.arrivals_ended();
   while (outstanding_ > 0)
