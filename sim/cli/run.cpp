@@ -90,6 +90,7 @@ RunOutputs output_options(const po::variables_map& vm) {
   o.trace_from = seconds_option("--trace-window", w.substr(0, colon));
   o.trace_to = seconds_option("--trace-window", w.substr(colon + 1));
   if (o.trace_to <= o.trace_from) throw UsageError("--trace-window " + w + ": TO must be after FROM");
+  o.step_by_step = vm.count("step-by-step") > 0;
   if (const char* every = std::getenv("STACKSIM_PROGRESS_INTERVAL"))
     o.progress_every = seconds_option("STACKSIM_PROGRESS_INTERVAL", every);
   return o;
@@ -120,7 +121,10 @@ po::options_description run_options() {
       "bench-json", po::value<std::string>(),
       "write the results as `vllm bench serve` does (its keys and units; a list for variants) to FILE")(
       "stats", po::value<std::string>(),
-      "write each simulation's wall seconds, peak RSS and SimGrid activities as JSON to FILE (for bench/)");
+      "write each simulation's wall seconds, peak RSS and SimGrid activities as JSON to FILE (for bench/)")(
+      "step-by-step",
+      "simulate every decode step as its own SimGrid activity, without coalesced decode (slower; for comparing "
+      "the two)");
   return opts;
 }
 

@@ -94,6 +94,8 @@ Percentiles Samples::percentiles(bool with_cdf) {
 void InstanceTotals::add(const InstanceTotals& o) {
   steps += o.steps;
   waits += o.waits;
+  sleeps += o.sleeps;
+  spans += o.spans;
   busy_time += o.busy_time;
   prefill_time += o.prefill_time;
   decode_time += o.decode_time;
@@ -274,10 +276,11 @@ RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   s.preemption = {all.preemptions, all.recomputed_tokens, all.swapped_tokens};
   s.kv_transfer_s = stats_of(run.kv_transfer);
   s.failures = {run.chip_failures, all.failures, run.retried, run.lost_chip_seconds / 3600};
-  // SimGrid activities the run created: a sleep per instance step, a wait per idle spell,
-  // and the source's, the transfer workers' (a flow each) and the failure injector's.
-  s.engine = {all.steps, all.steps + all.waits + run.control_activities, all.busy_time / (instances * span),
-              all.steps > 0 ? all.batch_seq_steps / all.steps : 0};
+  // SimGrid activities the run created: a sleep per instance step or coalesced span (and
+  // one more for a span cut short), a wait per idle spell, and the source's, the transfer
+  // workers' (a flow each) and the failure injector's.
+  s.engine = {all.steps, all.sleeps + all.waits + run.control_activities, all.busy_time / (instances * span),
+              all.steps > 0 ? all.batch_seq_steps / all.steps : 0, all.spans};
   s.cost = cost_summary(bill, span, input_tokens_, output_tokens_, sc.pools[0].platform);
   const double hit = s.prefix_cache.hit_rate, hit_usd_share = bill.input_usd > 0 ? bill.hit_usd / bill.input_usd : 0;
   split_input_price(s.cost.usd_per_m_input, hit, hit_usd_share, &s.cost.usd_per_m_input_cache_miss,

@@ -56,6 +56,8 @@ class Samples {
 struct InstanceTotals {
   int64_t steps = 0;
   int64_t waits = 0;              // times the instance went idle (a wait on its condition)
+  int64_t sleeps = 0;             // SimGrid sleeps of its steps: one per step, or per coalesced span (+1 when cut)
+  int64_t spans = 0;              // coalesced decode spans (serving/instance.h)
   double busy_time = 0;           // s spent in steps
   double prefill_time = 0;        // share of busy time attributed to prefill work
   double decode_time = 0;         // share attributed to decode work

@@ -97,6 +97,7 @@ struct RunSummary {
   struct Engine {
     int64_t steps = 0, simgrid_activities = 0;
     double busy_fraction = 0, mean_decode_batch_per_instance = 0;
+    int64_t decode_spans = 0;  // coalesced decode spans (each one SimGrid sleep for its steps)
   } engine;
   struct Cost {
     double chip_hours = 0, usd_per_chip_hour = 0, usd_per_hour = 0, usd_total = 0, prefill_share = 0;
@@ -138,8 +139,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::PrefixCache, hit_rate, saved_pref
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Preemption, count, recomputed_tokens, swapped_tokens)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Failures, chip_failures, instance_failures, retried_requests,
                                    lost_chip_hours)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Engine, steps, simgrid_activities, busy_fraction,
-                                   mean_decode_batch_per_instance)
+// (With defaults: summaries stored before decode_spans existed still read.)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunSummary::Engine, steps, simgrid_activities, busy_fraction,
+                                                mean_decode_batch_per_instance, decode_spans)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Cost, chip_hours, usd_per_chip_hour, usd_per_hour, usd_total,
                                    prefill_share, usd_per_m_input, usd_per_m_output, utilisation, mean_chip_watts,
                                    chip_energy_kwh, energy_kwh, joules_per_output_token, joules_per_token,

@@ -20,6 +20,7 @@ void Cluster::start(ClusterHosts h) {
       pool.instances[i]->start(hosts.controller,
                                std::vector<sg4::Host*>(first, first + spec.serving.chips_per_instance));
       if (timeline || trace) pool.instances[i]->observe();
+      pool.instances[i]->set_coalescing(!step_by_step, sc.horizon, timeline ? timeline->interval() : 0);
     }
     first_chip += spec.serving.chips;
   }

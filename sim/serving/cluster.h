@@ -84,6 +84,7 @@ class Cluster : public InstanceListener {
   std::unique_ptr<Timeline> timeline;  // --timeline (nullptr: none)
   std::unique_ptr<Trace> trace;        // --trace (nullptr: none)
   std::unique_ptr<Progress> progress;  // the progress display (nullptr: none)
+  bool step_by_step = false;           // no coalesced decode (RunOutputs::step_by_step)
   // The pool an instance belongs to (the decode pool is the second).
   static size_t pool_index(const Instance& in) { return in.role() == Instance::Role::Decode ? 1 : 0; }
 

@@ -46,9 +46,10 @@ void Instance::enqueue(Request* r) {
   outstanding_tokens_ += r->spec.input_tokens + r->spec.output_tokens;
   publish_load();
   ++in_flight_;
-  // An idle instance starts. The listener sends the wake-up once the caller has handed
-  // out every request of this instant (Cluster::flush_wakes), so that they start together.
-  if (idle_ && !wake_queued_) {
+  // An idle instance starts; a coasting one stops at the end of the step under way and
+  // takes r then. The listener sends the wake-up once the caller has handed out every
+  // request of this instant (Cluster::flush_wakes), so that they start together.
+  if ((idle_ || coasting_) && !wake_queued_) {
     wake_queued_ = true;
     listener_->wake_soon(*this);
   }
@@ -294,6 +295,10 @@ void Instance::finish_step(const std::vector<Chunk>& chunks, bool decoded, doubl
 }
 
 std::vector<Request*> Instance::fail() {
+  if (coasting_) {
+    settle_on_failure(sg4::Engine::get_clock());
+    wake_->notify_one();
+  }
   std::vector<Request*> dropped(waiting_.begin(), waiting_.end());
   dropped.insert(dropped.end(), prefilling_.begin(), prefilling_.end());
   // The decoding requests are those with a live heap entry.
@@ -355,6 +360,10 @@ void Instance::run() {
     }
     make_room_for_step();
     if (prefilling_.empty() && n_decoding_ == 0) continue;
+    if (plan_span() > 0) {
+      coast(lock);
+      continue;
+    }
     chunks.clear();
     const BatchShape shape = plan_step(&chunks);
     const StepTime t = perf_.step_time(shape);
@@ -362,7 +371,8 @@ void Instance::run() {
     // KV loads and stores (second-tier hits, swaps) are not overlapped with the step.
     const double duration = t.total + pending_load_;
     pending_load_ = 0;
-    account_step(shape, t, duration);
+    account_step(shape, t, duration, sg4::Engine::get_clock());
+    ++totals_.sleeps;
 
     const uint64_t epoch = epoch_;
     set_busy(true);

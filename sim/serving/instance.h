@@ -15,6 +15,16 @@
 // tokens_per_step tokens each step), so a step costs O(1) plus the requests that start,
 // finish or are preempted in it, whatever the batch size.
 //
+// Coalesced decode (instance_coast.cpp): when a step would decode only (no prompt, no
+// waiting request, no KV load), the instance's future is fixed until something touches it:
+// the batch is the same and each step's time is a known function of the growing KV. The
+// instance then plans a span of steps up to the next completion (the finish-step heap),
+// the step whose KV growth would not fit, the horizon or kMaxSpan steps, sums their
+// times and sleeps once. An arrival or a failure interrupts the sleep; the steps begun
+// by then count, and the instance takes the newcomer at the end of the step under way,
+// as stepping one by one would. The summary is the same within floating-point rounding
+// of the step times' sums (tests/test_coalesce.cpp compares every metric).
+//
 // KV accounting, in tokens: occupancy = kv held by requests outside the prefix cache
 // (static part + decode growth) + blocks cached in HBM <= capacity, always.
 #pragma once
@@ -71,7 +81,7 @@ class Instance : private Admission {
   // Hands a request to this instance: a prompt (colocated, prefill) or a prefilled
   // request whose KV has arrived (decode). REQUIRES: up().
   void enqueue(Request* r);
-  // Wakes the idle instance for the work enqueue() handed it (InstanceListener::wake_soon).
+  // Wakes the instance (idle or coasting) for the work enqueue() handed it (InstanceListener::wake_soon).
   void wake();
   // Prefill role: r's KV has been copied out; frees it.
   void release_transferred(Request* r);
@@ -104,6 +114,15 @@ class Instance : private Admission {
   int64_t kv_used() const { return occupancy(step_); }
   // Report each step and preemption to the listener's observer calls.
   void observe() { observed_ = true; }
+  // Coalesced decode: off makes every step its own sleep; `horizon` (> 0) bounds the
+  // spans, and so do the multiples of `interval` (> 0: the timeline's, whose sampler reads
+  // the instance at each and counts the steps of each interval before its end).
+  void set_coalescing(bool on, double horizon, double interval) {
+    coalesce_ = on;
+    horizon_ = horizon;
+    interval_ = interval;
+  }
+  static constexpr int64_t kMaxSpan = 4096;  // steps in one coalesced span, at most
 
  private:
   struct HeapEntry {
@@ -128,7 +147,21 @@ class Instance : private Admission {
   void leave_decode(Request* r);
   BatchShape plan_step(std::vector<Chunk>* chunks) const;
   double prefill_share(const BatchShape& shape) const;
-  void account_step(const BatchShape& shape, const StepTime& t, double duration);  // instance_accounting.cpp
+  // A step from `start` (instance_accounting.cpp).
+  void account_step(const BatchShape& shape, const StepTime& t, double duration, double start);
+  // Coalesced decode (instance_coast.cpp): the span's steps from now (0 when this step is
+  // not decode-only or the span would be shorter than 2 steps); sleeping through it; the
+  // steps begun before `now` accounted when something interrupts it (returns the end of
+  // the step under way, or of the last step begun).
+  int64_t plan_span();
+  void coast(std::unique_lock<simgrid::s4u::Mutex>& lock);
+  BatchShape span_shape(int64_t j) const;  // the span's j-th step
+  double span_step_start(size_t j) const;
+  size_t span_begun(double now) const;  // the span's steps started before `now`
+  size_t span_ended(double now) const;  // ... and ended by `now`
+  void account_span(size_t begun);      // accounts the span's first `begun` steps (once each)
+  void report_span(size_t ended);       // reports the first `ended` (once each) and sets step_ past them
+  void settle_on_failure(double now);   // fail() while coasting
   // `decoded`: the decoding sequences ran in this step (a prefill-only step leaves them).
   void finish_step(const std::vector<Chunk>& chunks, bool decoded, double now);
   void complete(Request* r, double now);
@@ -179,11 +212,22 @@ class Instance : private Admission {
   std::vector<simgrid::s4u::Host*> chips_;
   bool busy_ = false;
   bool idle_ = false;
-  bool wake_queued_ = false;  // enqueue() asked the listener for a wake() not yet sent
-  double busy_until_ = 0;     // when the latest step ends
+  double busy_until_ = 0;  // when the latest step ends
   bool down_ = false;
   bool observed_ = false;
   uint64_t epoch_ = 0;  // bumped by fail(): a step in flight then is void
+  // Coalesced decode: the span under way (span_ends_[j]: the end of its j-th step).
+  bool coalesce_ = true;
+  double horizon_ = 0, interval_ = 0;
+  bool coasting_ = false;
+  bool wake_queued_ = false;  // enqueue() asked the listener for a wake() not yet sent
+  double span_start_ = 0;
+  int64_t span_first_step_ = 0;
+  std::vector<double> span_ends_, span_durations_;
+  BatchShape span_shape0_;
+  std::vector<StepTime> span_times_;  // the model's time of each step (for the observers only)
+  size_t span_accounted_ = 0, span_reported_ = 0;
+  double span_lost_end_ = 0;  // a failure interrupted the span: when the step it lost ends
 };
 
 }  // namespace stacksim

@@ -32,12 +32,12 @@ double Instance::trim_busy(double end) {
   return excess;
 }
 
-void Instance::account_step(const BatchShape& shape, const StepTime& t, double duration) {
+void Instance::account_step(const BatchShape& shape, const StepTime& t, double duration, double start) {
   const double share = prefill_share(shape);
   const int64_t occ = occupancy(step_ + 1);
   totals_.steps++;
   totals_.busy_time += duration;
-  busy_until_ = sg4::Engine::get_clock() + duration;
+  busy_until_ = start + duration;
   totals_.prefill_time += duration * share;
   totals_.decode_time += duration * (1 - share);
   totals_.batch_seq_steps += double(shape.decode_seqs);
@@ -53,7 +53,7 @@ void Instance::account_step(const BatchShape& shape, const StepTime& t, double d
 #endif
   if (observed_) {
     const double output = double(shape.decode_seqs) * perf_.tokens_per_step() + double(shape.prefill_seqs_done);
-    listener_->on_step(*this, shape, t, sg4::Engine::get_clock(), duration, kv_tokens, output);
+    listener_->on_step(*this, shape, t, start, duration, kv_tokens, output);
   }
 }
 

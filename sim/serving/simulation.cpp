@@ -27,6 +27,7 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, co
     cluster.trace = std::make_unique<Trace>(out.trace_json, sc, out.trace_index, out.trace_from, out.trace_to);
   if (out.progress != ProgressMode::None)
     cluster.progress = std::make_unique<Progress>(out.progress, sc.name, sc.horizon, out.progress_every);
+  cluster.step_by_step = out.step_by_step;
   cluster.start(build_platform(engine, groups));
   engine.run();
   if (cluster.progress) cluster.progress->finish();
