@@ -2,6 +2,7 @@
 
 #include <simgrid/plugins/energy.h>
 
+#include <cmath>
 #include <unordered_set>
 
 namespace sg4 = simgrid::s4u;
@@ -126,8 +127,16 @@ void Cluster::finished_one(Request& r, double now) {
   tick(now);
   gen->on_complete(r.spec, now);
   free_.push_back(&r);
-  // The source waits for completions only when they can ready a request, or at the end.
-  if (draining_ || reacts_) wake_->notify_all();
+  // The source waits for a completion only when it readies a request earlier than the
+  // arrival the source waits for (the next turn of a session), or for the last one.
+  if (draining_) {
+    if (outstanding_ == 0) wake_->notify_all();
+    return;
+  }
+  if (!reacts_) return;
+  double at;
+  if (std::isinf(waiting_until_) || (gen->peek(&at) && at + sc.pools[0].serving.frontend_latency < waiting_until_))
+    wake_->notify_all();
 }
 
 }  // namespace stacksim

@@ -1,5 +1,7 @@
 // The source actor: pulls requests from the generator at their arrival times, rejects
 // those that can never fit, routes the rest to the first pool.
+#include <cmath>
+
 #include "serving/cluster.h"
 
 namespace sg4 = simgrid::s4u;
@@ -9,8 +11,12 @@ namespace stacksim {
 bool Cluster::wait_for_progress(std::unique_lock<sg4::Mutex>& lock) {
   flush_wakes();
   ++run.control_activities;
-  if (sc.horizon > 0) return wake_->wait_until(lock, sc.horizon) == std::cv_status::no_timeout;
+  if (sc.horizon > 0) {
+    waiting_until_ = sc.horizon;
+    return wake_->wait_until(lock, sc.horizon) == std::cv_status::no_timeout;
+  }
   source_waits_ = true;
+  waiting_until_ = INFINITY;
   wake_->wait(lock);
   source_waits_ = false;
   return true;
@@ -44,6 +50,7 @@ void Cluster::source() {
         // (the next turn of a session): then look again.
         flush_wakes();
         ++run.control_activities;
+        waiting_until_ = at;
         wake_->wait_until(lock, at);
         continue;
       }
