@@ -54,21 +54,40 @@ void Samples::add(double x, int64_t count) {
   n_ += count;
   sum_ += x * double(count);
   sumsq_ += x * x * double(count);
-  if (!folded_ && exact_.size() + size_t(count) <= limit_) {
-    exact_.insert(exact_.end(), size_t(count), x);
+  if (!folded_ && exact_n_ + size_t(count) <= limit_) {
+    if (count == 1)
+      exact_.push_back(x);
+    else
+      exact_counted_.emplace_back(x, count);
+    exact_n_ += size_t(count);
     return;
   }
   if (!folded_) {  // past the exact limit: every sample so far into the buckets
     folded_ = true;
     for (double v : exact_) fold(v, 1);
+    for (const auto& [v, c] : exact_counted_) fold(v, c);
     std::vector<double>().swap(exact_);
+    std::vector<std::pair<double, int64_t>>().swap(exact_counted_);
   }
   fold(x, count);
 }
 
 void Samples::fold(double x, int64_t count) {
+  if (x >= fold_lo_ && x <= fold_hi_) {
+    *fold_count_ += count;
+    return;
+  }
   const int64_t key = x > 0 ? static_cast<int64_t>(std::floor(std::log(x) / std::log(kRatio))) : kZero;
-  buckets_[key] += count;
+  int64_t& slot = buckets_[key];  // (map nodes stay put)
+  slot += count;
+  if (key == kZero) return;
+  if (fold_count_ == &slot) {
+    fold_lo_ = std::min(fold_lo_, x);
+    fold_hi_ = std::max(fold_hi_, x);
+  } else {
+    fold_count_ = &slot;
+    fold_lo_ = fold_hi_ = x;
+  }
 }
 
 double Samples::at_rank(int64_t rank) const {
@@ -81,7 +100,36 @@ double Samples::at_rank(int64_t rank) const {
 }
 
 Percentiles Samples::percentiles(bool with_cdf) {
-  if (!folded_) return stacksim::percentiles(exact_, with_cdf);
+  if (!folded_ && exact_counted_.empty()) return stacksim::percentiles(exact_, with_cdf);
+  if (!folded_) {
+    // As percentiles() over the values repeated by their counts (the sums add each value
+    // times its count, in ascending order).
+    Percentiles p;
+    p.count = n_;
+    for (double v : exact_) exact_counted_.emplace_back(v, 1);
+    std::vector<double>().swap(exact_);
+    std::sort(exact_counted_.begin(), exact_counted_.end());
+    double sum = 0;
+    for (const auto& [x, c] : exact_counted_) sum += x * double(c);
+    p.mean = sum / double(n_);
+    double sq = 0;
+    for (const auto& [x, c] : exact_counted_) sq += (x - p.mean) * (x - p.mean) * double(c);
+    p.stdev = std::sqrt(sq / double(n_));
+    std::vector<int64_t> below;  // below[i]: samples before exact_counted_[i]
+    below.reserve(exact_counted_.size());
+    int64_t seen = 0;
+    for (const auto& e : exact_counted_) {
+      below.push_back(seen);
+      seen += e.second;
+    }
+    fill_percentiles(
+        &p, n_,
+        [&](int64_t rank) {
+          return exact_counted_[size_t(std::upper_bound(below.begin(), below.end(), rank) - below.begin()) - 1].first;
+        },
+        with_cdf);
+    return p;
+  }
   Percentiles p;
   p.count = n_;
   p.mean = sum_ / double(n_);

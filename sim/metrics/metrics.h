@@ -29,7 +29,8 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf = false);
 // past that, every value is folded into logarithmic buckets of ratio kRatio (a bucket
 // stands for its geometric middle), so memory stays O(buckets) however many samples
 // come, and each percentile is within sqrt(kRatio) - 1 = 0.5% of the exact one
-// (tested). The mean is always exact.
+// (tested). The mean is always exact. A value added with a count (a decode step's gap,
+// once per sequence) is kept once with its count, so a step costs O(1) whatever its batch.
 class Samples {
  public:
   static constexpr double kRatio = 1.01;
@@ -44,7 +45,16 @@ class Samples {
   void fold(double x, int64_t count);
   double at_rank(int64_t rank) const;  // the folded value of the rank-th smallest sample
   size_t limit_;
+  // Up to limit_ samples in all: values added one at a time, and (value, count) pairs.
   std::vector<double> exact_;
+  std::vector<std::pair<double, int64_t>> exact_counted_;
+  size_t exact_n_ = 0;
+  // The bucket of the last value folded, and the least and greatest values seen to fall in
+  // it: a value between them falls in it too (the bucket is monotone in the value), which
+  // spares a logarithm and a map search for the next step's nearly equal gap.
+  int64_t* fold_count_ = nullptr;
+  int64_t fold_key_ = 0;
+  double fold_lo_ = 1, fold_hi_ = 0;
   std::map<int64_t, int64_t> buckets_;  // bucket -> count; values <= 0 go to kZero
   static constexpr int64_t kZero = std::numeric_limits<int64_t>::min();
   int64_t n_ = 0;
