@@ -161,6 +161,19 @@ TEST_CASE("a horizon stops the run and counts unfinished requests as in flight",
         q["generated"].get<int64_t>());
 }
 
+TEST_CASE("a closed loop with no think time stops at the horizon too", "[serving][invariant]") {
+  // The source waits for a completion until the horizon, and is woken at the horizon
+  // itself (a wait of 0 s must not become a wait for ever: it ran on to 971 s once).
+  for (const char* horizon : {"2 s", "3 s", "5 s"}) {
+    INFO("horizon " << horizon);
+    Scenario sc = test::load_one(
+        data("lone.yaml"), {{"workload.users", "4"}, {"workload.requests", "100000"}, {"simulation.horizon", horizon}});
+    const nlohmann::json r = test::run(sc);
+    CHECK(r["simulated_seconds"].get<double>() == Approx(std::stod(horizon)));
+    CHECK(r["requests"]["in_flight"].get<int64_t>() > 0);
+  }
+}
+
 TEST_CASE("closed loop keeps at most `users` requests in flight", "[serving]") {
   Scenario sc = test::load_one(data("lone.yaml"), {{"workload.users", "4"}, {"workload.requests", "20"}});
   const nlohmann::json r = test::run(sc);

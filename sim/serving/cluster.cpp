@@ -25,8 +25,7 @@ void Cluster::start(ClusterHosts h) {
     }
     first_chip += spec.serving.chips;
   }
-  wake_ = sg4::ConditionVariable::create();
-  mutex_ = sg4::Mutex::create();
+  wake_ = sg4::Semaphore::create(0);
   transfers_ = std::make_unique<KvTransfers>(
       hosts.controller, &run,
       [this](Request* r, double t) {
@@ -75,7 +74,6 @@ void Cluster::finish() {
   pools.clear();
   transfers_->close();
   wake_ = nullptr;
-  mutex_ = nullptr;
 }
 
 void Cluster::on_complete(Request& r, double now) {
@@ -130,13 +128,13 @@ void Cluster::finished_one(Request& r, double now) {
   // The source waits for a completion only when it readies a request earlier than the
   // arrival the source waits for (the next turn of a session), or for the last one.
   if (draining_) {
-    if (outstanding_ == 0) wake_->notify_all();
+    if (outstanding_ == 0) wake_source();
     return;
   }
   if (!reacts_) return;
   double at;
   if (std::isinf(waiting_until_) || (gen->peek(&at) && at + sc.pools[0].serving.frontend_latency < waiting_until_))
-    wake_->notify_all();
+    wake_source();
 }
 
 }  // namespace stacksim

@@ -7,7 +7,6 @@
 
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <simgrid/s4u.hpp>
 #include <vector>
 
@@ -100,15 +99,23 @@ class Cluster : public InstanceListener {
     if (progress) progress->tick(*gen, now, end.completed + end.rejected, outstanding_);
   }
   bool past_horizon(double t) const { return sc.horizon > 0 && t > sc.horizon; }
-  bool wait_for_progress(std::unique_lock<simgrid::s4u::Mutex>& lock);
+  bool wait_for_progress();
 
   std::vector<Instance*> wakes_;  // instances to wake (wake_soon)
   std::deque<Request> requests_;  // slots; a finished request's slot goes to free_
   std::vector<Request*> free_;
   int64_t next_id_ = 0;
   std::unique_ptr<KvTransfers> transfers_;
-  simgrid::s4u::ConditionVariablePtr wake_;
-  simgrid::s4u::MutexPtr mutex_;
+  // Released to wake the source (a spare token costs a spurious wake-up, no more).
+  simgrid::s4u::SemaphorePtr wake_;
+  bool source_woken_ = false;  // a release is pending
+  void wake_source() {
+    if (source_woken_) return;
+    source_woken_ = true;
+    wake_->release();
+  }
+  // The source waits until `until` (infinity: until woken); true when the time came first.
+  bool source_wait(double until);
   int64_t outstanding_ = 0;
   double end_time_ = 0;
   const bool reacts_ = gen->reacts_to_completions();

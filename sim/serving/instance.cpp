@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -36,8 +35,7 @@ Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& s
 
 void Instance::start(sg4::Host* host, std::vector<sg4::Host*> chips) {
   chips_ = std::move(chips);
-  mutex_ = sg4::Mutex::create();
-  wake_ = sg4::ConditionVariable::create();
+  wake_ = sg4::Semaphore::create(0);
   sg4::Actor::create("instance-" + std::to_string(index_), host, [this] { run(); })->daemonize();
 }
 
@@ -57,7 +55,7 @@ void Instance::enqueue(Request* r) {
 
 void Instance::wake() {
   wake_queued_ = false;
-  wake_->notify_one();
+  wake_->release();
 }
 
 int64_t Instance::cached_prefix_tokens(const Request& r) const {
@@ -236,7 +234,7 @@ void Instance::release_transferred(Request* r) {
   --in_flight_;
   // The KV it frees may be what the first waiting prompt needs: an idle instance looks
   // again (found by the scenario fuzzer: the prompt waited forever, a deadlock).
-  if (idle_ && !waiting_.empty()) wake_->notify_one();
+  if (idle_ && !waiting_.empty()) wake_->release();
 }
 
 void Instance::finish_step(const std::vector<Chunk>& chunks, bool decoded, double now) {
@@ -297,7 +295,7 @@ void Instance::finish_step(const std::vector<Chunk>& chunks, bool decoded, doubl
 std::vector<Request*> Instance::fail() {
   if (coasting_) {
     settle_on_failure(sg4::Engine::get_clock());
-    wake_->notify_one();
+    wake_->release();
   }
   std::vector<Request*> dropped(waiting_.begin(), waiting_.end());
   dropped.insert(dropped.end(), prefilling_.begin(), prefilling_.end());
@@ -337,21 +335,18 @@ void Instance::set_busy(bool busy) {
 void Instance::repair() {
   down_ = false;
   publish_load();
-  if (idle_) wake_->notify_one();
+  if (idle_) wake_->release();
 }
 
 void Instance::run() {
   std::vector<Chunk> chunks;
-  // Only this actor takes this mutex: it is held for the whole run so that checking
-  // for work and going to sleep cannot be separated by a yield (a lost wake-up).
-  std::unique_lock<sg4::Mutex> lock(*mutex_);
   while (true) {
     if (!down_) policy_->admit(waiting_, *this);
     if (down_ || (prefilling_.empty() && n_decoding_ == 0)) {
       set_busy(false);
       idle_ = true;
       ++totals_.waits;
-      wake_->wait(lock);
+      wake_->acquire();
       idle_ = false;
       // Let every other actor due at this instant run first, so that requests arriving
       // together start in the same step whatever order SimGrid wakes actors in.
@@ -361,7 +356,7 @@ void Instance::run() {
     make_room_for_step();
     if (prefilling_.empty() && n_decoding_ == 0) continue;
     if (plan_span() > 0) {
-      coast(lock);
+      coast();
       continue;
     }
     chunks.clear();

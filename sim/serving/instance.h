@@ -154,7 +154,7 @@ class Instance : private Admission {
   // steps begun before `now` accounted when something interrupts it (returns the end of
   // the step under way, or of the last step begun).
   int64_t plan_span();
-  void coast(std::unique_lock<simgrid::s4u::Mutex>& lock);
+  void coast();
   BatchShape span_shape(int64_t j) const;  // the span's j-th step
   double span_step_start(size_t j) const;
   size_t span_begun(double now) const;  // the span's steps started before `now`
@@ -206,8 +206,10 @@ class Instance : private Admission {
   int64_t in_flight_ = 0;
   InstanceTotals totals_;
 
-  simgrid::s4u::MutexPtr mutex_;
-  simgrid::s4u::ConditionVariablePtr wake_;
+  // Released to wake the instance from idling or coasting. A release that comes before the
+  // instance waits leaves a token (no wake-up is lost); a spare token only costs a spurious
+  // wake-up, after which the instance looks again.
+  simgrid::s4u::SemaphorePtr wake_;
   void set_busy(bool busy);
   std::vector<simgrid::s4u::Host*> chips_;
   bool busy_ = false;

@@ -8,18 +8,26 @@ namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
-bool Cluster::wait_for_progress(std::unique_lock<sg4::Mutex>& lock) {
-  flush_wakes();
-  ++run.control_activities;
-  if (sc.horizon > 0) {
-    waiting_until_ = sc.horizon;
-    return wake_->wait_until(lock, sc.horizon) == std::cv_status::no_timeout;
-  }
+bool Cluster::wait_for_progress() {
+  if (sc.horizon > 0) return !source_wait(sc.horizon);
   source_waits_ = true;
-  waiting_until_ = INFINITY;
-  wake_->wait(lock);
+  source_wait(INFINITY);
   source_waits_ = false;
   return true;
+}
+
+bool Cluster::source_wait(double until) {
+  flush_wakes();
+  ++run.control_activities;
+  waiting_until_ = until;
+  bool timed_out = true;
+  const double now = sg4::Engine::get_clock();
+  if (std::isinf(until))
+    wake_->acquire();
+  else if (until > now)  // (SimGrid waits forever on a timeout of 0)
+    timed_out = wake_->acquire_timeout(until - now);
+  source_woken_ = false;
+  return timed_out;
 }
 
 bool Cluster::stalled() const {
@@ -33,9 +41,6 @@ bool Cluster::stalled() const {
 }
 
 void Cluster::source() {
-  // Held for the whole run (only this actor takes it), so that a completion cannot
-  // slip in between checking for work and waiting.
-  std::unique_lock<sg4::Mutex> lock(*mutex_);
   RequestSpec spec;
   // Each request reaches the first pool this long after its arrival (the front end).
   const double frontend = sc.pools[0].serving.frontend_latency;
@@ -48,10 +53,7 @@ void Cluster::source() {
       if (at > now) {
         // Wait for that arrival, or for a completion that readies an earlier request
         // (the next turn of a session): then look again.
-        flush_wakes();
-        ++run.control_activities;
-        waiting_until_ = at;
-        wake_->wait_until(lock, at);
+        source_wait(at);
         continue;
       }
       gen->next(&spec);
@@ -70,13 +72,13 @@ void Cluster::source() {
       continue;
     }
     if (gen->exhausted()) break;
-    if (!wait_for_progress(lock)) break;  // closed loop: the next request follows a completion
+    if (!wait_for_progress()) break;  // closed loop: the next request follows a completion
   }
   flush_wakes();
   draining_ = true;
   metrics.arrivals_ended();
   while (outstanding_ > 0)
-    if (!wait_for_progress(lock)) break;
+    if (!wait_for_progress()) break;
   end_time_ = sg4::Engine::get_clock();
   if (sc.horizon > 0 && outstanding_ > 0) end_time_ = sc.horizon;
 }
