@@ -1,6 +1,7 @@
 #include "metrics/metrics.h"
 
 #include <algorithm>
+#include <boost/sort/spreadsort/float_sort.hpp>
 #include <cmath>
 
 #include "metrics/cost.h"
@@ -37,7 +38,9 @@ Percentiles percentiles(std::vector<double>& v, bool with_cdf) {
   Percentiles p;
   p.count = static_cast<int64_t>(v.size());
   if (v.empty()) return p;
-  std::sort(v.begin(), v.end());
+  // Boost's spreadsort (a radix sort on the values' bits): the order of std::sort, in a
+  // few passes over a million latencies instead of ~20 comparisons each.
+  boost::sort::spreadsort::float_sort(v.begin(), v.end());
   double sum = 0;
   for (double x : v) sum += x;
   p.mean = sum / v.size();
