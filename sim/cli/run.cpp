@@ -40,6 +40,7 @@ nlohmann::json run_stats(const std::vector<RunSummary>& summaries, const std::ve
                      {"simulated_seconds", s.simulated_seconds},
                      {"chips", s.layout.chips},
                      {"simgrid_activities", s.engine.simgrid_activities},
+                     {"activities", s.engine.activities},
                      {"wall_seconds", results[i].wall_seconds},
                      {"peak_rss_mb", results[i].peak_rss_mb}});
   }

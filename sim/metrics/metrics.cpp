@@ -330,8 +330,16 @@ RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   // SimGrid activities the run created: a sleep per instance step or coalesced span (and
   // one more for a span cut short), a wait per idle spell, and the source's, the transfer
   // workers' (a flow each) and the failure injector's.
-  s.engine = {all.steps, all.sleeps + all.waits + run.control_activities, all.busy_time / (instances * span),
-              all.steps > 0 ? all.batch_seq_steps / all.steps : 0, all.spans};
+  s.engine = {all.steps,
+              all.sleeps + all.waits + run.source_activities + run.transfer_activities + run.failure_activities,
+              all.busy_time / (instances * span),
+              all.steps > 0 ? all.batch_seq_steps / all.steps : 0,
+              all.spans,
+              {{"instance_sleeps", all.sleeps},
+               {"instance_waits", all.waits},
+               {"source", run.source_activities},
+               {"kv_transfers", run.transfer_activities},
+               {"failures", run.failure_activities}}};
   s.cost = cost_summary(bill, span, input_tokens_, output_tokens_, sc.pools[0].platform);
   const double hit = s.prefix_cache.hit_rate, hit_usd_share = bill.input_usd > 0 ? bill.hit_usd / bill.input_usd : 0;
   split_input_price(s.cost.usd_per_m_input, hit, hit_usd_share, &s.cost.usd_per_m_input_cache_miss,

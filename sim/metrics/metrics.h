@@ -103,7 +103,9 @@ struct RunStats {
   int64_t chip_failures = 0;
   double lost_chip_seconds = 0;    // chip-seconds of instances down (a failed chip takes its instance)
   Samples kv_transfer;             // disaggregated: seconds from prefill end to KV at the decode instance
-  int64_t control_activities = 0;  // SimGrid activities of the source, transfer workers and failures
+  // SimGrid activities besides the instances': the source's waits, the KV transfer
+  // workers' (a semaphore acquire and a flow each), the failure injector's sleeps.
+  int64_t source_activities = 0, transfer_activities = 0, failure_activities = 0;
 };
 
 class MetricsCollector {

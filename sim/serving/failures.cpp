@@ -48,7 +48,7 @@ void inject_failures(Cluster& c) {
       if (!pool->pending.empty()) wake = std::min(wake, pool->pending.front()->pending_since + f.max_wait);
     const double now = sg4::Engine::get_clock();
     c.flush_wakes();
-    ++c.run.control_activities;
+    ++c.run.failure_activities;
     if (wake > now) sg4::this_actor::sleep_for(wake - now);
     const double t = sg4::Engine::get_clock();
     if (c.stalled()) return;

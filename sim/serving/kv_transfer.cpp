@@ -25,7 +25,7 @@ void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* d
 void KvTransfers::worker() {
   while (true) {
     ++idle_workers_;
-    run_->control_activities += 2;  // the acquire and the flow
+    run_->transfer_activities += 2;  // the acquire and the flow
     jobs_->acquire();
     --idle_workers_;
     const Transfer job = queue_.front();

@@ -18,7 +18,7 @@ bool Cluster::wait_for_progress() {
 
 bool Cluster::source_wait(double until) {
   flush_wakes();
-  ++run.control_activities;
+  ++run.source_activities;
   waiting_until_ = until;
   bool timed_out = true;
   const double now = sg4::Engine::get_clock();
@@ -65,7 +65,7 @@ void Cluster::source() {
       const double now = sg4::Engine::get_clock();
       if (spec.arrival + frontend > now) {
         flush_wakes();
-        ++run.control_activities;
+        ++run.source_activities;
         sg4::this_actor::sleep_for(spec.arrival + frontend - now);
       }
       submit(spec);
