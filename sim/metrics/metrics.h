@@ -101,8 +101,8 @@ struct RunStats {
   int64_t in_flight = 0;  // requests unfinished then
   int64_t retried = 0;    // request restarts after chip failures
   int64_t chip_failures = 0;
-  double lost_chip_seconds = 0;    // chip-seconds of instances down (a failed chip takes its instance)
-  Samples kv_transfer;             // disaggregated: seconds from prefill end to KV at the decode instance
+  double lost_chip_seconds = 0;  // chip-seconds of instances down (a failed chip takes its instance)
+  Samples kv_transfer;           // disaggregated: seconds from prefill end to KV at the decode instance
   // SimGrid activities besides the instances': the source's waits, the KV transfer
   // workers' (a semaphore acquire and a flow each), the failure injector's sleeps.
   int64_t source_activities = 0, transfer_activities = 0, failure_activities = 0;

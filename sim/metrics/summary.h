@@ -97,7 +97,7 @@ struct RunSummary {
   struct Engine {
     int64_t steps = 0, simgrid_activities = 0;
     double busy_fraction = 0, mean_decode_batch_per_instance = 0;
-    int64_t decode_spans = 0;  // coalesced decode spans (each one SimGrid sleep for its steps)
+    int64_t decode_spans = 0;                   // coalesced decode spans (each one SimGrid sleep for its steps)
     std::map<std::string, int64_t> activities;  // simgrid_activities by kind
   } engine;
   struct Cost {
