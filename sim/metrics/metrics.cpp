@@ -284,6 +284,25 @@ void MetricsCollector::summarize_window(const Scenario& sc, RunSummary::SteadySt
   w.itl = stats_of(window_itl_);
 }
 
+// What the engine did: steps, the SimGrid activities the run created (a sleep per instance
+// step or coalesced span, and one more for a span cut short; a wait per idle spell; the
+// source's, the transfer workers' (an acquire and a flow each) and the failure injector's),
+// and how busy the instances were over `instance_seconds`.
+RunSummary::Engine engine_summary(const InstanceTotals& all, const RunStats& run, double instance_seconds) {
+  RunSummary::Engine e;
+  e.steps = all.steps;
+  e.activities = {{"instance_sleeps", all.sleeps},
+                  {"instance_waits", all.waits},
+                  {"source", run.source_activities},
+                  {"kv_transfers", run.transfer_activities},
+                  {"failures", run.failure_activities}};
+  for (const auto& [kind, n] : e.activities) e.simgrid_activities += n;
+  e.busy_fraction = all.busy_time / instance_seconds;
+  e.mean_decode_batch_per_instance = all.steps > 0 ? all.batch_seq_steps / double(all.steps) : 0;
+  e.decode_spans = all.spans;
+  return e;
+}
+
 RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   // The measurement window runs from t = 0 (the first arrival) to the end of the run.
   const double span = run.end_time > 0 ? run.end_time : 1e-30;
@@ -327,19 +346,7 @@ RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {
   s.preemption = {all.preemptions, all.recomputed_tokens, all.swapped_tokens};
   s.kv_transfer_s = stats_of(run.kv_transfer);
   s.failures = {run.chip_failures, all.failures, run.retried, run.lost_chip_seconds / 3600};
-  // SimGrid activities the run created: a sleep per instance step or coalesced span (and
-  // one more for a span cut short), a wait per idle spell, and the source's, the transfer
-  // workers' (a flow each) and the failure injector's.
-  s.engine = {all.steps,
-              all.sleeps + all.waits + run.source_activities + run.transfer_activities + run.failure_activities,
-              all.busy_time / (instances * span),
-              all.steps > 0 ? all.batch_seq_steps / all.steps : 0,
-              all.spans,
-              {{"instance_sleeps", all.sleeps},
-               {"instance_waits", all.waits},
-               {"source", run.source_activities},
-               {"kv_transfers", run.transfer_activities},
-               {"failures", run.failure_activities}}};
+  s.engine = engine_summary(all, run, double(instances) * span);
   s.cost = cost_summary(bill, span, input_tokens_, output_tokens_, sc.pools[0].platform);
   const double hit = s.prefix_cache.hit_rate, hit_usd_share = bill.input_usd > 0 ? bill.hit_usd / bill.input_usd : 0;
   split_input_price(s.cost.usd_per_m_input, hit, hit_usd_share, &s.cost.usd_per_m_input_cache_miss,
