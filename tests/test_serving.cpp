@@ -174,6 +174,15 @@ TEST_CASE("a closed loop with no think time stops at the horizon too", "[serving
   }
 }
 
+TEST_CASE("a request enqueued while its instance goes idle wakes it (no deadlock)", "[serving][invariant]") {
+  // tests/data/fuzz-idle-wake.yaml: the scenario fuzzer's case (it deadlocked with 21
+  // requests in flight, and the run failed its end check).
+  const Scenario sc = test::load_one(data("fuzz-idle-wake.yaml"), {{"workload.requests", "146"}});
+  const nlohmann::json r = test::run(sc);
+  CHECK(r["requests"]["completed"] == 146);
+  CHECK(r["requests"]["in_flight"] == 0);
+}
+
 TEST_CASE("closed loop keeps at most `users` requests in flight", "[serving]") {
   Scenario sc = test::load_one(data("lone.yaml"), {{"workload.users", "4"}, {"workload.requests", "20"}});
   const nlohmann::json r = test::run(sc);

@@ -343,8 +343,12 @@ void Instance::run() {
   while (true) {
     if (!down_) policy_->admit(waiting_, *this);
     if (down_ || (prefilling_.empty() && n_decoding_ == 0)) {
-      set_busy(false);
+      // Idle before anything that lets other actors run (switching the chips' power state
+      // is a SimGrid call): a request enqueued meanwhile must queue a wake-up, whose token
+      // then waits. Found by the scenario fuzzer (tests/data/fuzz-idle-wake.yaml): the
+      // request was enqueued unseen and the instance slept for ever, a deadlock.
       idle_ = true;
+      set_busy(false);
       ++totals_.waits;
       wake_->acquire();
       idle_ = false;

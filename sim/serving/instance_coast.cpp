@@ -96,8 +96,8 @@ size_t Instance::span_ended(double now) const {
 void Instance::coast() {
   const uint64_t epoch = epoch_;
   const size_t k = span_ends_.size();
+  coasting_ = true;  // first: an arrival while the chips' power state switches must cut the span
   set_busy(true);
-  coasting_ = true;
   ++totals_.spans;
   ++totals_.sleeps;
   const double from = sg4::Engine::get_clock();

@@ -17,9 +17,12 @@ bool Cluster::wait_for_progress() {
 }
 
 bool Cluster::source_wait(double until) {
+  // Before anything that lets other actors run (flush_wakes): a completion meanwhile must
+  // see what the source is about to wait for, and wake it if it readies something sooner
+  // (its release then leaves a token, and the wait below returns at once).
+  waiting_until_ = until;
   flush_wakes();
   ++run.source_activities;
-  waiting_until_ = until;
   bool timed_out = true;
   const double now = sg4::Engine::get_clock();
   if (std::isinf(until))
