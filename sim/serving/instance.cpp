@@ -351,6 +351,7 @@ void Instance::run() {
       set_busy(false);
       ++totals_.waits;
       wake_->acquire();
+      if (shutting_down_) return;
       idle_ = false;
       // Let every other actor due at this instant run first, so that requests arriving
       // together start in the same step whatever order SimGrid wakes actors in.

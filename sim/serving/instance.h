@@ -112,6 +112,12 @@ class Instance : private Admission {
   // Sequences prefilling or decoding; KV tokens in use now (sequences and prefix cache).
   int64_t running() const { return static_cast<int64_t>(prefilling_.size()) + n_decoding_; }
   int64_t kv_used() const { return occupancy(step_); }
+  // The run is over: an idle instance's actor returns instead of being killed while it
+  // waits (an actor killed in a semaphore wait upsets AddressSanitizer's stack tracking).
+  void shut_down() {
+    shutting_down_ = true;
+    if (idle_) wake_->release();
+  }
   // Report each step and preemption to the listener's observer calls.
   void observe() { observed_ = true; }
   // Coalesced decode: off makes every step its own sleep; `horizon` (> 0) bounds the
@@ -223,6 +229,7 @@ class Instance : private Admission {
   double horizon_ = 0, interval_ = 0;
   bool coasting_ = false;
   bool wake_queued_ = false;  // enqueue() asked the listener for a wake() not yet sent
+  bool shutting_down_ = false;
   double span_start_ = 0;
   int64_t span_first_step_ = 0;
   std::vector<double> span_ends_, span_durations_;

@@ -83,6 +83,10 @@ void Cluster::source() {
   while (outstanding_ > 0)
     if (!wait_for_progress()) break;
   end_time_ = sg4::Engine::get_clock();
+  // Let the idle instances' actors end on their own before the engine ends the daemons.
+  for (const auto& pool : pools)
+    for (const auto& in : pool->instances) in->shut_down();
+  sg4::this_actor::yield();
   if (sc.horizon > 0 && outstanding_ > 0) end_time_ = sc.horizon;
 }
 
