@@ -120,9 +120,8 @@ class Cluster : public InstanceListener {
   double end_time_ = 0;
   const bool reacts_ = gen->reacts_to_completions();
   bool draining_ = false;
-  double waiting_until_ = 0;   // when the source's wait ends (infinity: at a completion)
-  bool source_waits_ = false;  // the source waits for a completion, with no arrival due                             //
-                               // the source has submitted everything and waits for the rest
+  double waiting_until_ = 0;                          // when the source's wait ends (infinity: at a completion)
+  bool source_waits_ = false;                         // the source waits for a completion, with no arrival due
   const bool batch_jobs_ = sc.workload.deadline > 0;  // requests are grouped in jobs (session = job id)
 };
 
