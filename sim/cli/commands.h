@@ -15,6 +15,7 @@ int cmd_calibrate(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);
+int cmd_fleet(const std::vector<std::string>& args);
 int cmd_plan(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int main_dispatch(int argc, char** argv);

@@ -20,6 +20,7 @@ const char* kMainHelp =
     "  stacksim sweep SWEEP.yaml [--jobs N] [--db FILE] [--shard K/N]   (also under mpirun)\n"
     "  stacksim export RESULTS.db --csv FILE\n"
     "  stacksim merge OUT.db IN.db...\n"
+    "  stacksim fleet FLEET.yaml [--jobs N] [--json FILE]   (also under mpirun)\n"
     "  stacksim plan PLAN.yaml [--jobs N]\n"
     "  stacksim report RESULTS... -o REPORT.html\n"
     "  stacksim --help | --version\n"
@@ -33,6 +34,7 @@ const char* kMainHelp =
     "  sweep      run many scenarios (grid and zipped axes) into an SQLite database\n"
     "  export     write a results database as CSV\n"
     "  merge      combine the databases of sweep shards\n"
+    "  fleet      clusters behind a global router, each simulated on its own, one summary\n"
     "  plan       find the cheapest configuration per platform that meets an SLO\n"
     "  report     one self-contained HTML page of results (runs, records, timelines,\n"
     "             traces, sweeps, plans): tables, CDFs, timelines, frontier, costs\n"
@@ -45,7 +47,7 @@ using Command = int (*)(const std::vector<std::string>&);
 const std::vector<std::pair<std::string, Command>> kCommands = {
     {"run", cmd_run},       {"info", cmd_info},     {"validate", cmd_validate}, {"calibrate", cmd_calibrate},
     {"sweep", cmd_sweep},   {"export", cmd_export}, {"merge", cmd_merge},       {"plan", cmd_plan},
-    {"report", cmd_report},
+    {"report", cmd_report}, {"fleet", cmd_fleet},
 };
 
 int dispatch(const std::string& name, const std::vector<std::string>& args) {

@@ -60,7 +60,10 @@ int cmd_sweep(const std::vector<std::string>& args) {
   const std::vector<SweepScenario> scenarios = expand_sweep(load_sweep(file, max_points), set_overrides(vm), progress);
   for (const auto& s : scenarios) make_generator(s.scenario.workload, s.scenario.seed);  // traces readable
   check_database(db);
-  return run_sweep(scenarios, db, shard, jobs, vm.count("requests") > 0) > 0 ? 1 : 0;
+  SweepRun run;
+  run.jobs = jobs;
+  run.requests = vm.count("requests") > 0;
+  return run_sweep(scenarios, db, shard, run) > 0 ? 1 : 0;
 }
 
 }  // namespace stacksim

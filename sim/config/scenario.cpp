@@ -353,6 +353,8 @@ std::vector<Scenario> load_scenarios(const std::string& path, const std::vector<
   const YAML::Node base = load_yaml_file(path);
   auto fresh = [&] { return load_yaml_file(path); };
   if (!base.IsMap()) fail_at(base, path, "(document)", "expected a mapping of keys");
+  if (base["fleet"])
+    fail_at(base["fleet"], path, "fleet", "a fleet file, not a scenario: run it with `stacksim fleet`");
 
   // Command-line paths for whole files are relative to the current directory (a whole
   // file given inline, platform={...}, is not a path).

@@ -71,9 +71,11 @@ Arrival read_arrival(MapReader a) {
 
 void read_count_or_duration(MapReader& r, const std::string& key, int64_t max, int64_t* count, double* duration,
                             double rate, double per_arrival) {
-  // Absent means unbounded by that measure (0 internally); given, each must be positive.
+  // Absent (or null: `--set workload.requests=~`, as a fleet lifts a count for its own
+  // duration) means unbounded by that measure (0 internally); given, each must be positive.
   const int64_t most = std::min<int64_t>(max, int64_t(double(kMaxRequests) / std::max(1.0, per_arrival)));
-  *count = r.has(key) ? r.integer(key, 1, most) : 0;
+  const bool counted = r.has(key) && !r.node(key).IsNull();
+  *count = counted ? r.integer(key, 1, most) : 0;
   *duration = r.has("duration") ? r.quantity("duration", Dimension::Time, 1e-9) : 0;
   if (*count == 0 && *duration == 0) r.fail(key, "give " + key + " or duration (or both)");
   // The work is known before a request is drawn: refuse what would run for days.

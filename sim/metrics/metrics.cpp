@@ -65,14 +65,39 @@ void Samples::add(double x, int64_t count) {
     exact_n_ += size_t(count);
     return;
   }
-  if (!folded_) {  // past the exact limit: every sample so far into the buckets
-    folded_ = true;
-    for (double v : exact_) fold(v, 1);
-    for (const auto& [v, c] : exact_counted_) fold(v, c);
-    std::vector<double>().swap(exact_);
-    std::vector<std::pair<double, int64_t>>().swap(exact_counted_);
-  }
+  if (!folded_) fold_exact();  // past the exact limit: every sample so far into the buckets
   fold(x, count);
+}
+
+void Samples::fold_exact() {
+  folded_ = true;
+  for (double v : exact_) fold(v, 1);
+  for (const auto& [v, c] : exact_counted_) fold(v, c);
+  std::vector<double>().swap(exact_);
+  std::vector<std::pair<double, int64_t>>().swap(exact_counted_);
+}
+
+int64_t Samples::bucket_of(double x) {
+  return x > 0 ? static_cast<int64_t>(std::floor(std::log(x) / std::log(kRatio))) : kZero;
+}
+
+nlohmann::json Samples::sketch() const {
+  std::map<int64_t, int64_t> b = buckets_;
+  for (double v : exact_) ++b[bucket_of(v)];
+  for (const auto& [v, c] : exact_counted_) b[bucket_of(v)] += c;
+  nlohmann::json buckets = nlohmann::json::array();
+  for (const auto& [k, c] : b) buckets.push_back({k, c});
+  return {{"count", n_}, {"sum", sum_}, {"sumsq", sumsq_}, {"buckets", std::move(buckets)}};
+}
+
+void Samples::add_sketch(const nlohmann::json& sketch) {
+  const int64_t n = sketch.at("count").get<int64_t>();
+  if (n <= 0) return;
+  if (!folded_) fold_exact();
+  n_ += n;
+  sum_ += sketch.at("sum").get<double>();
+  sumsq_ += sketch.at("sumsq").get<double>();
+  for (const auto& kc : sketch.at("buckets")) buckets_[kc.at(0).get<int64_t>()] += kc.at(1).get<int64_t>();
 }
 
 void Samples::fold(double x, int64_t count) {
@@ -80,7 +105,7 @@ void Samples::fold(double x, int64_t count) {
     *fold_count_ += count;
     return;
   }
-  const int64_t key = x > 0 ? static_cast<int64_t>(std::floor(std::log(x) / std::log(kRatio))) : kZero;
+  const int64_t key = bucket_of(x);
   int64_t& slot = buckets_[key];  // (map nodes stay put)
   slot += count;
   if (key == kZero) return;
@@ -301,6 +326,10 @@ RunSummary::Engine engine_summary(const InstanceTotals& all, const RunStats& run
   e.mean_decode_batch_per_instance = all.steps > 0 ? all.batch_seq_steps / double(all.steps) : 0;
   e.decode_spans = all.spans;
   return e;
+}
+
+nlohmann::json MetricsCollector::distributions() const {
+  return {{"ttft", ttft_.sketch()}, {"tpot", tpot_.sketch()}, {"e2e", e2e_.sketch()}, {"itl", itl_.sketch()}};
 }
 
 RunSummary MetricsCollector::summarize(const Scenario& sc, RunStats& run) {

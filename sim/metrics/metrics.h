@@ -40,9 +40,17 @@ class Samples {
   int64_t count() const { return n_; }
   bool approximate() const { return folded_; }
   Percentiles percentiles(bool with_cdf = false);
+  // The samples as mergeable buckets: {count, sum, sumsq, buckets: [[key, count], ...]},
+  // every sample in its logarithmic bucket (exact ones too). A fleet's clusters send
+  // theirs to be merged (sim/fleet/): add_sketch() folds one in, after which the
+  // percentiles are those of the folded buckets (within 0.5%) and the mean is exact.
+  nlohmann::json sketch() const;
+  void add_sketch(const nlohmann::json& sketch);
 
  private:
   void fold(double x, int64_t count);
+  void fold_exact();  // the exact samples into the buckets (folded_ from then on)
+  static int64_t bucket_of(double x);
   double at_rank(int64_t rank) const;  // the folded value of the rank-th smallest sample
   size_t limit_;
   // Up to limit_ samples in all: values added one at a time, and (value, count) pairs.
@@ -128,6 +136,8 @@ class MetricsCollector {
   int64_t completed_count() const { return completed_; }
   int64_t rejected_count() const;
 
+  // The latencies' samples as sketches (Samples::sketch), by name: ttft, tpot, e2e, itl.
+  nlohmann::json distributions() const;
   // The summary of a finished run.
   RunSummary summarize(const Scenario& sc, RunStats& run);
 

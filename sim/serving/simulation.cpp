@@ -47,6 +47,7 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, co
     cluster.log->close();
   }
   if (cluster.trace) cluster.trace->close();
+  if (out.distributions) *out.distributions = cluster.metrics.distributions();
   return cluster.metrics.summarize(sc, cluster.run);
 }
 

@@ -31,6 +31,9 @@ struct RunOutputs {
   // Every decode step its own SimGrid activity, as before coalesced decode (serving/instance.h):
   // for comparing the two (`stacksim run --step-by-step`); the summaries agree within a tested tolerance.
   bool step_by_step = false;
+  // Where the latencies' sketches go (MetricsCollector::distributions; nullptr: nowhere):
+  // a fleet's clusters send them for the fleet's percentiles (sim/fleet/fleet.h).
+  nlohmann::json* distributions = nullptr;
 };
 
 RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, const RunOutputs& outputs = {});

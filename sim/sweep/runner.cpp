@@ -60,23 +60,28 @@ class Progress {
 // Returns the number that failed.
 // `parts`: with per-request records, the prefix of the files the simulations stream
 // them to (beside the database; each is moved into it and removed).
-int run_shard(const std::vector<SweepScenario>& all, const std::set<std::string>& done, const Shard& shard, int jobs,
-              ResultStore& store, const std::string& label, const std::string& parts = "") {
+int run_shard(const std::vector<SweepScenario>& all, const std::set<std::string>& done, const Shard& shard,
+              const SweepRun& run, ResultStore& store, const std::string& label, const std::string& parts = "") {
   std::vector<const SweepScenario*> todo;
   for (const auto& s : all)
     if (s.index % shard.n == shard.k && !done.count(s.scenario.fingerprint)) todo.push_back(&s);
   auto part = [&](const SweepScenario& s) { return parts.empty() ? "" : parts + std::to_string(s.index); };
   std::vector<std::function<std::string()>> tasks;
   for (const SweepScenario* s : todo)
-    tasks.push_back([s, &part] {
+    tasks.push_back([s, &part, &run] {
       RunOutputs out;
       out.requests_csv = part(*s);
-      return nlohmann::json(simulate(s->scenario, make_generator(s->scenario.workload, s->scenario.seed), out)).dump();
+      nlohmann::json distributions;
+      if (run.distributions) out.distributions = &distributions;
+      nlohmann::json summary = simulate(s->scenario, make_generator(s->scenario.workload, s->scenario.seed), out);
+      if (run.distributions) summary["distributions"] = std::move(distributions);
+      return summary.dump();
     });
   Progress progress(tasks.size(), label);
   int failed = 0;
-  run_isolated(tasks, jobs, [&](size_t i, const ChildResult& r) {
+  run_isolated(tasks, run.jobs, [&](size_t i, const ChildResult& r) {
     const SweepScenario& s = *todo[i];
+    if (run.walls) (*run.walls)[s.index] = r.wall_seconds;
     if (!r.ok) {
       std::cerr << "\nstacksim: scenario " << s.index << " (" << s.scenario.name << ") failed: " << r.error << "\n";
       ++failed;
@@ -114,7 +119,24 @@ void merge_rank_dbs(const std::string& db, int ranks) {
   }
 }
 
-int run_sweep_mpi(const std::vector<SweepScenario>& scenarios, const std::string& db, int jobs, bool requests) {
+// Rank 0 gathers every rank's (index, wall) pairs into `walls`.
+void gather_walls(std::map<int64_t, double>* walls, int rank, int size) {
+  std::vector<double> mine;
+  for (const auto& [i, w] : *walls) mine.insert(mine.end(), {double(i), w});
+  int n = int(mine.size());
+  std::vector<int> counts(static_cast<size_t>(size)), offsets(static_cast<size_t>(size));
+  MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::vector<double> all;
+  if (rank == 0) {
+    for (int r = 1; r < size; ++r) offsets[size_t(r)] = offsets[size_t(r - 1)] + counts[size_t(r - 1)];
+    all.resize(size_t(offsets.back() + counts.back()));
+  }
+  MPI_Gatherv(mine.data(), n, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  for (size_t k = 0; k + 1 < all.size(); k += 2) (*walls)[int64_t(all[k])] = all[k + 1];
+}
+
+int run_sweep_mpi(const std::vector<SweepScenario>& scenarios, const std::string& db, const SweepRun& run) {
+  const bool requests = run.requests;
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -125,13 +147,14 @@ int run_sweep_mpi(const std::vector<SweepScenario>& scenarios, const std::string
   int failed = 0;
   {
     ResultStore store(rank_db(db, rank));
-    failed = run_shard(scenarios, done, Shard{rank, size}, jobs, store, "sweep rank " + std::to_string(rank),
+    failed = run_shard(scenarios, done, Shard{rank, size}, run, store, run.label + " rank " + std::to_string(rank),
                        parts_prefix(db, requests));
   }
+  if (run.walls) gather_walls(run.walls, rank, size);
   MPI_Barrier(MPI_COMM_WORLD);
   if (rank == 0) {
     merge_rank_dbs(db, size);
-    std::cerr << "sweep: " << ResultStore(db).fingerprints().size() << " results in " << db << " (" << size
+    std::cerr << run.label << ": " << ResultStore(db).fingerprints().size() << " results in " << db << " (" << size
               << " ranks)\n";
   }
   int total = 0;
@@ -151,6 +174,11 @@ bool parse_shard(const std::string& s, Shard* out) {
   return true;
 }
 
+int mpi_rank() {
+  const char* r = under_mpi() ? std::getenv("OMPI_COMM_WORLD_RANK") : nullptr;
+  return r ? std::atoi(r) : 0;
+}
+
 bool under_mpi() {
 #ifdef STACKSIM_MPI
   return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
@@ -159,15 +187,15 @@ bool under_mpi() {
 #endif
 }
 
-int run_sweep(const std::vector<SweepScenario>& scenarios, const std::string& db, const Shard& shard, int jobs,
-              bool requests) {
+int run_sweep(const std::vector<SweepScenario>& scenarios, const std::string& db, const Shard& shard,
+              const SweepRun& run) {
 #ifdef STACKSIM_MPI
   if (under_mpi()) {
     setenv("OMPI_MCA_mpi_warn_on_fork", "0", 1);  // children never call MPI
     MPI_Init(nullptr, nullptr);
     int failed = 0;
     try {
-      failed = run_sweep_mpi(scenarios, db, jobs, requests);
+      failed = run_sweep_mpi(scenarios, db, run);
     } catch (...) {
       MPI_Finalize();
       throw;
@@ -178,8 +206,8 @@ int run_sweep(const std::vector<SweepScenario>& scenarios, const std::string& db
 #endif
   ResultStore store(db);
   const int failed =
-      run_shard(scenarios, done_in(store, requests), shard, jobs, store, "sweep", parts_prefix(db, requests));
-  std::cerr << "sweep: " << store.fingerprints().size() << " results in " << db << "\n";
+      run_shard(scenarios, done_in(store, run.requests), shard, run, store, run.label, parts_prefix(db, run.requests));
+  std::cerr << run.label << ": " << store.fingerprints().size() << " results in " << db << "\n";
   return failed;
 }
 

@@ -13,9 +13,6 @@
 
 namespace stacksim {
 
-namespace {
-
-// The requests of a scenario's workload (closed-loop ones as if each finished at once).
 std::vector<RequestSpec> requests_of(const Scenario& sc) {
   auto gen = make_generator(sc.workload, sc.seed);
   std::vector<RequestSpec> out;
@@ -26,6 +23,8 @@ std::vector<RequestSpec> requests_of(const Scenario& sc) {
   }
   return out;
 }
+
+namespace {
 
 std::vector<int64_t> powers_of_two(int64_t lo, int64_t hi) {
   std::vector<int64_t> v;

@@ -38,6 +38,10 @@
 
 namespace stacksim {
 
+// The requests of a scenario's workload (closed-loop ones as if each finished at once),
+// at most 2^20: what the screen's load statistics come from.
+std::vector<RequestSpec> requests_of(const Scenario& sc);
+
 // The serving keys the search varies for one pool.
 struct Layout {
   int chips_per_instance = 1, attention_tp = 1, context_parallel = 1;

@@ -17,14 +17,6 @@ std::string as_override_text(const YAML::Node& n) {
   return e.c_str();
 }
 
-// Path values for whole files are relative to the sweep file: make them absolute.
-std::string value_for(const std::string& key, const YAML::Node& n, const std::string& sweep_file) {
-  std::string v = as_override_text(n);
-  for (const char* k : kPathKeys)
-    if (key == k) v = resolve_path(v, sweep_file);
-  return v;
-}
-
 nlohmann::json as_json(const YAML::Node& n) {
   if (n.IsScalar()) return n.Scalar();
   return as_override_text(n);
@@ -66,6 +58,13 @@ int64_t count_points(MapReader& r, const std::vector<Axis>& grid, size_t zip_len
 }
 
 }  // namespace
+
+std::string value_for(const std::string& key, const YAML::Node& n, const std::string& file) {
+  std::string v = as_override_text(n);
+  for (const char* k : kPathKeys)
+    if (key == k) v = resolve_path(v, file);
+  return v;
+}
 
 SweepSpec load_sweep(const std::string& path, int64_t max_points) {
   SweepSpec spec;

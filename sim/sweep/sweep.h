@@ -36,6 +36,10 @@ struct SweepSpec {
   std::vector<std::vector<Override>> axes_checks;  // each other grid value with the rest at their first
 };
 
+// A `set:` value as an override's text: path values of platform/model/workload (whole
+// files) made absolute from `file`, the file that gives them.
+std::string value_for(const std::string& key, const YAML::Node& n, const std::string& file);
+
 // The most points a sweep may have unless `sweep --max-points` raises the limit: a grid's
 // points multiply, and a typo could ask for billions.
 constexpr int64_t kDefaultMaxSweepPoints = 100000;
