@@ -154,7 +154,7 @@ struct GroupScreen {
   }
 };
 
-ClusterEstimate estimate_group(const Scenario& sc) {
+ClusterEstimate estimate_group(const Scenario& sc, const FleetGroup& g) {
   GroupScreen screen(sc, load_stats(requests_of(sc)));
   ClusterEstimate e;
   e.capacity = screen.highest(true);
@@ -162,7 +162,7 @@ ClusterEstimate estimate_group(const Scenario& sc) {
     e.slo_met = false;
     e.capacity = screen.highest(false);
   }
-  if (e.capacity == 0) throw ConfigError(sc.file, 0, 0, "", "the screen finds no stable load for this cluster");
+  if (e.capacity == 0) g.at.fail("the screen finds no stable load for this cluster (" + sc.name + ")");
   const std::vector<PoolEstimate> full = screen.at(e.capacity), light = screen.at(e.capacity / 10);
   e.latency = sc.pools.front().serving.frontend_latency;
   for (size_t p = 0; p < sc.pools.size(); ++p) {
@@ -194,6 +194,8 @@ std::vector<double> route(const FleetSpec& f, const std::vector<double>& capacit
     }
   if (left > 1e-12 * f.rate)
     for (size_t i = 0; i < rate.size(); ++i) rate[i] += left * capacity[i] / total;
+  for (double& r : rate)  // a rounding crumb is no load (the workload would refuse so low a rate)
+    if (r < 1e-9 * f.rate) r = 0;
   return rate;
 }
 
@@ -208,7 +210,7 @@ Fleet resolve_fleet(const FleetSpec& spec, const std::vector<Override>& cli) {
   for (FleetGroup& g : fleet.spec.groups) {
     const Scenario sc = group_scenario(spec, g, cli, 1, cv, 20000, spec.seed);
     if (g.name.empty()) g.name = sc.name;
-    fleet.groups.push_back(estimate_group(sc));
+    fleet.groups.push_back(estimate_group(sc, g));
   }
   std::vector<double> capacity;
   std::vector<size_t> order;
