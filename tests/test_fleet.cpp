@@ -102,6 +102,16 @@ TEST_CASE("the router splits a fleet's load by capacity, by price and by latency
   const double rest = over - 0.5 * (2 * c0 + c1);
   CHECK(full.clusters[2].rate == Approx(0.5 * c1 + rest * c1 / (2 * c0 + c1)));
 
+  // A session workload: the router's rates are sessions/s, the screen's requests/s.
+  std::string text = read(fleet_file(tmp.path(), "price", "0.5/s"));
+  text.replace(text.find("workload: "), text.find('\n', text.find("workload: ")) - text.find("workload: "),
+               "workload: " + stacksim::test::repo("workloads/coding-sessions.yaml"));
+  std::ofstream(tmp.path() + "/sessions.yaml") << text;
+  const stacksim::Fleet ses = stacksim::resolve_fleet(stacksim::load_fleet(tmp.path() + "/sessions.yaml"), {});
+  CHECK(ses.groups[0].requests_per_arrival == Approx(17.5).epsilon(0.02));  // 5-30 turns a session
+  for (const auto& c : ses.clusters) CHECK(c.rate <= 0.8 * ses.groups[c.group].capacity * (1 + 1e-12));
+  CHECK(ses.scenarios[0].scenario.workload.load_scale == 1);
+
   // By latency: the lowest light-load latency first.
   const stacksim::Fleet lat = resolve("latency", load);
   const size_t fastest = lat.groups[0].latency <= lat.groups[1].latency ? 0 : 2;
@@ -184,6 +194,10 @@ TEST_CASE("bad fleet files fail with one line naming the file, the line and the 
   fails("duration: 20 s", "duration: 20 s\n  extra: 1", "fleet.extra");
   fails("workload: " + data("fleet-workload.yaml"), "workload: " + data("lone.yaml"), "needs an arrival process");
   fails("count: 1}", "count: 1, variant: nope}", "has no variant \"nope\"");
+  fails("count: 1}", "count: 1, set: {seed: 9}}", "fleet.clusters[1].set.seed: the fleet sets this");
+  fails("count: 1}", "count: 1, set: {workload.arrival.rate: 9/s}}", "set.workload.arrival.rate: the fleet sets");
+  fails("count: 1}", "count: 1, set: {serving.nonsense: 3}}", "fleet.clusters[1].scenario: this cluster's scenario");
+  fails("duration: 20 s", "duration: 1e9 s", "more than the 1000000000 one fleet takes");
   // A fleet file given to `run`, and a scenario given to `fleet`.
   const auto run = shell(bin() + " run " + data("fleet-tiny.yaml"));
   CHECK(run.code == 2);

@@ -44,6 +44,23 @@ nlohmann::json wall_stats(const std::map<int64_t, double>& walls) {
   return j;
 }
 
+// The fleet's summary from its clusters' rows in `db`, stored there as the fleet's row.
+nlohmann::json merge_stored(const Fleet& fleet, const std::string& db) {
+  std::set<std::string> mine;
+  for (const auto& s : fleet.scenarios) mine.insert(s.scenario.fingerprint);
+  std::vector<StoredResult> results;
+  ResultStore store(db);
+  for (StoredResult& r : store.all())
+    if (mine.count(r.fingerprint) && r.index >= 0) results.push_back(std::move(r));
+  nlohmann::json summary = merge_fleet(fleet, results);
+  const FleetSpec& f = fleet.spec;
+  const nlohmann::json inputs = {
+      {"fleet", f.name}, {"rate_per_s", f.rate}, {"duration_s", f.duration},         {"router", f.policy},
+      {"fill", f.fill},  {"seed", f.seed},       {"clusters", fleet.clusters.size()}};
+  store.insert({fleet.fingerprint, -1, "fleet " + f.name, inputs.dump(), summary.dump()}, true);
+  return summary;
+}
+
 std::string routing_line(const Fleet& f) {
   int64_t idle = 0, chips = 0;
   for (const auto& c : f.clusters) idle += c.rate <= 0, chips += f.groups[c.group].chips;
@@ -79,7 +96,13 @@ int cmd_fleet(const std::vector<std::string>& args) {
   const bool lead = mpi_rank() == 0;
   for (const char* k : {"json", "stats"})
     if (vm.count(k) && lead) check_writable(vm[k].as<std::string>());
-  const Fleet fleet = resolve_fleet(load_fleet(file), set_overrides(vm));
+  Fleet fleet;
+  try {
+    fleet = resolve_fleet(load_fleet(file), set_overrides(vm));
+  } catch (const std::runtime_error&) {
+    if (lead) throw;
+    return 2;  // every rank reads the same files: rank 0 says what is wrong, once
+  }
   if (lead) std::cerr << routing_line(fleet);
   if (vm.count("dry-run")) {
     if (lead) std::cout << fleet_table(merge_fleet(fleet, {}, true));
@@ -95,16 +118,7 @@ int cmd_fleet(const std::vector<std::string>& args) {
   const int failed = run_sweep(fleet.scenarios, db, Shard{}, run);
   if (!lead) return failed > 0 ? 1 : 0;
   if (failed > 0) throw RunFailure(std::to_string(failed) + " of the fleet's clusters failed (see above)");
-  std::set<std::string> mine;
-  for (const auto& s : fleet.scenarios) mine.insert(s.scenario.fingerprint);
-  std::vector<StoredResult> results;
-  ResultStore store(db);
-  for (StoredResult& r : store.all())
-    if (mine.count(r.fingerprint) && r.index >= 0) results.push_back(std::move(r));
-  const nlohmann::json summary = merge_fleet(fleet, results);
-  store.insert({fleet.fingerprint, -1, "fleet " + fleet.spec.name, nlohmann::json({{"fleet", fleet.spec.name}}).dump(),
-                summary.dump()},
-               true);
+  const nlohmann::json summary = merge_stored(fleet, db);
   std::cout << fleet_table(summary);
   if (vm.count("json")) write_file_atomic(vm["json"].as<std::string>(), summary.dump(2) + "\n");
   if (vm.count("stats")) write_file_atomic(vm["stats"].as<std::string>(), wall_stats(walls).dump(2) + "\n");

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
+#include <set>
 
 #include "config/yaml_reader.h"
 #include "perf/capacity.h"
@@ -17,6 +19,17 @@ namespace stacksim {
 
 namespace {
 
+// Keys the router sets in every cluster's scenario: a cluster's `set:` (or --set) may not.
+bool routed_key(const std::string& key) {
+  for (const char* k : {"seed", "workload"})
+    if (key == k) return true;
+  for (const char* k : {"workload.arrival", "workload.duration", "workload.load_scale", "workload.requests",
+                        "workload.sessions", "workload.jobs"})
+    if (key.compare(0, std::strlen(k), k) == 0 && (key.size() == std::strlen(k) || key[std::strlen(k)] == '.'))
+      return true;
+  return false;
+}
+
 FleetGroup read_group(MapReader g, const std::string& fleet_file) {
   FleetGroup out;
   out.at = g.where("scenario");
@@ -26,8 +39,12 @@ FleetGroup read_group(MapReader g, const std::string& fleet_file) {
   if (g.has("set")) {
     const YAML::Node s = g.node("set");
     if (!s.IsMap()) fail_at(s, g.origin(), g.path_of("set"), "expected a mapping of key: value");
-    for (const auto& kv : s)
+    for (const auto& kv : s) {
+      if (routed_key(kv.first.Scalar()))
+        fail_at(kv.first, g.origin(), g.path_of("set") + "." + kv.first.Scalar(),
+                "the fleet sets this in every cluster (its workload, rate, duration and seed)");
       out.set.push_back({kv.first.Scalar(), value_for(kv.first.Scalar(), kv.second, fleet_file)});
+    }
   }
   out.name = g.has("name") ? g.name("name") : "";
   g.finish();
@@ -67,10 +84,14 @@ FleetSpec load_fleet(const std::string& path) {
   top.finish();
   f.name = r.name("name");
   f.seed = uint64_t(r.integer_or("seed", 1, 0));
+  f.at = r.where("rate");
   f.workload_at = r.where("workload");
   f.workload = r.file_at("workload");
   f.rate = r.quantity("rate", Dimension::Rate, 1e-9);
   f.duration = r.quantity("duration", Dimension::Time, 1e-6);
+  if (f.rate * f.duration > double(kMaxRequests))
+    r.fail("duration", strprintf("about %.3g arrivals (rate x duration), more than the %lld one fleet takes",
+                                 f.rate * f.duration, static_cast<long long>(kMaxRequests)));
   f.policy = r.choice_or("router", {"capacity", "price", "latency"}, "capacity");
   f.fill = r.quantity_or("fill", Dimension::Number, 0.8, 0.01, 1);
   const YAML::Node list = r.list("clusters");
@@ -90,12 +111,18 @@ Scenario group_scenario(const FleetSpec& f, const FleetGroup& g, const std::vect
   std::vector<Override> o = {{"workload", f.workload},
                              {"workload.arrival.rate", strprintf("%.17g/s", rate)},
                              {"workload.duration", strprintf("%.17g s", duration)},
+                             {"workload.load_scale", "1"},  // the routed rate is the cluster's rate
                              {"seed", std::to_string(seed)}};
   if (shape.cv != 1) o.push_back({"workload.arrival.cv", strprintf("%.17g", cv)});
   for (const std::string& k : shape.counts) o.push_back({"workload." + k, "~"});
   o.insert(o.end(), g.set.begin(), g.set.end());
   o.insert(o.end(), cli.begin(), cli.end());
-  std::vector<Scenario> scs = load_scenarios(g.scenario, o, check_fit);
+  std::vector<Scenario> scs;
+  try {
+    scs = load_scenarios(g.scenario, o, check_fit);
+  } catch (const ConfigError& e) {  // named at the group too: which cluster of which fleet
+    g.at.fail(std::string("this cluster's scenario: ") + e.what());
+  }
   if (g.variant.empty()) {
     if (scs.size() != 1)
       g.at.fail(g.scenario + " has " + std::to_string(scs.size()) + " variants: name one (variant: NAME)");
@@ -154,16 +181,36 @@ struct GroupScreen {
   }
 };
 
+// Requests per arrival of the workload (a session's turns, a job's documents; 1 for a stream).
+double requests_per_arrival(const std::vector<RequestSpec>& requests) {
+  std::set<int64_t> groups;
+  int64_t single = 0;
+  for (const RequestSpec& r : requests) {
+    if (r.session < 0)
+      ++single;
+    else
+      groups.insert(r.session);
+  }
+  const double arrivals = double(single) + double(groups.size());
+  return arrivals > 0 ? double(requests.size()) / arrivals : 0;
+}
+
+// `sc`: the group's scenario with the fleet's workload. The screen's rates are requests/s;
+// the router's, arrivals/s.
 ClusterEstimate estimate_group(const Scenario& sc, const FleetGroup& g) {
-  GroupScreen screen(sc, load_stats(requests_of(sc)));
+  const std::vector<RequestSpec> requests = requests_of(sc);
   ClusterEstimate e;
-  e.capacity = screen.highest(true);
+  e.requests_per_arrival = requests_per_arrival(requests);
+  if (!(e.requests_per_arrival > 0)) g.at.fail("the fleet's workload gives this cluster no requests to screen");
+  GroupScreen screen(sc, load_stats(requests));
+  e.capacity = screen.highest(true) / e.requests_per_arrival;
   if (e.capacity == 0) {
     e.slo_met = false;
-    e.capacity = screen.highest(false);
+    e.capacity = screen.highest(false) / e.requests_per_arrival;
   }
   if (e.capacity == 0) g.at.fail("the screen finds no stable load for this cluster (" + sc.name + ")");
-  const std::vector<PoolEstimate> full = screen.at(e.capacity), light = screen.at(e.capacity / 10);
+  const double capacity = e.capacity * e.requests_per_arrival;  // requests/s
+  const std::vector<PoolEstimate> full = screen.at(capacity), light = screen.at(capacity / 10);
   e.latency = sc.pools.front().serving.frontend_latency;
   for (size_t p = 0; p < sc.pools.size(); ++p) {
     const PoolSpec& pool = sc.pools[p];
@@ -173,7 +220,7 @@ ClusterEstimate estimate_group(const Scenario& sc, const FleetGroup& g) {
       e.platform += (e.platform.empty() ? "" : "/") + pool.platform.name;
     e.usd_per_hour += pool.platform.cost.per_chip_second(pool.platform.chip.watts_at(full[p].busy)) * 3600 * chips;
     e.idle_usd_per_hour += pool.platform.cost.per_chip_second(pool.platform.chip.watts_at(0)) * 3600 * chips;
-    e.idle_watts += pool.platform.chip.watts_at(0) * chips;
+    e.idle_watts += pool.platform.cost.facility_watts(pool.platform.chip.watts_at(0)) * chips;
     if (screen.roles[p] != "decode") e.latency += light[p].ttft.p50;
     if (screen.roles[p] != "prefill") e.latency += screen.load.output_mean * light[p].tpot.p50;
   }
@@ -194,14 +241,21 @@ std::vector<double> route(const FleetSpec& f, const std::vector<double>& capacit
     }
   if (left > 1e-12 * f.rate)
     for (size_t i = 0; i < rate.size(); ++i) rate[i] += left * capacity[i] / total;
-  for (double& r : rate)  // a rounding crumb is no load (the workload would refuse so low a rate)
-    if (r < 1e-9 * f.rate) r = 0;
+  for (double& r : rate) {
+    if (r < 1e-9 * f.rate) r = 0;  // a rounding crumb is no load
+    if (r > 0 && r < 1e-9)
+      f.at.fail(strprintf("a cluster's share, %.3g/s, is below the 1e-9/s a workload's rate may be", r));
+  }
   return rate;
 }
 
 }  // namespace
 
 Fleet resolve_fleet(const FleetSpec& spec, const std::vector<Override>& cli) {
+  for (const Override& o : cli)
+    if (routed_key(o.first))
+      throw ConfigError("--set", 0, 0, o.first,
+                        "the fleet sets this in every cluster (its workload, rate, duration and seed)");
   Fleet fleet;
   fleet.spec = spec;
   const double cv = workload_shape(spec).cv;

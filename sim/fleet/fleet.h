@@ -64,7 +64,7 @@ struct FleetSpec {
   std::string policy = "capacity";
   double fill = 0.8;
   std::vector<FleetGroup> groups;
-  Location workload_at;
+  Location at, workload_at;  // where the rate and the workload are in the fleet file
 };
 
 // Reads a fleet file. Throws ConfigError.
@@ -73,14 +73,15 @@ FleetSpec load_fleet(const std::string& path);
 // What the router knows of one cluster of a group (the screen's figures at the fleet's load).
 struct ClusterEstimate {
   int64_t chips = 0;
-  std::string platform;          // the platforms of its pools, "/"-joined when they differ
-  double capacity = 0;           // requests/s within the workload's SLO at p90 (or, when unmet at any load: stable)
-  bool slo_met = true;           // false: the SLO is missed even at a light load; capacity is then the stable rate
-  double usd_per_hour = 0;       // at capacity
-  double idle_usd_per_hour = 0;  // with every chip idle
-  double idle_watts = 0;         // the cluster's chips idle
-  double latency = 0;            // s: end-to-end at a tenth of capacity (front end + TTFT p50 + output x TPOT p50)
-  double usd_per_request() const { return capacity > 0 ? usd_per_hour / 3600 / capacity : 0; }
+  std::string platform;             // the platforms of its pools, "/"-joined when they differ
+  double capacity = 0;              // arrivals/s within the workload's SLO at p90 (or, when unmet at any load: stable)
+  double requests_per_arrival = 1;  // a session's turns, a job's documents (1 for a stream)
+  bool slo_met = true;              // false: the SLO is missed even at a light load; capacity is then the stable rate
+  double usd_per_hour = 0;          // at capacity
+  double idle_usd_per_hour = 0;     // with every chip idle
+  double idle_watts = 0;            // the cluster's chips idle, with the facility's overhead (as energy_kwh counts it)
+  double latency = 0;               // s: end-to-end at a tenth of capacity (front end + TTFT p50 + output x TPOT p50)
+  double usd_per_request() const { return capacity > 0 ? usd_per_hour / 3600 / (capacity * requests_per_arrival) : 0; }
 };
 
 // The fleet resolved: each cluster's share of the load and, when it has one, its scenario.

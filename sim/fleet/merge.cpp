@@ -19,6 +19,8 @@ struct Totals {
   double usd = 0, input_usd = 0, idle_usd = 0, input_tokens = 0, output_tokens = 0, usd_per_hour = 0, chip_hours = 0,
          kwh = 0;
   int64_t chip_failures = 0, instance_failures = 0, retried = 0;
+  int64_t jobs = 0, jobs_met = 0;  // document batches (a workload deadline)
+  bool has_jobs = false;
   std::map<std::string, Samples> latency;  // ttft, tpot, e2e, itl
 
   void add_simulated(const nlohmann::json& s) {
@@ -49,6 +51,11 @@ struct Totals {
     instance_failures += f.at("instance_failures").get<int64_t>();
     retried += f.at("retried_requests").get<int64_t>();
     for (const char* k : {"ttft", "tpot", "e2e", "itl"}) latency[k].add_sketch(s.at("distributions").at(k));
+    if (s.contains("jobs") && s["jobs"].is_object()) {
+      has_jobs = true;
+      jobs += s["jobs"].at("count").get<int64_t>();
+      jobs_met += s["jobs"].at("met_deadline").get<int64_t>();
+    }
   }
   // A cluster the router gave no load: its chips idle (and billed) for the duration.
   void add_idle(const ClusterEstimate& e, double duration) {

@@ -10,7 +10,7 @@ namespace sg4 = simgrid::s4u;
 namespace stacksim {
 
 Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& serving, InstanceListener* listener,
-                   int64_t block_tokens, int64_t* load_slot)
+                   int64_t block_tokens, LoadBoard* board)
     : index_(index),
       role_(role),
       perf_(perf),
@@ -29,7 +29,7 @@ Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& s
                                ? static_cast<int64_t>(serving.prefix_cache.tier2_capacity_per_chip *
                                                       serving.chips_per_instance / perf.memory().kv_bytes_per_token)
                                : 0),
-      load_slot_(load_slot) {
+      board_(board) {
   publish_load();
 }
 

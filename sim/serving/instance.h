@@ -39,6 +39,7 @@
 #include "perf/perf_model.h"
 #include "serving/batch_policy.h"
 #include "serving/decode_order.h"
+#include "serving/load_board.h"
 #include "serving/pool_view.h"
 #include "serving/prefix_cache.h"
 #include "serving/request.h"
@@ -70,10 +71,10 @@ class Instance : private Admission {
  public:
   enum class Role { Colocated, Prefill, Decode };
 
-  // `load_slot` is where the instance mirrors its load for routers (PoolView::loads()):
-  // outstanding_tokens(), or PoolView::kDown while it is down.
+  // `board` is where the instance mirrors its load for routers (PoolView::loads(), slot
+  // `index`): outstanding_tokens(), or PoolView::kDown while it is down.
   Instance(int index, Role role, const PerfModel& perf, const Serving& serving, InstanceListener* listener,
-           int64_t block_tokens, int64_t* load_slot);
+           int64_t block_tokens, LoadBoard* board);
 
   // Starts the instance's actor on `host` (a daemon: it ends with the simulation);
   // `chips` are its chip hosts, whose power state it sets: busy while it steps.
@@ -207,8 +208,8 @@ class Instance : private Admission {
   int64_t step_ = 0;
   double pending_load_ = 0;  // s of KV loads/stores to charge to the next step
   int64_t outstanding_tokens_ = 0;
-  int64_t* const load_slot_;
-  void publish_load() { *load_slot_ = down_ ? PoolView::kDown : outstanding_tokens_; }
+  LoadBoard* const board_;
+  void publish_load() { board_->set(size_t(index_), down_ ? PoolView::kDown : outstanding_tokens_); }
   int64_t in_flight_ = 0;
   InstanceTotals totals_;
 

@@ -15,10 +15,10 @@ Pool::Pool(const PoolSpec& s, int first, InstanceListener* listener, int64_t blo
       perf(std::make_unique<PerfModel>(s.model, s.platform, s.serving)),
       router(routers().make(s.serving.router)),
       first_chip(first),
-      load_mirror_(size_t(s.serving.instances()), 0) {
+      board_(size_t(s.serving.instances())) {
   for (int i = 0; i < s.serving.instances(); ++i) {
-    instances.push_back(std::make_unique<Instance>(i, role_of(s.role), *perf, s.serving, listener, block_tokens,
-                                                   &load_mirror_[size_t(i)]));
+    instances.push_back(
+        std::make_unique<Instance>(i, role_of(s.role), *perf, s.serving, listener, block_tokens, &board_));
     down_chips.push_back(0);
     down_since.push_back(0);
   }

@@ -10,6 +10,7 @@
 #include "config/scenario.h"
 #include "perf/perf_model.h"
 #include "serving/instance.h"
+#include "serving/load_board.h"
 #include "serving/router.h"
 
 namespace stacksim {
@@ -21,7 +22,8 @@ class Pool : public PoolView {
   Pool(const PoolSpec& spec, int first_chip, InstanceListener* listener, int64_t block_tokens);
 
   size_t size() const override { return instances.size(); }
-  const int64_t* loads() const override { return load_mirror_.data(); }
+  const int64_t* loads() const override { return board_.loads(); }
+  size_t least_loaded() const override { return board_.least(); }
   int64_t waiting_requests(size_t i) const override { return instances[i]->waiting_requests(); }
   int64_t cached_prefix_tokens(size_t i, const Request& r) const override {
     return instances[i]->cached_prefix_tokens(r);
@@ -43,7 +45,7 @@ class Pool : public PoolView {
   std::deque<Request*> pending;    // requests waiting for an instance to come back up
 
  private:
-  std::vector<int64_t> load_mirror_;  // one slot per instance, written by the instances
+  LoadBoard board_;  // one slot per instance, written by the instances
 };
 
 }  // namespace stacksim

@@ -26,6 +26,17 @@ class PoolView {
   // Leading prompt tokens of r that instance i's prefix cache holds.
   virtual int64_t cached_prefix_tokens(size_t i, const Request& r) const = 0;
 
+  // The instance with the fewest outstanding tokens (the lowest index among equals; its
+  // load is kDown when every instance is down). REQUIRES: size() > 0. This default scans
+  // loads(); a pool keeps it in a tournament tree (serving/load_board.h).
+  virtual size_t least_loaded() const {
+    const int64_t* l = loads();
+    size_t best = 0;
+    for (size_t i = 1; i < size(); ++i)
+      if (l[i] < l[best]) best = i;
+    return best;
+  }
+
   bool up(size_t i) const { return loads()[i] != kDown; }
   int64_t outstanding_tokens(size_t i) const { return loads()[i]; }
 };

@@ -205,7 +205,9 @@ namespace {
 void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, std::string>* out) {
   if (j.is_object()) {
     for (auto it = j.begin(); it != j.end(); ++it)
-      flatten(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+      // A fleet's merge inputs (latency sketches, a rate per cluster): no columns of their own.
+      if (!(prefix.empty() && (it.key() == "distributions" || it.key() == "cluster_rates_per_s")))
+        flatten(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), out);
   } else if (j.is_array()) {
     for (size_t i = 0; i < j.size(); ++i) flatten(j[i], prefix + "." + std::to_string(i), out);
   } else if (j.is_string()) {

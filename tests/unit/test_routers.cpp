@@ -1,7 +1,10 @@
 // Every router of routers(), over a fake pool view: its choice, ties, and down instances.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "fake_pool.h"
+#include "serving/load_board.h"
 #include "serving/router.h"
 
 using stacksim::PoolView;
@@ -67,4 +70,23 @@ TEST_CASE("shortest_queue takes the fewest waiting requests, then the least load
   CHECK(pick("shortest_queue", pool) == 3);
   pool.load[3] = kDown;
   CHECK(pick("shortest_queue", pool) == 0);
+}
+
+TEST_CASE("a load board's least loaded instance is a scan's, through random updates, ties and downs") {
+  std::mt19937 rng(11);
+  for (size_t n : {1, 2, 3, 5, 8, 48, 100}) {
+    INFO(n);
+    stacksim::LoadBoard board(n);
+    std::vector<int64_t> load(n, 0);
+    for (int step = 0; step < 5000; ++step) {
+      const size_t i = rng() % n;
+      const int r = int(rng() % 10);
+      // Few distinct values, so that ties are common; now and then an instance goes down.
+      load[i] = r == 0 ? kDown : int64_t(rng() % 4) * 1000;
+      board.set(i, load[i]);
+      const size_t scan = size_t(std::min_element(load.begin(), load.end()) - load.begin());
+      REQUIRE(board.least() == scan);
+      REQUIRE(board.loads()[i] == load[i]);
+    }
+  }
 }

@@ -1,6 +1,5 @@
-// least_loaded: the fewest outstanding tokens, ties to the lowest index. The loads sit
-// side by side in PoolView::loads() with kDown for instances that are down, so one scan
-// of a contiguous array decides.
+// least_loaded: the fewest outstanding tokens, ties to the lowest index
+// (PoolView::least_loaded: the pool keeps it at the root of a tournament tree).
 #include "serving/router.h"
 
 namespace stacksim {
@@ -10,13 +9,9 @@ namespace {
 class LeastLoaded : public Router {
  public:
   size_t pick(const Request&, const PoolView& pool) override {
-    const size_t n = pool.size();
-    if (n == 0) return kNone;
-    const int64_t* l = pool.loads();
-    size_t best = 0;
-    for (size_t i = 1; i < n; ++i)
-      if (l[i] < l[best]) best = i;
-    return l[best] == PoolView::kDown ? kNone : best;
+    if (pool.size() == 0) return kNone;
+    const size_t best = pool.least_loaded();
+    return pool.up(best) ? best : kNone;
   }
 };
 
