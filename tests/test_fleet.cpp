@@ -141,7 +141,7 @@ TEST_CASE("a fleet's merged summary is the same with --jobs 1, --jobs 2 and mpir
   }
   // The fleet's totals are its clusters' sums (their rows in the database, and the fleet's row).
   const nlohmann::json s = nlohmann::json::parse(one);
-  int64_t completed = 0, generated = 0, ttft_count = 0;
+  int64_t completed = 0, generated = 0, ttft_count = 0, chip_failures = 0;
   double usd = 0;
   int rows = 0, fleet_rows = 0;
   for (const auto& r : stacksim::ResultStore(dir + "/one.db", stacksim::ResultStore::Mode::ReadOnly).all()) {
@@ -156,6 +156,7 @@ TEST_CASE("a fleet's merged summary is the same with --jobs 1, --jobs 2 and mpir
     generated += c["requests"]["generated"].get<int64_t>();
     ttft_count += c["latency_s"]["ttft"]["count"].get<int64_t>();
     usd += c["cost"]["usd_total"].get<double>();
+    chip_failures += c["failures"]["chip_failures"].get<int64_t>();
   }
   CHECK(rows == 3);
   CHECK(fleet_rows == 1);
@@ -163,6 +164,8 @@ TEST_CASE("a fleet's merged summary is the same with --jobs 1, --jobs 2 and mpir
   CHECK(s["requests"]["generated"] == generated);
   CHECK(s["latency_s"]["ttft"]["count"] == ttft_count);
   CHECK(s["cost"]["usd_total"].get<double>() == Approx(usd));
+  CHECK(chip_failures > 0);  // the disaggregated cluster's chips fail (its scenario's failures: set)
+  CHECK(s["failures"]["chip_failures"] == chip_failures);
   // About rate x duration arrivals in all (gamma arrivals: within 15%).
   CHECK(double(generated) == Approx(30 * 20).epsilon(0.15));
   // A rerun finds every cluster in the database and simulates none.
@@ -193,15 +196,15 @@ TEST_CASE("bad fleet files fail with one line naming the file, the line and the 
   fails("rate: 30/s", "rate: 30 GB", "fleet.rate");
   fails("duration: 20 s", "duration: 20 s\n  extra: 1", "fleet.extra");
   fails("workload: " + data("fleet-workload.yaml"), "workload: " + data("lone.yaml"), "needs an arrival process");
-  fails("count: 1}", "count: 1, variant: nope}", "has no variant \"nope\"");
-  fails("count: 1}", "count: 1, set: {seed: 9}}", "fleet.clusters[1].set.seed: the fleet sets this");
-  fails("count: 1}", "count: 1, set: {workload.arrival.rate: 9/s}}", "set.workload.arrival.rate: the fleet sets");
-  fails("count: 1}", "count: 1, set: {serving.nonsense: 3}}", "fleet.clusters[1].scenario: this cluster's scenario");
+  fails("count: 1,", "count: 1, variant: nope,", "has no variant \"nope\"");
+  fails("set: {failures", "set: {seed: 9, failures", "fleet.clusters[1].set.seed: the fleet sets this");
+  fails("set: {failures", "set: {workload.arrival.rate: 9/s, failures", "set.workload.arrival.rate: the fleet sets");
+  fails("set: {failures", "set: {serving.nonsense: 3, failures", "fleet.clusters[1].scenario: this cluster's scenario");
   fails("duration: 20 s", "duration: 1e9 s", "more than the 1000000000 one fleet takes");
   // A fleet file given to `run`, and a scenario given to `fleet`.
   const auto run = shell(bin() + " run " + data("fleet-tiny.yaml"));
   CHECK(run.code == 2);
-  CHECK(run.output.find("fleet-tiny.yaml:3:3: fleet: a fleet file, not a scenario") != std::string::npos);
+  CHECK(run.output.find("fleet-tiny.yaml:4:3: fleet: a fleet file, not a scenario") != std::string::npos);
   const auto fleet = shell(bin() + " fleet " + data("lone.yaml") + " --dry-run");
   CHECK(fleet.code == 2);
   CHECK(fleet.output.find("lone.yaml") != std::string::npos);
