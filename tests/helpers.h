@@ -2,7 +2,9 @@
 // (SimGrid allows one simulation per process).
 #pragma once
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,12 +35,35 @@ inline nlohmann::json run(const Scenario& sc) {
   return nlohmann::json::parse(results[0].output);
 }
 
+// The stacksim binary the tests run (the build's).
+inline std::string bin() { return STACKSIM_BIN; }
+
+// A whole file's bytes ("" when it cannot be read).
+inline std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 // Runs a shell command, returning its exit code and what it printed (stdout + stderr).
 struct Shell {
   int code;
   std::string output;
 };
 Shell shell(const std::string& command);
+
+// The prefix that runs a command on 2 MPI ranks (as root too), or "" when mpirun is missing.
+inline std::string mpirun_2() {
+  if (shell("command -v mpirun").code != 0) return "";
+#if defined(__SANITIZE_ADDRESS__)
+  // OpenMPI's own allocations outlive MPI_Finalize: LeakSanitizer would fail the ranks.
+  const std::string env = "ASAN_OPTIONS=${ASAN_OPTIONS}:detect_leaks=0 ";
+#else
+  const std::string env;
+#endif
+  return env + "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 ";
+}
 
 }  // namespace stacksim::test
 

@@ -11,19 +11,12 @@
 #include "metrics/metrics.h"
 #include "serving/request_log.h"
 
+using stacksim::test::bin;
 using stacksim::test::data;
+using stacksim::test::read;
 using stacksim::test::shell;
 
 namespace {
-
-std::string bin() { return STACKSIM_BIN; }
-
-std::string read(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 

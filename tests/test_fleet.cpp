@@ -12,19 +12,12 @@
 #include "metrics/metrics.h"
 #include "sweep/store.h"
 
+using stacksim::test::bin;
 using stacksim::test::data;
+using stacksim::test::read;
 using stacksim::test::shell;
 
 namespace {
-
-std::string bin() { return STACKSIM_BIN; }
-
-std::string read(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // tests/data/fleet-tiny.yaml with `router` and `rate` (and optionally `fill`) replaced, in `dir`.
 std::string fleet_file(const std::string& dir, const std::string& router, const std::string& rate,
@@ -130,15 +123,8 @@ TEST_CASE("a fleet's merged summary is the same with --jobs 1, --jobs 2 and mpir
   };
   const std::string one = run("one", "", "--jobs 1");
   CHECK(run("two", "", "--jobs 2") == one);
-  if (shell("command -v mpirun").code == 0) {
-#if defined(__SANITIZE_ADDRESS__)
-    const std::string env = "ASAN_OPTIONS=${ASAN_OPTIONS}:detect_leaks=0 ";
-#else
-    const std::string env;
-#endif
-    CHECK(run("mpi", env + "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 ",
-              "") == one);
-  }
+  const std::string mpirun = stacksim::test::mpirun_2();
+  if (!mpirun.empty()) CHECK(run("mpi", mpirun, "") == one);
   // The fleet's totals are its clusters' sums (their rows in the database, and the fleet's row).
   const nlohmann::json s = nlohmann::json::parse(one);
   int64_t completed = 0, generated = 0, ttft_count = 0, chip_failures = 0;

@@ -11,23 +11,16 @@
 
 #include "helpers.h"
 
+using stacksim::test::bin;
 using stacksim::test::data;
+using stacksim::test::read;
 using stacksim::test::shell;
 
 namespace {
 
-std::string bin() { return STACKSIM_BIN; }
-
 const char* kWorkload =
     "workload={name: bench, type: closed_loop, users: 16, requests: 200, input_tokens: {distribution: fixed, value: "
     "2000}, output_tokens: {distribution: fixed, value: 200}}";
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 

@@ -15,13 +15,12 @@
 #include "serving/request_log.h"
 #include "serving/timeline.h"
 
+using stacksim::test::bin;
 using stacksim::test::data;
 using stacksim::test::repo;
 using stacksim::test::shell;
 
 namespace {
-
-std::string bin() { return STACKSIM_BIN; }
 
 // A CSV (read by stacksim's own reader): its header's columns and its rows' cells, by column name.
 struct Csv {

@@ -10,21 +10,10 @@
 
 #include "helpers.h"
 
+using stacksim::test::bin;
 using stacksim::test::data;
+using stacksim::test::read;
 using stacksim::test::shell;
-
-namespace {
-
-std::string bin() { return STACKSIM_BIN; }
-
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
 
 TEST_CASE("a FIFO as an input is refused at once, not opened", "[safety]") {
   const stacksim::test::TempDir tmp("stacksim-safety");
