@@ -187,6 +187,11 @@ TEST_CASE("bad fleet files fail with one line naming the file, the line and the 
   fails("set: {failures", "set: {workload.arrival.rate: 9/s, failures", "set.workload.arrival.rate: the fleet sets");
   fails("set: {failures", "set: {serving.nonsense: 3, failures", "fleet.clusters[1].scenario: this cluster's scenario");
   fails("duration: 20 s", "duration: 1e9 s", "more than the 1000000000 one fleet takes");
+  // --dry-run: the routing, and no figure of a run that did not happen.
+  const auto dry = shell(bin() + " fleet " + fleet_file(dir, "capacity", "30/s") + " --dry-run");
+  CHECK(dry.code == 0);
+  CHECK(dry.output.find("30.0 |         - |") != std::string::npos);
+  CHECK(dry.output.find("0.000") == std::string::npos);
   // A fleet file given to `run`, and a scenario given to `fleet`.
   const auto run = shell(bin() + " run " + data("fleet-tiny.yaml"));
   CHECK(run.code == 2);

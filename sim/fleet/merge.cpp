@@ -144,10 +144,12 @@ nlohmann::json merge_fleet(const Fleet& fleet, const std::vector<StoredResult>& 
     j["groups"].push_back(std::move(row));
   }
   for (const Fleet::Cluster& c : fleet.clusters) j["cluster_rates_per_s"].push_back(c.rate);
+  if (routing_only) j["routing_only"] = true;
   return j;
 }
 
 std::string fleet_table(const nlohmann::json& s) {
+  const bool routing_only = s.value("routing_only", false);
   Table t({"group", "platform", "clusters", "chips", "capacity/s each", "routed/s", "completed", "TTFT p90", "TPOT p90",
            "$/h", "$/M in", "$/M out"});
   auto row = [&](const std::string& name, const std::string& platform, const nlohmann::json& r,
@@ -157,15 +159,22 @@ std::string fleet_table(const nlohmann::json& s) {
       return l.contains(k) ? strprintf("%.0f ms", l.at(k).at("p90").get<double>() * 1e3) : "-";
     };
     const auto& c = r.at("clusters");
-    t.add(
-        {name, platform,
-         strprintf("%lld (%lld idle)", (long long)c.at("total").get<int64_t>(), (long long)c.at("idle").get<int64_t>()),
-         strprintf("%lld", (long long)r.at("chips").get<int64_t>()), cap,
-         strprintf("%.1f", r.at("routed_rate_per_s").get<double>()),
-         strprintf("%lld", (long long)r.at("requests").at("completed").get<int64_t>()), ms("ttft"), ms("tpot"),
-         strprintf("%.0f", r.at("cost").at("usd_per_hour").get<double>()),
-         strprintf("%.3f", r.at("cost").at("usd_per_m_input").get<double>()),
-         strprintf("%.3f", r.at("cost").at("usd_per_m_output").get<double>())});
+    std::vector<std::string> cells = {
+        name,
+        platform,
+        strprintf("%lld (%lld idle)", (long long)c.at("total").get<int64_t>(), (long long)c.at("idle").get<int64_t>()),
+        strprintf("%lld", (long long)r.at("chips").get<int64_t>()),
+        cap,
+        strprintf("%.1f", r.at("routed_rate_per_s").get<double>())};
+    if (routing_only)  // nothing simulated: no figures of the run
+      cells.insert(cells.end(), 6, "-");
+    else
+      cells.insert(cells.end(),
+                   {strprintf("%lld", (long long)r.at("requests").at("completed").get<int64_t>()), ms("ttft"),
+                    ms("tpot"), strprintf("%.0f", r.at("cost").at("usd_per_hour").get<double>()),
+                    strprintf("%.3f", r.at("cost").at("usd_per_m_input").get<double>()),
+                    strprintf("%.3f", r.at("cost").at("usd_per_m_output").get<double>())});
+    t.add(std::move(cells));
   };
   for (const auto& g : s.at("groups"))
     row(g.at("name").get<std::string>(), g.at("platform").get<std::string>(), g,
