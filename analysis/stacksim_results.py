@@ -8,6 +8,7 @@
     reqs = sr.load_requests("requests.csv")     # a row per request (`run --requests`)
     bench = sr.load_bench("vllm-result.json")   # a row per scenario (`run --bench-json`)
     sweep = sr.load_sweep("capacity.db")        # a row per finished scenario of a sweep
+    fleet, clusters = sr.load_fleet("coding-mixed.db")  # a fleet's summary, a row per cluster
     recs = sr.load_sweep_requests("capacity.db")  # a row per request (`sweep --requests`)
     tl = sr.load_timeline("timeline.csv")       # a row per interval and pool (`run --timeline`)
     steps = sr.load_trace("trace.json")         # a row per step in the window (`run --trace`)
@@ -28,6 +29,10 @@ load_bench    vLLM's keys (`vllm bench serve --save-result`: *_ms latencies, thr
 load_sweep    the results table (fingerprint, sweep_index, scenario_name, inputs: the
               sweep point's {key: value} overrides) and each row's summary flattened as
               load_run does.
+load_fleet    `stacksim fleet`'s database: the fleet's merged summary (a dict, as
+              `fleet --json` writes it; the newest fleet row when the database holds several)
+              and its clusters as load_sweep's rows (inputs: fleet, cluster, group,
+              rate_per_s), without the latency sketches the merge read.
 load_sweep_requests
               the `requests` table of `sweep --requests`: load_requests' columns (with
               fingerprint in place of the scenario's name), plus sweep_index and
@@ -97,6 +102,29 @@ def load_sweep(path):
         con.close()
     return pd.DataFrame([{"fingerprint": f, "sweep_index": i, "scenario_name": n, "inputs": json.loads(p),
                           **_flatten(json.loads(s))} for f, i, n, p, s in rows])
+
+
+def load_fleet(path):
+    """The fleet's summary and a row per simulated cluster of `stacksim fleet --db FILE`."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT fingerprint, sweep_index, scenario, inputs, summary FROM results "
+                           "ORDER BY rowid").fetchall()
+    finally:
+        con.close()
+    fleets = [json.loads(s) for f, i, n, p, s in rows if i < 0]
+    if not fleets:
+        raise ValueError(f"{path}: no fleet summary (not a `stacksim fleet` database)")
+    clusters = []
+    for f, i, n, p, s in rows:
+        if i < 0:
+            continue
+        summary = json.loads(s)
+        summary.pop("distributions", None)
+        clusters.append({"fingerprint": f, "sweep_index": i, "scenario_name": n, "inputs": json.loads(p),
+                         **_flatten(summary)})
+    frame = pd.DataFrame(clusters).sort_values("sweep_index", kind="stable").reset_index(drop=True)
+    return fleets[-1], frame
 
 
 def _latencies(df):

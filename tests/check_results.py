@@ -65,6 +65,14 @@ def main():
             check(len(mine) == row["requests.generated"], f"sweep point {row['sweep_index']}: a record per request")
             x = mine[mine["status"] == "completed"]["tpot_s"].dropna().to_numpy()
             check(np.percentile(x, 90) == row["latency_s.tpot.p90"], f"sweep point {row['sweep_index']}: TPOT p90")
+        # A fleet: its summary and a row per cluster, whose sums are the fleet's.
+        subprocess.run([stacksim, "fleet", os.path.join(data, "fleet-tiny.yaml"), "--jobs", "2", "--db",
+                        f"{tmp}/f.db"], check=True, capture_output=True)
+        fleet, clusters = sr.load_fleet(f"{tmp}/f.db")
+        check(len(clusters) == 3, f"3 cluster rows, got {len(clusters)}")
+        check(not any(c.startswith("distributions") for c in clusters.columns), "no sketch columns")
+        check(clusters["requests.completed"].sum() == fleet["requests"]["completed"], "completed: the clusters' sum")
+        check(clusters["latency_s.ttft.count"].sum() == fleet["latency_s"]["ttft"]["count"], "TTFT samples: the sum")
     conclude("results module checks passed")
 
 
