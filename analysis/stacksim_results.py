@@ -92,26 +92,26 @@ def load_bench(path):
     return pd.DataFrame([{k: v for k, v in r.items() if not isinstance(v, list)} for r in rows])
 
 
-def load_sweep(path):
-    """The results of `stacksim sweep --db FILE`, a row per finished scenario."""
+def _results(path, order):
+    """The results table's rows (fingerprint, sweep_index, scenario, inputs, summary), read-only."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = con.execute("SELECT fingerprint, sweep_index, scenario, inputs, summary FROM results "
-                           "ORDER BY sweep_index").fetchall()
+        return con.execute("SELECT fingerprint, sweep_index, scenario, inputs, summary FROM results "
+                           f"ORDER BY {order}").fetchall()
     finally:
         con.close()
+
+
+def load_sweep(path):
+    """The results of `stacksim sweep --db FILE`, a row per finished scenario."""
+    rows = _results(path, "sweep_index")
     return pd.DataFrame([{"fingerprint": f, "sweep_index": i, "scenario_name": n, "inputs": json.loads(p),
                           **_flatten(json.loads(s))} for f, i, n, p, s in rows])
 
 
 def load_fleet(path):
     """The fleet's summary and a row per simulated cluster of `stacksim fleet --db FILE`."""
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        rows = con.execute("SELECT fingerprint, sweep_index, scenario, inputs, summary FROM results "
-                           "ORDER BY rowid").fetchall()
-    finally:
-        con.close()
+    rows = _results(path, "rowid")
     fleets = [json.loads(s) for f, i, n, p, s in rows if i < 0]
     if not fleets:
         raise ValueError(f"{path}: no fleet summary (not a `stacksim fleet` database)")

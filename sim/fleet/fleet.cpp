@@ -51,26 +51,20 @@ FleetGroup read_group(MapReader g, const std::string& fleet_file) {
   return out;
 }
 
-// The workload's top level: an arrival process the router can split, and the keys that
-// bound its count (lifted: the fleet's duration bounds each cluster's arrivals).
-struct WorkloadShape {
-  double cv = 1;  // the arrival's gap variation (gamma; 1 for Poisson)
-  std::vector<std::string> counts;
-};
-
-WorkloadShape workload_shape(const FleetSpec& f) {
+// The workload's top level: an arrival process the router can split (its gap variation
+// and the keys bounding its count go to `f`).
+void read_workload_shape(FleetSpec* fleet) {
+  const FleetSpec& f = *fleet;
   const YAML::Node w = load_yaml_file(f.workload);
   const YAML::Node a = w.IsMap() ? w["arrival"] : YAML::Node();
   if (!a || !a.IsMap() || !a["rate"])
     f.workload_at.fail(
         "a fleet's workload needs an arrival process (arrival: {type, rate}) at its top level, which the "
         "router splits; traces, closed loops and mixes are not split");
-  WorkloadShape s;
   if (a["type"] && a["type"].IsScalar() && a["type"].Scalar() == "gamma" && a["cv"])
-    s.cv = parse_quantity(a["cv"].Scalar(), Dimension::Number, nullptr).value_or(1);
+    fleet->workload_cv = parse_quantity(a["cv"].Scalar(), Dimension::Number, nullptr).value_or(1);
   for (const char* k : {"requests", "sessions", "jobs"})
-    if (w[k]) s.counts.push_back(k);
-  return s;
+    if (w[k]) fleet->workload_counts.push_back(k);
 }
 
 }  // namespace
@@ -98,7 +92,7 @@ FleetSpec load_fleet(const std::string& path) {
   for (size_t i = 0; i < list.size(); ++i)
     f.groups.push_back(read_group(MapReader(list[i], r.origin(), "fleet.clusters[" + std::to_string(i) + "]"), path));
   r.finish();
-  workload_shape(f);  // checked before anything is screened
+  read_workload_shape(&f);  // checked before anything is screened
   return f;
 }
 
@@ -107,14 +101,13 @@ namespace {
 // A group's scenario with the fleet's workload at `rate` (arrivals/s) and gap variation `cv`.
 Scenario group_scenario(const FleetSpec& f, const FleetGroup& g, const std::vector<Override>& cli, double rate,
                         double cv, double duration, uint64_t seed) {
-  const WorkloadShape shape = workload_shape(f);
   std::vector<Override> o = {{"workload", f.workload},
                              {"workload.arrival.rate", strprintf("%.17g/s", rate)},
                              {"workload.duration", strprintf("%.17g s", duration)},
                              {"workload.load_scale", "1"},  // the routed rate is the cluster's rate
                              {"seed", std::to_string(seed)}};
-  if (shape.cv != 1) o.push_back({"workload.arrival.cv", strprintf("%.17g", cv)});
-  for (const std::string& k : shape.counts) o.push_back({"workload." + k, "~"});
+  if (f.workload_cv != 1) o.push_back({"workload.arrival.cv", strprintf("%.17g", cv)});
+  for (const std::string& k : f.workload_counts) o.push_back({"workload." + k, "~"});
   o.insert(o.end(), g.set.begin(), g.set.end());
   o.insert(o.end(), cli.begin(), cli.end());
   std::vector<Scenario> scs;
@@ -258,7 +251,7 @@ Fleet resolve_fleet(const FleetSpec& spec, const std::vector<Override>& cli) {
                         "the fleet sets this in every cluster (its workload, rate, duration and seed)");
   Fleet fleet;
   fleet.spec = spec;
-  const double cv = workload_shape(spec).cv;
+  const double cv = spec.workload_cv;
   // The screen sees each group on ~20,000 of the workload's requests (their lengths; it
   // sets the rate), the same whatever the fleet's rate and duration.
   for (FleetGroup& g : fleet.spec.groups) {

@@ -65,6 +65,10 @@ struct FleetSpec {
   double fill = 0.8;
   std::vector<FleetGroup> groups;
   Location at, workload_at;  // where the rate and the workload are in the fleet file
+  // Read once from the workload file: its arrival's gap variation (gamma; 1 for Poisson)
+  // and the keys that bound its count (lifted: the duration bounds each cluster's arrivals).
+  double workload_cv = 1;
+  std::vector<std::string> workload_counts;
 };
 
 // Reads a fleet file. Throws ConfigError.
