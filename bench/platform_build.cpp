@@ -5,7 +5,6 @@
 // Loads the platform file, sets its scale-up domains to CHIPS_PER_DOMAIN chips, builds
 // CHIPS chips (stacksim's build_platform: hosts, links, routes) in a fresh engine, and
 // prints one line: chips, domains, build wall seconds, peak RSS in MB.
-#include <simgrid/plugins/energy.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -34,7 +33,6 @@ int main(int argc, char** argv) {
   char a0[] = "bench", a1[] = "--log=root.thresh:critical";
   char* sg_argv[] = {a0, a1, nullptr};
   simgrid::s4u::Engine engine(&sg_argc, sg_argv);
-  sg_host_energy_plugin_init();
   const auto t0 = std::chrono::steady_clock::now();
   const stacksim::ClusterHosts hosts = stacksim::build_platform(engine, p, chips);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

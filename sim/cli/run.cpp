@@ -39,6 +39,8 @@ nlohmann::json run_stats(const std::vector<RunSummary>& summaries, const std::ve
                      {"requests", s.requests.completed + s.requests.rejected},
                      {"simulated_seconds", s.simulated_seconds},
                      {"chips", s.layout.chips},
+                     {"calendar_events", s.engine.calendar_events},
+                     {"events", s.engine.events},
                      {"simgrid_activities", s.engine.simgrid_activities},
                      {"activities", s.engine.activities},
                      {"wall_seconds", results[i].wall_seconds},

@@ -10,8 +10,8 @@ PoolCost pool_cost(const PoolSpec& ps, const InstanceTotals& t, double energy_jo
   PoolCost c;
   const double n = ps.serving.instances(), pool_chips = ps.serving.chips;
   c.busy = t.busy_time / (n * span);
-  // Mean power per chip: from SimGrid's energy plugin (busy and idle power states,
-  // failed chips off), or from the busy fraction when the plugin did not run.
+  // Mean power per chip: from the chips' measured energy (busy and idle power, failed
+  // chips off), or from the busy fraction when none was measured.
   c.watts = energy_joules >= 0 ? energy_joules / (pool_chips * span) : ps.platform.chip.watts_at(c.busy);
   c.usd_per_chip_s = ps.platform.cost.per_chip_second(c.watts);
   c.other_per_chip_s = ps.platform.cost.other_per_chip_second(c.watts);

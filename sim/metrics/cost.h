@@ -25,8 +25,8 @@ struct PoolCost {
   double hit_share = 0;          // of that part, the share paying for second-tier prefix loads
 };
 
-// `energy_joules`: the pool's chips' energy from SimGrid's energy plugin, or < 0 when it
-// did not run (then the power follows the busy fraction between idle and busy power).
+// `energy_joules`: the pool's chips' energy as the simulation measured it, or < 0 when it
+// did not (then the power follows the busy fraction between idle and busy power).
 PoolCost pool_cost(const PoolSpec& pool, const InstanceTotals& totals, double energy_joules, double span);
 
 // The sums over pools that the run's cost figures come from.

@@ -309,18 +309,19 @@ void MetricsCollector::summarize_window(const Scenario& sc, RunSummary::SteadySt
   w.itl = stats_of(window_itl_);
 }
 
-// What the engine did: steps, the SimGrid activities the run created (a sleep per instance
-// step or coalesced span, and one more for a span cut short; a wait per idle spell; the
-// source's, the transfer workers' (an acquire and a flow each) and the failure injector's),
-// and how busy the instances were over `instance_seconds`.
+// What the engine did: steps, the calendar's events (one per instance step or coalesced
+// span, and one more for a span cut short; the source's, the failure injector's; the
+// others: wake-ups, the timeline's, KV landing without a flow, the horizon), the SimGrid
+// activities of the KV transfers, and how busy the instances were over `instance_seconds`.
 RunSummary::Engine engine_summary(const InstanceTotals& all, const RunStats& run, double instance_seconds) {
   RunSummary::Engine e;
   e.steps = all.steps;
-  e.activities = {{"instance_sleeps", all.sleeps},
-                  {"instance_waits", all.waits},
-                  {"source", run.source_activities},
-                  {"kv_transfers", run.transfer_activities},
-                  {"failures", run.failure_activities}};
+  e.events = {{"instance_steps", all.sleeps},
+              {"source", run.source_events},
+              {"failures", run.failure_events},
+              {"other", run.calendar_events - all.sleeps - run.source_events - run.failure_events}};
+  e.calendar_events = run.calendar_events;
+  e.activities = {{"kv_flows", run.kv_flows}, {"clock_syncs", run.clock_syncs}, {"flow_waits", run.flow_waits}};
   for (const auto& [kind, n] : e.activities) e.simgrid_activities += n;
   e.busy_fraction = all.busy_time / instance_seconds;
   e.mean_decode_batch_per_instance = all.steps > 0 ? all.batch_seq_steps / double(all.steps) : 0;

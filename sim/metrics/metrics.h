@@ -73,8 +73,8 @@ class Samples {
 // Totals an instance accumulates over the run (summed over instances by the simulation).
 struct InstanceTotals {
   int64_t steps = 0;
-  int64_t waits = 0;              // times the instance went idle (a wait on its condition)
-  int64_t sleeps = 0;             // SimGrid sleeps of its steps: one per step, or per coalesced span (+1 when cut)
+  int64_t waits = 0;              // times the instance went idle
+  int64_t sleeps = 0;             // calendar events of its steps: one per step, or per coalesced span (+1 when cut)
   int64_t spans = 0;              // coalesced decode spans (serving/instance.h)
   double busy_time = 0;           // s spent in steps
   double prefill_time = 0;        // share of busy time attributed to prefill work
@@ -102,7 +102,7 @@ struct RunStats {
     const PoolSpec* spec = nullptr;
     InstanceTotals totals;  // summed over the pool's instances
     int64_t kv_tokens_per_instance = 0;
-    double energy_joules = -1;  // the chips' energy from SimGrid's energy plugin (-1: not measured)
+    double energy_joules = -1;  // the chips' energy (serving/chip_power.h; -1: not measured)
   };
   std::vector<Pool> pools;
   double end_time = 0;    // simulated time the run stopped
@@ -111,9 +111,12 @@ struct RunStats {
   int64_t chip_failures = 0;
   double lost_chip_seconds = 0;  // chip-seconds of instances down (a failed chip takes its instance)
   Samples kv_transfer;           // disaggregated: seconds from prefill end to KV at the decode instance
-  // SimGrid activities besides the instances': the source's waits, the KV transfer
-  // workers' (a semaphore acquire and a flow each), the failure injector's sleeps.
-  int64_t source_activities = 0, transfer_activities = 0, failure_activities = 0;
+  // The calendar's events (serving/calendar.h): all it fired, the source's and the
+  // failure injector's; the SimGrid activities of the KV transfers: their flows, the
+  // sleeps bringing SimGrid's clock to the calendar's before a flow starts, and the waits
+  // running it to the next event while flows are under way.
+  int64_t calendar_events = 0, source_events = 0, failure_events = 0;
+  int64_t kv_flows = 0, clock_syncs = 0, flow_waits = 0;
 };
 
 class MetricsCollector {

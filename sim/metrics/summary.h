@@ -95,10 +95,11 @@ struct RunSummary {
     double lost_chip_hours = 0;
   } failures;
   struct Engine {
-    int64_t steps = 0, simgrid_activities = 0;
+    int64_t steps = 0, calendar_events = 0, simgrid_activities = 0;
     double busy_fraction = 0, mean_decode_batch_per_instance = 0;
-    int64_t decode_spans = 0;                   // coalesced decode spans (each one SimGrid sleep for its steps)
-    std::map<std::string, int64_t> activities;  // simgrid_activities by kind
+    int64_t decode_spans = 0;                   // coalesced decode spans (each one calendar event for its steps)
+    std::map<std::string, int64_t> events;      // calendar_events by kind
+    std::map<std::string, int64_t> activities;  // simgrid_activities by kind (the KV transfers')
   } engine;
   struct Cost {
     double chip_hours = 0, usd_per_chip_hour = 0, usd_per_hour = 0, usd_total = 0, prefill_share = 0;
@@ -141,8 +142,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Preemption, count, recomputed_tok
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Failures, chip_failures, instance_failures, retried_requests,
                                    lost_chip_hours)
 // (With defaults: summaries stored before decode_spans existed still read.)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunSummary::Engine, steps, simgrid_activities, busy_fraction,
-                                                mean_decode_batch_per_instance, decode_spans, activities)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunSummary::Engine, steps, calendar_events, simgrid_activities,
+                                                busy_fraction, mean_decode_batch_per_instance, decode_spans, events,
+                                                activities)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary::Cost, chip_hours, usd_per_chip_hour, usd_per_hour, usd_total,
                                    prefill_share, usd_per_m_input, usd_per_m_output, utilisation, mean_chip_watts,
                                    chip_energy_kwh, energy_kwh, joules_per_output_token, joules_per_token,

@@ -63,13 +63,10 @@ class FabricZone final : public kr::NetZoneImpl {
   std::vector<Member> members_;  // by netpoint id (a host's index in this zone)
 };
 
-// Chip `chip` with two power states, joined to `domain` over its own scale-up link.
-sg4::Host* add_chip(FabricZone* zone, int domain, int chip, const Platform& p, double speed,
-                    const std::string& wattage) {
+// Chip `chip`, joined to `domain` over its own scale-up link.
+sg4::Host* add_chip(FabricZone* zone, int domain, int chip, const Platform& p, double speed) {
   sg4::NetZone* z = zone->get_iface();
-  sg4::Host* h = z->create_host("chip-" + std::to_string(chip), std::vector<double>{speed, speed});
-  h->set_property("wattage_per_state", wattage);
-  h->set_property("wattage_off", "0");
+  sg4::Host* h = z->create_host("chip-" + std::to_string(chip), speed);
   h->seal();
   auto* link = z->create_split_duplex_link("su-" + std::to_string(chip), p.scale_up.rate_per_chip());
   link->set_latency(p.scale_up.latency / 2)->seal();
@@ -94,10 +91,6 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
     const Platform& p = *g.platform;
     const int per_domain = p.scale_up.chips_per_domain;
     const double chip_speed = p.chip.peak(Precision::BF16);
-    // Two power states for the energy plugin: 0 idle, 1 busy (stepping). A chip's draw
-    // is its state's wattage; the instance switches its chips' state (see Instance).
-    const std::string idle = std::to_string(p.chip.power_idle), busy = std::to_string(p.chip.power_busy);
-    const std::string wattage = idle + ":" + idle + ":" + idle + ", " + busy + ":" + busy + ":" + busy;
     for (int first = 0; first < g.chips; first += per_domain) {
       const int last = std::min(g.chips, first + per_domain);
       // The domain's share of the scale-out fabric (what its fabric delivers).
@@ -105,7 +98,7 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
       auto* up = z->create_split_duplex_link("uplink-" + std::to_string(zone->domains()), uplink_bw);
       up->set_latency(p.scale_out.latency / 2)->seal();
       const int d = zone->add_domain(up);
-      for (int i = first; i < last; ++i, ++chip) out.chips.push_back(add_chip(zone, d, chip, p, chip_speed, wattage));
+      for (int i = first; i < last; ++i, ++chip) out.chips.push_back(add_chip(zone, d, chip, p, chip_speed));
     }
   }
   // The controller: a host of its own, off the chips' links, in a corner with no uplink.

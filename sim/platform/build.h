@@ -27,10 +27,8 @@ struct ChipGroup {
 };
 
 // Builds every group into one cluster, joined by the scale-out network.
-// Each chip host has two power states for SimGrid's energy plugin: 0 idle (the chip's
-// power_idle) and 1 busy (power_busy), and draws nothing when off (failed).
-// REQUIRES: called once per process, after the Engine is created and before run(); the
-// energy plugin initialised before (sg_host_energy_plugin_init).
+// (The chips' energy is stacksim's: serving/chip_power.h.)
+// REQUIRES: called once per process, after the Engine is created and before run().
 ClusterHosts build_platform(simgrid::s4u::Engine& engine, const std::vector<ChipGroup>& groups);
 // The same for a single group.
 ClusterHosts build_platform(simgrid::s4u::Engine& engine, const Platform& platform, int chips);

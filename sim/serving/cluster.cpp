@@ -1,11 +1,7 @@
 #include "serving/cluster.h"
 
-#include <simgrid/plugins/energy.h>
-
 #include <cmath>
 #include <unordered_set>
-
-namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
@@ -13,21 +9,20 @@ void Cluster::start(ClusterHosts h) {
   hosts = std::move(h);
   int first_chip = 0;
   for (const PoolSpec& spec : sc.pools) {
-    pools.push_back(std::make_unique<Pool>(spec, first_chip, this, sc.workload.block_tokens));
+    pools.push_back(std::make_unique<Pool>(spec, first_chip, this, sc.workload.block_tokens, &calendar));
     Pool& pool = *pools.back();
+    for (int c = 0; c < spec.serving.chips; ++c)
+      power.add(spec.platform.chip.power_idle, spec.platform.chip.power_busy);
+    const int per = spec.serving.chips_per_instance;
     for (size_t i = 0; i < pool.instances.size(); ++i) {
-      const auto first =
-          hosts.chips.begin() + first_chip + static_cast<std::ptrdiff_t>(i) * spec.serving.chips_per_instance;
-      pool.instances[i]->start(hosts.controller,
-                               std::vector<sg4::Host*>(first, first + spec.serving.chips_per_instance));
+      pool.instances[i]->start(&calendar, &power, first_chip + int(i) * per, per);
       if (timeline || trace) pool.instances[i]->observe();
       pool.instances[i]->set_coalescing(!step_by_step, sc.horizon, timeline ? timeline->interval() : 0);
     }
     first_chip += spec.serving.chips;
   }
-  wake_ = sg4::Semaphore::create(0);
   transfers_ = std::make_unique<KvTransfers>(
-      hosts.controller, &run,
+      &calendar, &run,
       [this](Request* r, double t) {
         if (r->first_token < 0) r->first_token = t;
         const size_t to = pools[1]->route(r);
@@ -39,10 +34,15 @@ void Cluster::start(ClusterHosts h) {
         restart(r);
         flush_wakes();
       });
-  sg4::Actor::create("source", hosts.controller, [this] { source(); });
-  if (sc.failures.mtbf_per_chip > 0)
-    sg4::Actor::create("failures", hosts.controller, [this] { inject_failures(*this); })->daemonize();
-  if (timeline) sg4::Actor::create("timeline", hosts.controller, [this] { sample_timeline(); })->daemonize();
+  // The horizon first among the events due then: the run stops at it.
+  if (sc.horizon > 0)
+    calendar.at(sc.horizon, this, [](void* c, uint64_t) {
+      auto* cluster = static_cast<Cluster*>(c);
+      cluster->end_run(cluster->sc.horizon);
+    });
+  schedule_source(0);
+  if (sc.failures.mtbf_per_chip > 0) inject_failures(*this);
+  if (timeline) sample_timeline();
 }
 
 void Cluster::finish() {
@@ -53,6 +53,7 @@ void Cluster::finish() {
     }
   if (timeline) timeline->finish(end_time_, gauges());
   run.end_time = end_time_;
+  run.calendar_events = calendar.fired();
   run.in_flight = outstanding_;
   end.in_flight = outstanding_;
   for (const auto& pool : pools) {
@@ -61,7 +62,7 @@ void Cluster::finish() {
     p.kv_tokens_per_instance = pool->perf->memory().kv_tokens_per_instance;
     p.energy_joules = 0;  // measured (its default, -1, means not measured)
     for (int c = 0; c < pool->spec->serving.chips; ++c)
-      p.energy_joules += sg_host_get_consumed_energy(hosts.chips[size_t(pool->first_chip + c)]);
+      p.energy_joules += power.joules(pool->first_chip + c, end_time_);
     for (size_t i = 0; i < pool->instances.size(); ++i) {
       p.totals.add(pool->instances[i]->totals());
       if (pool->down_chips[i] > 0)
@@ -71,9 +72,7 @@ void Cluster::finish() {
     run.pools.push_back(p);
   }
   // Release SimGrid objects while the engine still exists.
-  pools.clear();
   transfers_->close();
-  wake_ = nullptr;
 }
 
 void Cluster::on_complete(Request& r, double now) {
@@ -91,8 +90,8 @@ void Cluster::on_prefilled(Request& r, Instance& from, double now) {
   Pool& src = *pools[0];
   Pool& dst = *pools[1];
   const size_t to = dst.router->pick(r, dst);
-  sg4::Host* src_host = src.chip_of(hosts.chips, size_t(from.index()), r.id);
-  sg4::Host* dst_host = to == Router::kNone ? nullptr : dst.chip_of(hosts.chips, to, r.id);
+  simgrid::s4u::Host* src_host = src.chip_of(hosts.chips, size_t(from.index()), r.id);
+  simgrid::s4u::Host* dst_host = to == Router::kNone ? nullptr : dst.chip_of(hosts.chips, to, r.id);
   const double bytes = src.spec->model.kv_bytes(double(r.prompt_tokens));
   if (trace) trace->transfer_out(from.index(), r.id, now);
   transfers_->start(&r, &from, src_host, dst_host, bytes, now);
@@ -125,16 +124,19 @@ void Cluster::finished_one(Request& r, double now) {
   tick(now);
   gen->on_complete(r.spec, now);
   free_.push_back(&r);
-  // The source waits for a completion only when it readies a request earlier than the
-  // arrival the source waits for (the next turn of a session), or for the last one.
+  // A completion readies the source when it waits for one, or when the generator now has
+  // a request due before the arrival the source waits for (the next turn of a session).
   if (draining_) {
-    if (outstanding_ == 0) wake_source();
+    if (outstanding_ == 0) end_run(now);
     return;
   }
-  if (!reacts_) return;
+  if (!reacts_ || held_) return;
   double at;
-  if (std::isinf(waiting_until_) || (gen->peek(&at) && at + sc.pools[0].serving.frontend_latency < waiting_until_))
-    wake_source();
+  if (source_waits_) {
+    source_waits_ = false;
+    schedule_source(now);
+  } else if (gen->peek(&at) && at + sc.pools[0].serving.frontend_latency < source_at_)
+    schedule_source(std::max(now, at + sc.pools[0].serving.frontend_latency));
 }
 
 }  // namespace stacksim

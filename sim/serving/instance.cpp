@@ -5,8 +5,6 @@
 #include <stdexcept>
 #include <string>
 
-namespace sg4 = simgrid::s4u;
-
 namespace stacksim {
 
 Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& serving, InstanceListener* listener,
@@ -33,10 +31,12 @@ Instance::Instance(int index, Role role, const PerfModel& perf, const Serving& s
   publish_load();
 }
 
-void Instance::start(sg4::Host* host, std::vector<sg4::Host*> chips) {
-  chips_ = std::move(chips);
-  wake_ = sg4::Semaphore::create(0);
-  sg4::Actor::create("instance-" + std::to_string(index_), host, [this] { run(); })->daemonize();
+void Instance::start(Calendar* calendar, ChipPower* power, int first_chip, int chips) {
+  calendar_ = calendar;
+  power_ = power;
+  first_chip_ = first_chip;
+  chips_ = chips;
+  idle_ = true;
 }
 
 void Instance::enqueue(Request* r) {
@@ -55,7 +55,17 @@ void Instance::enqueue(Request* r) {
 
 void Instance::wake() {
   wake_queued_ = false;
-  wake_->release();
+  schedule_wake();
+}
+
+void Instance::woken() {
+  if (coasting_)
+    cut_span();
+  else if (idle_) {
+    idle_ = false;
+    next();
+  }
+  // (else a spare wake-up: the instance is stepping, and looks for work when the step ends)
 }
 
 int64_t Instance::cached_prefix_tokens(const Request& r) const {
@@ -191,7 +201,7 @@ bool Instance::preempt() {
   drop_kv(r);
   ++totals_.preemptions;
   ++r->preemptions;
-  if (observed_) listener_->on_preempted(*this, *r, sg4::Engine::get_clock());
+  if (observed_) listener_->on_preempted(*this, *r, calendar_->now());
   if (swap_) {
     r->swapped = true;
     const int64_t ctx = r->spec.input_tokens + r->generated;
@@ -234,7 +244,7 @@ void Instance::release_transferred(Request* r) {
   --in_flight_;
   // The KV it frees may be what the first waiting prompt needs: an idle instance looks
   // again (found by the scenario fuzzer: the prompt waited forever, a deadlock).
-  if (idle_ && !waiting_.empty()) wake_->release();
+  if (idle_ && !waiting_.empty()) schedule_wake();
 }
 
 void Instance::finish_step(const std::vector<Chunk>& chunks, bool decoded, double now) {
@@ -294,8 +304,11 @@ void Instance::finish_step(const std::vector<Chunk>& chunks, bool decoded, doubl
 
 std::vector<Request*> Instance::fail() {
   if (coasting_) {
-    settle_on_failure(sg4::Engine::get_clock());
-    wake_->release();
+    // The span stops at the failure; the step it lost is slept out (its chips stay busy).
+    settle_on_failure(calendar_->now());
+    ++span_token_;
+    ++totals_.sleeps;
+    calendar_->at(span_lost_end_, this, on_step_end);
   }
   std::vector<Request*> dropped(waiting_.begin(), waiting_.end());
   dropped.insert(dropped.end(), prefilling_.begin(), prefilling_.end());
@@ -325,63 +338,50 @@ std::vector<Request*> Instance::fail() {
   return dropped;
 }
 
-void Instance::set_busy(bool busy) {
-  if (busy == busy_) return;
-  busy_ = busy;
-  for (sg4::Host* h : chips_)
-    if (h->is_on()) h->set_pstate(busy ? 1 : 0);
-}
-
 void Instance::repair() {
   down_ = false;
   publish_load();
-  if (idle_) wake_->release();
+  if (idle_) schedule_wake();
 }
 
-void Instance::run() {
-  std::vector<Chunk> chunks;
+void Instance::next() {
   while (true) {
     if (!down_) policy_->admit(waiting_, *this);
     if (down_ || (prefilling_.empty() && n_decoding_ == 0)) {
-      // Idle before anything that lets other actors run (switching the chips' power state
-      // is a SimGrid call): a request enqueued meanwhile must queue a wake-up, whose token
-      // then waits. Found by the scenario fuzzer (tests/data/fuzz-idle-wake.yaml): the
-      // request was enqueued unseen and the instance slept for ever, a deadlock.
+      // Idle until woken (enqueue, repair, a transfer freeing KV).
       idle_ = true;
       set_busy(false);
       ++totals_.waits;
-      wake_->acquire();
-      if (shutting_down_) return;
-      idle_ = false;
-      // Let every other actor due at this instant run first, so that requests arriving
-      // together start in the same step whatever order SimGrid wakes actors in.
-      sg4::this_actor::yield();
-      continue;
+      return;
     }
     make_room_for_step();
-    if (prefilling_.empty() && n_decoding_ == 0) continue;
-    if (plan_span() > 0) {
-      coast();
-      continue;
-    }
-    chunks.clear();
-    const BatchShape shape = plan_step(&chunks);
-    const StepTime t = perf_.step_time(shape);
-
-    // KV loads and stores (second-tier hits, swaps) are not overlapped with the step.
-    const double duration = t.total + pending_load_;
-    pending_load_ = 0;
-    account_step(shape, t, duration, sg4::Engine::get_clock());
-    ++totals_.sleeps;
-
-    const uint64_t epoch = epoch_;
-    set_busy(true);
-    const double start = sg4::Engine::get_clock();
-    sg4::this_actor::sleep_for(duration);
-    if (epoch != epoch_) continue;  // a chip failed during the step: its work is lost
-    if (shape.decode_seqs > 0) listener_->on_decode_step(start, duration, shape.decode_seqs);
-    finish_step(chunks, shape.decode_seqs > 0, sg4::Engine::get_clock());
+    if (!prefilling_.empty() || n_decoding_ > 0) break;
   }
+  if (plan_span() > 0) {
+    coast();
+    return;
+  }
+  chunks_.clear();
+  shape_ = plan_step(&chunks_);
+  const StepTime t = perf_.step_time(shape_);
+  // KV loads and stores (second-tier hits, swaps) are not overlapped with the step.
+  step_duration_ = t.total + pending_load_;
+  pending_load_ = 0;
+  step_start_ = calendar_->now();
+  account_step(shape_, t, step_duration_, step_start_);
+  ++totals_.sleeps;
+  step_epoch_ = epoch_;
+  set_busy(true);
+  calendar_->at(step_start_ + step_duration_, this, on_step_end);
+}
+
+void Instance::step_ended() {
+  // A chip failed during the step (or the coalesced span): its work is lost.
+  if (step_epoch_ == epoch_) {
+    if (shape_.decode_seqs > 0) listener_->on_decode_step(step_start_, step_duration_, shape_.decode_seqs);
+    finish_step(chunks_, shape_.decode_seqs > 0, calendar_->now());
+  }
+  next();
 }
 
 }  // namespace stacksim

@@ -1,15 +1,16 @@
 // Instance: one serving replica (a group of chips running the whole model with expert
-// parallelism and data-parallel attention), simulated as one SimGrid actor.
+// parallelism and data-parallel attention), simulated by events on the run's calendar
+// (serving/calendar.h): a step's end, a coalesced span's end, a wake-up.
 //
 // Roles: "colocated" instances prefill and decode; in disaggregated serving "prefill"
 // instances hand each prompt's KV to the listener (which moves it to a decode instance)
 // and "decode" instances take requests whose KV has arrived.
 //
-// Each loop iteration is one step: admit waiting requests while KV memory and the
+// Each step (next()): admit waiting requests while KV memory and the
 // sequence limit allow (reusing cached prefix blocks), make room for the step's KV
 // growth (on-demand allocation: evict cached blocks, then preempt sequences), take the
 // decoding sequences plus prompt chunks up to the token budget, ask the performance
-// model for the step time, sleep for it, then retire what finished. Which requests are
+// model for the step time, schedule its end, then (step_ended()) retire what finished. Which requests are
 // admitted, chunked and preempted is the BatchPolicy's choice (serving/batch_policy.h);
 // the instance keeps the mechanism. Decoding progress is implicit (every decoding sequence gains
 // tokens_per_step tokens each step), so a step costs O(1) plus the requests that start,
@@ -20,7 +21,7 @@
 // the batch is the same and each step's time is a known function of the growing KV. The
 // instance then plans a span of steps up to the next completion (the finish-step heap),
 // the step whose KV growth would not fit, the horizon or kMaxSpan steps, sums their
-// times and sleeps once. An arrival or a failure interrupts the sleep; the steps begun
+// times and schedules the span's end. An arrival or a failure cuts the span; the steps begun
 // by then count, and the instance takes the newcomer at the end of the step under way,
 // as stepping one by one would. The summary is the same within floating-point rounding
 // of the step times' sums (tests/test_coalesce.cpp compares every metric).
@@ -32,12 +33,13 @@
 #include <cstdint>
 #include <deque>
 #include <queue>
-#include <simgrid/s4u.hpp>
 #include <vector>
 
 #include "metrics/metrics.h"
 #include "perf/perf_model.h"
 #include "serving/batch_policy.h"
+#include "serving/calendar.h"
+#include "serving/chip_power.h"
 #include "serving/decode_order.h"
 #include "serving/load_board.h"
 #include "serving/pool_view.h"
@@ -76,13 +78,14 @@ class Instance : private Admission {
   Instance(int index, Role role, const PerfModel& perf, const Serving& serving, InstanceListener* listener,
            int64_t block_tokens, LoadBoard* board);
 
-  // Starts the instance's actor on `host` (a daemon: it ends with the simulation);
-  // `chips` are its chip hosts, whose power state it sets: busy while it steps.
-  void start(simgrid::s4u::Host* host, std::vector<simgrid::s4u::Host*> chips);
+  // Puts the instance on the calendar, idle; its chips are [first_chip, first_chip + chips)
+  // in `power`, whose state it sets: busy while it steps.
+  void start(Calendar* calendar, ChipPower* power, int first_chip, int chips);
   // Hands a request to this instance: a prompt (colocated, prefill) or a prefilled
   // request whose KV has arrived (decode). REQUIRES: up().
   void enqueue(Request* r);
-  // Wakes the instance (idle or coasting) for the work enqueue() handed it (InstanceListener::wake_soon).
+  // Wakes the instance (idle or coasting) for the work enqueue() handed it
+  // (InstanceListener::wake_soon): an event now, after those already due now.
   void wake();
   // Prefill role: r's KV has been copied out; frees it.
   void release_transferred(Request* r);
@@ -113,15 +116,9 @@ class Instance : private Admission {
   // Sequences prefilling or decoding; KV tokens in use now (sequences and prefix cache).
   int64_t running() const { return static_cast<int64_t>(prefilling_.size()) + n_decoding_; }
   int64_t kv_used() const { return occupancy(step_); }
-  // The run is over: an idle instance's actor returns instead of being killed while it
-  // waits (an actor killed in a semaphore wait upsets AddressSanitizer's stack tracking).
-  void shut_down() {
-    shutting_down_ = true;
-    if (idle_) wake_->release();
-  }
   // Report each step and preemption to the listener's observer calls.
   void observe() { observed_ = true; }
-  // Coalesced decode: off makes every step its own sleep; `horizon` (> 0) bounds the
+  // Coalesced decode: off makes every step its own event; `horizon` (> 0) bounds the
   // spans, and so do the multiples of `interval` (> 0: the timeline's, whose sampler reads
   // the instance at each and counts the steps of each interval before its end).
   void set_coalescing(bool on, double horizon, double interval) {
@@ -144,7 +141,16 @@ class Instance : private Admission {
     }
   };
 
-  void run();
+  // The instance is free (idle, woken, or a step ended): plans and schedules its next
+  // step or span, or goes idle.
+  void next();
+  void step_ended();
+  // Events on the calendar (the tag of a span's end: its token, stale once the span is cut).
+  static void on_wake(void* in, uint64_t) { static_cast<Instance*>(in)->woken(); }
+  static void on_step_end(void* in, uint64_t) { static_cast<Instance*>(in)->step_ended(); }
+  static void on_span_end(void* in, uint64_t token) { static_cast<Instance*>(in)->end_span(token); }
+  void woken();
+  void schedule_wake() { calendar_->at(calendar_->now(), this, on_wake); }
   bool try_admit(Request* r) override;                // Admission, for the policy
   bool make_room(int64_t tokens);                     // evicts cached blocks until `tokens` more fit
   bool admit_resumed(Request* r, int64_t remaining);  // a transferred or swapped-out context
@@ -157,11 +163,12 @@ class Instance : private Admission {
   // A step from `start` (instance_accounting.cpp).
   void account_step(const BatchShape& shape, const StepTime& t, double duration, double start);
   // Coalesced decode (instance_coast.cpp): the span's steps from now (0 when this step is
-  // not decode-only or the span would be shorter than 2 steps); sleeping through it; the
-  // steps begun before `now` accounted when something interrupts it (returns the end of
-  // the step under way, or of the last step begun).
+  // not decode-only or the span would be shorter than 2 steps); coasting through it (its
+  // end scheduled); an arrival cutting it at the end of the step under way; its end.
   int64_t plan_span();
   void coast();
+  void cut_span();
+  void end_span(uint64_t token);
   BatchShape span_shape(int64_t j) const;  // the span's j-th step
   double span_step_start(size_t j) const;
   size_t span_begun(double now) const;  // the span's steps started before `now`
@@ -213,13 +220,20 @@ class Instance : private Admission {
   int64_t in_flight_ = 0;
   InstanceTotals totals_;
 
-  // Released to wake the instance from idling or coasting. A release that comes before the
-  // instance waits leaves a token (no wake-up is lost); a spare token only costs a spurious
-  // wake-up, after which the instance looks again.
-  simgrid::s4u::SemaphorePtr wake_;
-  void set_busy(bool busy);
-  std::vector<simgrid::s4u::Host*> chips_;
+  Calendar* calendar_ = nullptr;
+  ChipPower* power_ = nullptr;
+  int first_chip_ = 0, chips_ = 0;
+  void set_busy(bool busy) {
+    if (busy == busy_) return;
+    busy_ = busy;
+    power_->set_busy(first_chip_, chips_, busy, calendar_->now());
+  }
   bool busy_ = false;
+  // The step under way (its end is scheduled): what finish_step needs then.
+  std::vector<Chunk> chunks_;
+  BatchShape shape_;
+  double step_start_ = 0, step_duration_ = 0;
+  uint64_t step_epoch_ = 0;
   bool idle_ = false;
   double busy_until_ = 0;  // when the latest step ends
   bool down_ = false;
@@ -230,7 +244,9 @@ class Instance : private Admission {
   double horizon_ = 0, interval_ = 0;
   bool coasting_ = false;
   bool wake_queued_ = false;  // enqueue() asked the listener for a wake() not yet sent
-  bool shutting_down_ = false;
+  uint64_t span_token_ = 0;   // the span end scheduled last (older ones are stale)
+  size_t span_last_ = 0;      // the span's steps that run (all, or up to the one under way when cut)
+  uint64_t span_epoch_ = 0;
   double span_start_ = 0;
   int64_t span_first_step_ = 0;
   std::vector<double> span_ends_, span_durations_;

@@ -6,8 +6,6 @@
 
 #include "serving/instance.h"
 
-namespace sg4 = simgrid::s4u;
-
 namespace stacksim {
 
 // Attributes a step to prefill and decode work by what each would cost alone.

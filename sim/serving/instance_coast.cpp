@@ -1,5 +1,5 @@
-// Coalesced decode (see serving/instance.h): a decode-only instance sleeps once through
-// the steps up to its next event instead of once per step.
+// Coalesced decode (see serving/instance.h): a decode-only instance has one event for
+// the steps up to its next event instead of one per step.
 //
 // Span steps are numbered j = 0..k-1 from span_first_step_: step j starts at start(j)
 // (span_start_, then the previous step's end) and ends at span_ends_[j], the running sum
@@ -11,8 +11,6 @@
 #include <cmath>
 
 #include "serving/instance.h"
-
-namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
@@ -36,7 +34,7 @@ int64_t Instance::plan_span() {
   std::vector<Chunk> none;  // nothing is prefilling: stays empty
   span_first_step_ = step_;
   span_shape0_ = plan_step(&none);
-  span_start_ = sg4::Engine::get_clock();
+  span_start_ = calendar_->now();
   span_ends_.clear();
   span_durations_.clear();
   span_times_.clear();
@@ -94,40 +92,46 @@ size_t Instance::span_ended(double now) const {
 }
 
 void Instance::coast() {
-  const uint64_t epoch = epoch_;
-  const size_t k = span_ends_.size();
-  coasting_ = true;  // first: an arrival while the chips' power state switches must cut the span
+  coasting_ = true;
+  span_epoch_ = epoch_;
+  span_last_ = span_ends_.size();
   set_busy(true);
   ++totals_.spans;
   ++totals_.sleeps;
-  const double from = sg4::Engine::get_clock();
-  // (SimGrid waits forever on a timeout of 0: a span of steps that take no time is whole.)
-  const bool whole = span_ends_.back() <= from || wake_->acquire_timeout(span_ends_.back() - from);
+  calendar_->at(span_ends_.back(), this, on_span_end, ++span_token_);
+}
+
+void Instance::cut_span() {
+  // An arrival: the step under way ends first, then the newcomer joins.
   coasting_ = false;
-  const double now = sg4::Engine::get_clock();
-  if (epoch != epoch_) {
-    // A failure: fail() accounted the steps begun and reported those ended; the step under
-    // way is lost, and slept out (its chips stay busy), as stepping one by one would.
-    if (span_lost_end_ > now) {
-      ++totals_.sleeps;
-      sg4::this_actor::sleep_for(span_lost_end_ - now);
-    }
+  const double now = calendar_->now();
+  span_last_ = span_begun(now);
+  // The steps begun count now (a failure before the one under way ends loses only that one).
+  account_span(span_last_);
+  report_span(span_last_ - 1);
+  if (span_ends_[span_last_ - 1] > now) {
+    ++totals_.sleeps;
+    calendar_->at(span_ends_[span_last_ - 1], this, on_span_end, ++span_token_);
     return;
   }
-  // Interrupted (an arrival): the step under way ends first, then the newcomer joins.
-  const size_t begun = whole ? k : span_begun(now);
-  account_span(begun);
-  // The steps before the last have ended; the last goes through finish_step, as a single
-  // step does (it retires the completions due), once it has ended.
-  report_span(begun - 1);
-  if (span_ends_[begun - 1] > now) {
-    ++totals_.sleeps;
-    sg4::this_actor::sleep_for(span_ends_[begun - 1] - now);
-    if (epoch != epoch_) return;  // a failure: the step under way is lost
+  end_span(++span_token_);
+}
+
+void Instance::end_span(uint64_t token) {
+  if (token != span_token_) return;  // cut since, or lost to a failure
+  coasting_ = false;
+  if (span_epoch_ != epoch_) {  // a failure during the step under way: it is lost
+    next();
+    return;
   }
-  listener_->on_decode_step(span_step_start(begun - 1), span_durations_[begun - 1], n_decoding_);
+  // The steps before the last have ended; the last goes through finish_step, as a single
+  // step does (it retires the completions due).
+  account_span(span_last_);
+  report_span(span_last_ - 1);
+  listener_->on_decode_step(span_step_start(span_last_ - 1), span_durations_[span_last_ - 1], n_decoding_);
   std::vector<Chunk> none;
-  finish_step(none, true, sg4::Engine::get_clock());
+  finish_step(none, true, calendar_->now());
+  next();
 }
 
 void Instance::settle_on_failure(double now) {

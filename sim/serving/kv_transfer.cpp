@@ -1,56 +1,117 @@
 #include "serving/kv_transfer.h"
 
+#include <cmath>
 #include <simgrid/Exception.hpp>
 
 namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
-KvTransfers::KvTransfers(sg4::Host* controller, RunStats* run, std::function<void(Request*, double)> landed,
+KvTransfers::KvTransfers(Calendar* calendar, RunStats* run, std::function<void(Request*, double)> landed,
                          std::function<void(Request*)> lost)
-    : controller_(controller),
-      run_(run),
-      landed_(std::move(landed)),
-      lost_(std::move(lost)),
-      jobs_(sg4::Semaphore::create(0)) {}
+    : calendar_(calendar), run_(run), landed_(std::move(landed)), lost_(std::move(lost)) {}
 
 void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* dst, double bytes, double now) {
-  queue_.push_back({r, from, from->epoch(), src, dst, bytes, now});
-  ++in_flight_;
-  jobs_->release();
-  if (idle_workers_ < static_cast<int64_t>(queue_.size()))
-    sg4::Actor::create("kv-transfer", controller_, [this] { worker(); })->daemonize();
+  Transfer job{r, from, from->epoch(), now, 0};
+  if (!dst || bytes <= 0) {
+    instant_.push_back(job);
+    calendar_->at(now, this, [](void* t, uint64_t) {
+      auto* transfers = static_cast<KvTransfers*>(t);
+      const Transfer first = transfers->instant_.front();
+      transfers->instant_.pop_front();
+      transfers->arrive(first, false, transfers->calendar_->now());
+    });
+    return;
+  }
+  catch_up(now);
+  ++run_->kv_flows;
+  job.fastest = fastest(src, dst);
+  comms_.push_back(sg4::Comm::sendto_async(src, dst, uint64_t(bytes)));
+  flows_.push_back(job);
+  earliest_ = std::min(earliest_, earliest_landing(flows_.size() - 1, sg4::Engine::get_clock()));
 }
 
-void KvTransfers::worker() {
-  while (true) {
-    ++idle_workers_;
-    run_->transfer_activities += 2;  // the acquire and the flow
-    jobs_->acquire();
-    --idle_workers_;
-    const Transfer job = queue_.front();
-    queue_.pop_front();
-    bool lost = false;
-    if (job.dst_host && job.bytes > 0) {
-      try {
-        sg4::Comm::sendto(job.src_host, job.dst_host, job.bytes);
-      } catch (const simgrid::Exception&) {
-        lost = true;  // a chip on the way failed
-      }
+void KvTransfers::catch_up(double now) {
+  const double behind = now - sg4::Engine::get_clock();
+  if (behind > 1e-9) {
+    ++run_->clock_syncs;
+    sg4::this_actor::sleep_for(behind);
+  }
+}
+
+double KvTransfers::fastest(sg4::Host* src, sg4::Host* dst) {
+  auto [it, fresh] = fastest_.try_emplace({src, dst}, INFINITY);
+  if (fresh) {
+    std::vector<sg4::Link*> links;
+    double latency = 0;
+    src->route_to(dst, links, &latency);
+    for (const sg4::Link* l : links) it->second = std::min(it->second, l->get_bandwidth());
+  }
+  return it->second;
+}
+
+double KvTransfers::earliest_landing(size_t i, double now) const {
+  // (A hair early: SimGrid ends a flow once its bytes left are within its precision.)
+  return now + comms_[i]->get_remaining() / flows_[i].fastest * (1 - 1e-9) - 1e-9;
+}
+
+bool KvTransfers::wait(double until) {
+  const double clock = sg4::Engine::get_clock();
+  if (until <= clock) return false;
+  ++run_->flow_waits;
+  ssize_t done = -1;
+  bool failed = false;
+  try {
+    done = sg4::Comm::wait_any_for(comms_, std::isinf(until) ? -1.0 : until - clock);
+  } catch (const simgrid::Exception&) {
+    failed = true;  // a chip on the way failed
+  }
+  const double t = sg4::Engine::get_clock();
+  // The flows that ended: the one wait_any gave, or after a failure, each that tests
+  // finished or failed (in the order they started).
+  std::vector<std::pair<Transfer, bool>> ended;
+  for (size_t i = 0; (done >= 0 || failed) && i < comms_.size();) {
+    bool over = ssize_t(i) == done, lost = false;
+    if (failed) {
+      // The comm wait_any failed on is marked so (testing it again is refused); one that
+      // failed with it throws when tested.
+      if (comms_[i]->get_state() == sg4::Activity::State::FAILED)
+        over = lost = true;
+      else
+        try {
+          over = comms_[i]->test();
+        } catch (const simgrid::Exception&) {
+          over = lost = true;
+        }
     }
-    const double t = sg4::Engine::get_clock();
-    if (job.source->epoch() != job.epoch)
-      lost = true;  // the prefill instance failed meanwhile
-    else
-      job.source->release_transferred(job.req);
-    --in_flight_;
-    if (lost) {
-      lost_(job.req);
+    if (!over) {
+      ++i;
       continue;
     }
-    run_->kv_transfer.add(t - job.start);
-    landed_(job.req, t);
+    ended.emplace_back(flows_[i], lost);
+    comms_.erase(comms_.begin() + std::ptrdiff_t(i));
+    flows_.erase(flows_.begin() + std::ptrdiff_t(i));
+    if (done >= 0) break;
   }
+  earliest_ = INFINITY;
+  for (size_t i = 0; i < flows_.size(); ++i) earliest_ = std::min(earliest_, earliest_landing(i, t));
+  if (ended.empty()) return false;  // `until` came first
+  calendar_->advance_to(t);
+  for (const auto& [job, lost] : ended) arrive(job, lost, t);
+  return true;
+}
+
+void KvTransfers::arrive(const Transfer& job, bool lost, double t) {
+  if (job.source->epoch() != job.epoch)
+    lost = true;  // the prefill instance failed meanwhile
+  else
+    job.source->release_transferred(job.req);
+  if (lost) {
+    lost_(job.req);
+    return;
+  }
+  run_->kv_transfer.add(t - job.start);
+  landed_(job.req, t);
 }
 
 }  // namespace stacksim

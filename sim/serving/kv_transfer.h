@@ -1,53 +1,75 @@
 // KvTransfers: disaggregated serving moves each finished prompt's KV from its prefill
-// chip to its decode chip as a network flow, sharing the links with every other
-// transfer. Idle worker actors take the flows; a worker is created only when none is
-// idle, so actors exist up to the peak number of transfers in flight, not per request.
+// chip to its decode chip as a SimGrid flow, sharing the links with every other transfer.
+// The flows are the calendar's Flows (serving/calendar.h): while any is under way the
+// calendar runs SimGrid's clock up to each of its events, and a flow that lands first is
+// handled at its own time.
 #pragma once
 
+#include <cmath>
 #include <deque>
 #include <functional>
+#include <map>
 #include <simgrid/s4u.hpp>
+#include <vector>
 
 #include "metrics/metrics.h"
+#include "serving/calendar.h"
 #include "serving/instance.h"
 #include "serving/request.h"
 
 namespace stacksim {
 
-class KvTransfers {
+class KvTransfers : public Calendar::Flows {
  public:
   // `landed(r, t)`: r's KV reached its decode chip at t. `lost(r)`: a chip on the way
   // or its prefill instance failed; r must start again.
-  KvTransfers(simgrid::s4u::Host* controller, RunStats* run, std::function<void(Request*, double)> landed,
+  KvTransfers(Calendar* calendar, RunStats* run, std::function<void(Request*, double)> landed,
               std::function<void(Request*)> lost);
   // Moves `bytes` of r's KV from `src` to `dst` (dst null: no decode instance is up, the
   // request waits for one without a flow); `from` releases r's KV once it has left.
   void start(Request* r, Instance* from, simgrid::s4u::Host* src, simgrid::s4u::Host* dst, double bytes, double now);
-  // Whether a transfer is queued or under way.
-  bool busy() const { return in_flight_ > 0; }
+  // Whether a transfer is under way or due to land now.
+  bool busy() const { return !flows_.empty() || !instant_.empty(); }
+  bool under_way() const override { return !flows_.empty(); }
+  double earliest() const override { return earliest_; }
+  bool wait(double until) override;
+  // A chip goes off at `now` (serving/failures.cpp): SimGrid's clock comes to the calendar's
+  // first, so that the flows through it fail then, and the calendar looks at them at once.
+  void chip_failing(double now) {
+    if (flows_.empty()) return;
+    catch_up(now);
+    earliest_ = now;
+  }
   // Releases the SimGrid objects (while the engine still exists).
-  void close() { jobs_ = nullptr; }
+  void close() { comms_.clear(); }
 
  private:
   struct Transfer {
     Request* req;
     Instance* source;
     uint64_t epoch;
-    simgrid::s4u::Host* src_host;
-    simgrid::s4u::Host* dst_host;
-    double bytes;
     double start;
+    double fastest;  // B/s: the slowest link of its path, the most it can get
   };
-  void worker();
+  // The fastest a flow from src to dst can go (B/s; its path's slowest link), once per pair.
+  double fastest(simgrid::s4u::Host* src, simgrid::s4u::Host* dst);
+  // When flow i could land at the earliest, from its bytes left now.
+  double earliest_landing(size_t i, double now) const;
+  // Brings SimGrid's clock to the calendar's `now` (the flows under way cannot have landed
+  // by then: Calendar::Flows::earliest). Within a nanosecond, it stays.
+  void catch_up(double now);
+  // r's KV is at its destination at `t` (or was lost on the way).
+  void arrive(const Transfer& job, bool lost, double t);
 
-  simgrid::s4u::Host* controller_;
+  Calendar* calendar_;
   RunStats* run_;
   std::function<void(Request*, double)> landed_;
   std::function<void(Request*)> lost_;
-  std::deque<Transfer> queue_;  // transfers not yet taken by a worker
-  simgrid::s4u::SemaphorePtr jobs_;
-  int64_t idle_workers_ = 0;
-  int64_t in_flight_ = 0;  // started and not yet landed or lost
+  std::vector<simgrid::s4u::CommPtr> comms_;  // the flows under way, in the order they started
+  std::vector<Transfer> flows_;               // ... and their transfers
+  std::deque<Transfer> instant_;              // without a flow: they land at an event now
+  double earliest_ = INFINITY;                // no flow under way lands before
+  std::map<std::pair<const void*, const void*>, double> fastest_;
 };
 
 }  // namespace stacksim

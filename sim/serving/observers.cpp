@@ -1,10 +1,6 @@
 // The cluster's observers: what --timeline and --trace record as the run goes. They read
 // the simulation and never change it: a run's summary is the same with or without them.
-#include <simgrid/plugins/energy.h>
-
 #include "serving/cluster.h"
-
-namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
@@ -34,18 +30,18 @@ std::vector<Timeline::Gauges> Cluster::gauges() const {
     g.kv_capacity = capacity;
     for (int c : pool->down_chips) g.chips_down += c;
     for (int c = 0; c < pool->spec->serving.chips; ++c)
-      g.energy_joules += sg_host_get_consumed_energy(hosts.chips[size_t(pool->first_chip + c)]);
+      g.energy_joules += power.joules(pool->first_chip + c, calendar.now());
     out.push_back(g);
   }
   return out;
 }
 
 void Cluster::sample_timeline() {
-  while (true) {
-    sg4::this_actor::sleep_until(timeline->next_boundary());
-    timeline->close_interval(gauges());
-    if (stalled()) return;
-  }
+  calendar.at(timeline->next_boundary(), this, [](void* c, uint64_t) {
+    auto* cluster = static_cast<Cluster*>(c);
+    cluster->timeline->close_interval(cluster->gauges());
+    if (!cluster->stalled()) cluster->sample_timeline();
+  });
 }
 
 }  // namespace stacksim

@@ -10,11 +10,12 @@ Instance::Role role_of(const std::string& r) {
 
 }  // namespace
 
-Pool::Pool(const PoolSpec& s, int first, InstanceListener* listener, int64_t block_tokens)
+Pool::Pool(const PoolSpec& s, int first, InstanceListener* listener, int64_t block_tokens, const Calendar* cal)
     : spec(&s),
       perf(std::make_unique<PerfModel>(s.model, s.platform, s.serving)),
       router(routers().make(s.serving.router)),
       first_chip(first),
+      calendar(cal),
       board_(size_t(s.serving.instances())) {
   for (int i = 0; i < s.serving.instances(); ++i) {
     instances.push_back(
@@ -33,7 +34,7 @@ simgrid::s4u::Host* Pool::chip_of(const std::vector<simgrid::s4u::Host*>& chips,
 size_t Pool::route(Request* r) {
   const size_t i = router->pick(*r, *this);
   if (i == Router::kNone) {  // every instance is down
-    r->pending_since = simgrid::s4u::Engine::get_clock();
+    r->pending_since = calendar->now();
     pending.push_back(r);
   } else
     instances[i]->enqueue(r);

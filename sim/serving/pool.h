@@ -19,7 +19,8 @@ class Pool : public PoolView {
  public:
   // Creates the pool's instances (not yet started). `first_chip`: its first chip's index
   // in the cluster's placement order.
-  Pool(const PoolSpec& spec, int first_chip, InstanceListener* listener, int64_t block_tokens);
+  Pool(const PoolSpec& spec, int first_chip, InstanceListener* listener, int64_t block_tokens,
+       const Calendar* calendar);
 
   size_t size() const override { return instances.size(); }
   const int64_t* loads() const override { return board_.loads(); }
@@ -43,6 +44,7 @@ class Pool : public PoolView {
   std::vector<int> down_chips;     // per instance: chips currently failed
   std::vector<double> down_since;  // per instance: when it went down
   std::deque<Request*> pending;    // requests waiting for an instance to come back up
+  const Calendar* calendar;        // the run's clock
 
  private:
   LoadBoard board_;  // one slot per instance, written by the instances

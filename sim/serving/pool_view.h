@@ -1,6 +1,6 @@
 // PoolView: what a router may see of a pool of instances: how many there are, which are
 // up, their load, queue and prefix cache. The simulation's pools implement it over
-// their SimGrid actors; tests implement it with plain numbers (tests/unit/).
+// their instances; tests implement it with plain numbers (tests/unit/).
 #pragma once
 
 #include <cstddef>

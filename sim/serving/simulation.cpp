@@ -1,7 +1,5 @@
 #include "serving/simulation.h"
 
-#include <simgrid/plugins/energy.h>
-
 #include <cstdlib>
 #include <simgrid/s4u.hpp>
 #include <stdexcept>
@@ -24,7 +22,6 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, co
   char arg0[] = "stacksim", arg1[] = "--log=root.thresh:critical";
   char* argv[] = {arg0, arg1, factory ? contexts.data() : nullptr, nullptr};
   sg4::Engine engine(&argc, argv);
-  sg_host_energy_plugin_init();
   std::vector<ChipGroup> groups;
   for (const PoolSpec& p : sc.pools) groups.push_back({&p.platform, p.serving.chips});
   Cluster cluster(sc, std::move(generator));
@@ -37,6 +34,8 @@ RunSummary simulate(const Scenario& sc, std::unique_ptr<Generator> generator, co
     cluster.progress = std::make_unique<Progress>(out.progress, sc.name, sc.horizon, out.progress_every);
   cluster.step_by_step = out.step_by_step;
   cluster.start(build_platform(engine, groups));
+  // One actor runs the calendar; it blocks in SimGrid only for the KV flows.
+  sg4::Actor::create("calendar", cluster.hosts.controller, [&cluster] { cluster.run_calendar(); });
   engine.run();
   if (cluster.progress) cluster.progress->finish();
   cluster.finish();

@@ -1,8 +1,9 @@
 // simulate(): runs one scenario on the SimGrid engine and returns its summary.
 //
-// The actors: one source (pulls requests from the generator at their arrival times,
-// rejects those that can never fit, routes the rest) and one actor per instance.
-// The run ends when every request has completed or been rejected, or at the horizon.
+// The events (serving/calendar.h): the source's (pulls requests from the generator at
+// their arrival times, rejects those that can never fit, routes the rest), the instances'
+// steps, and the KV flows SimGrid carries. The run ends when every request has completed
+// or been rejected, or at the horizon.
 //
 // SimGrid keeps global state: call simulate() at most once per process (the CLI and
 // the tests run each scenario in a child process, see sweep/isolate.h).

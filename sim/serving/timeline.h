@@ -5,8 +5,8 @@
 // chips' power and energy, and the dollars accrued over the interval.
 //
 // Counters are added as events happen (a step at its start, spread over the intervals it
-// spans); the sampler actor closes each interval at its end with the gauges and the
-// chips' energy read from SimGrid's energy plugin, and streams its rows to disk, so
+// spans); the sampler event closes each interval at its end with the gauges and the
+// chips' energy (serving/chip_power.h), and streams its rows to disk, so
 // memory is O(pools x intervals a step spans). Summed over the rows, the counters equal
 // the run's summary: arrivals = requests generated, completed, rejected, the completed
 // requests' input and output tokens, busy time, KV token-seconds, chip energy and cost.

@@ -29,7 +29,7 @@ TEST_CASE("a colocated pool's bill splits by the work each phase did; power foll
   t.busy_time = 1000;  // over both instances: half the window each
   t.prefill_time = 250;
   t.decode_time = 750;
-  const PoolCost c = pool_cost(p, t, -1, 1000);  // no energy plugin: power from the busy fraction
+  const PoolCost c = pool_cost(p, t, -1, 1000);  // no measured energy: power from the busy fraction
   CHECK(c.busy == Approx(0.5));
   CHECK(c.watts == Approx(300));  // 100 + (500 - 100) x 0.5
   CHECK(c.usd == Approx(8 * 1000 * 2.0 / 3600));

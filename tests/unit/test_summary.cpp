@@ -33,7 +33,7 @@ RunSummary sample() {
   s.preemption = {1, 50, 0};
   s.kv_transfer_s = {0.002, 0.0005, 0.002, 0.003, 0.004, 4, 0, {}};
   s.failures = {1, 1, 3, 0.5};
-  s.engine = {100, 130, 0.4, 3.5};
+  s.engine = {100, 250, 130, 0.4, 3.5};
   s.cost.usd_total = 1.25;
   s.cost.energy_scope = "facility";
   s.cost.pricing = "ownership";
