@@ -63,6 +63,10 @@ TEST_CASE("two KV transfers sharing a link each take twice as long", "[deployed]
   // Both prompts are prefilled in the same step, and their flows share the uplink.
   CHECK(two["kv_transfer_s"]["p50"].get<double>() == Approx(2 * alone + 6e-6).epsilon(1e-6));
   CHECK(two["kv_transfer_s"]["count"] == 2);
+  // They land at one instant and join one decode step together: the same latency (with the
+  // calendar's first cut at flows, the second joined a step later: found in review).
+  CHECK(two["latency_s"]["e2e"]["p99"].get<double>() == Approx(two["latency_s"]["e2e"]["p50"].get<double>()));
+  CHECK(two["latency_s"]["e2e"]["mean"].get<double>() == Approx(two["latency_s"]["e2e"]["p50"].get<double>()));
 }
 
 TEST_CASE("a repeated prompt hits the prefix cache and skips its prefill", "[deployed][cache]") {

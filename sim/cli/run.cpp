@@ -124,10 +124,10 @@ po::options_description run_options() {
       "bench-json", po::value<std::string>(),
       "write the results as `vllm bench serve` does (its keys and units; a list for variants) to FILE")(
       "stats", po::value<std::string>(),
-      "write each simulation's wall seconds, peak RSS and SimGrid activities as JSON to FILE (for bench/)")(
-      "step-by-step",
-      "simulate every decode step as its own SimGrid activity, without coalesced decode (slower; for comparing "
-      "the two)");
+      "write each simulation's wall seconds, peak RSS, calendar events and SimGrid activities as JSON to FILE (for "
+      "bench/)")("step-by-step",
+                 "simulate every decode step as its own event, without coalesced decode (slower; for comparing "
+                 "the two)");
   return opts;
 }
 

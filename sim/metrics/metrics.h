@@ -73,17 +73,17 @@ class Samples {
 // Totals an instance accumulates over the run (summed over instances by the simulation).
 struct InstanceTotals {
   int64_t steps = 0;
-  int64_t waits = 0;              // times the instance went idle
-  int64_t sleeps = 0;             // calendar events of its steps: one per step, or per coalesced span (+1 when cut)
-  int64_t spans = 0;              // coalesced decode spans (serving/instance.h)
-  double busy_time = 0;           // s spent in steps
-  double prefill_time = 0;        // share of busy time attributed to prefill work
-  double decode_time = 0;         // share attributed to decode work
-  double kv_token_seconds = 0;    // integral of KV tokens in use over time
-  double kv_peak_fraction = 0;    // highest KV use / capacity seen on any instance
-  double batch_seq_steps = 0;     // sum over steps of decoding sequences (for the mean batch)
-  int64_t kv_overflows = 0;       // steps whose KV use exceeded capacity (must stay 0)
-  int64_t prompt_tokens = 0;      // prompt tokens admitted (recomputations included)
+  int64_t waits = 0;            // times the instance went idle
+  int64_t sleeps = 0;           // calendar events of its steps fired: one per step, or per coalesced span (+1 when cut)
+  int64_t spans = 0;            // coalesced decode spans (serving/instance.h)
+  double busy_time = 0;         // s spent in steps
+  double prefill_time = 0;      // share of busy time attributed to prefill work
+  double decode_time = 0;       // share attributed to decode work
+  double kv_token_seconds = 0;  // integral of KV tokens in use over time
+  double kv_peak_fraction = 0;  // highest KV use / capacity seen on any instance
+  double batch_seq_steps = 0;   // sum over steps of decoding sequences (for the mean batch)
+  int64_t kv_overflows = 0;     // steps whose KV use exceeded capacity (must stay 0)
+  int64_t prompt_tokens = 0;    // prompt tokens admitted (recomputations included)
   int64_t prefix_hit_tokens = 0;  // of those, reused from the prefix cache
   int64_t tier2_hit_tokens = 0;   // of those, loaded back from the second tier
   double tier2_load_time = 0;     // s of steps spent loading those back (cache-hit input's cost)

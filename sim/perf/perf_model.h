@@ -1,5 +1,5 @@
 // The performance model: pure functions from (model, platform, serving layout, batch
-// shape) to memory use and step time. No SimGrid here; the serving actors turn these
+// shape) to memory use and step time. No SimGrid here; the serving events turn these
 // answers into simulated time.
 //
 // A step of one instance runs every layer once for all its running sequences. Its time

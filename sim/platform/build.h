@@ -17,7 +17,7 @@ namespace stacksim {
 
 struct ClusterHosts {
   std::vector<simgrid::s4u::Host*> chips;    // in placement order: group by group, domain by domain
-  simgrid::s4u::Host* controller = nullptr;  // runs the control actors (source, instances); never fails
+  simgrid::s4u::Host* controller = nullptr;  // runs the calendar's actor; never fails
 };
 
 // One group of chips of one platform (a serving pool).

@@ -7,8 +7,8 @@
 // SimGrid keeps what it is for: the platform and the KV flows that share its links
 // (serving/kv_transfer.h). The calendar fires its events without SimGrid as long as no
 // flow can have landed by then: before an event at or after the flows' earliest possible
-// landing (Flows::earliest(), a lower bound from each flow's bytes left and the fastest
-// link of its path) it runs SimGrid's clock up to the event (Flows::wait), so that a flow
+// landing (Flows::earliest(), a lower bound from each flow's bytes left over the
+// bandwidth of its path's slowest link) it runs SimGrid's clock up to the event (Flows::wait), so that a flow
 // landing first is handled at its own time. Otherwise SimGrid's clock stays behind, and
 // the next flow first brings it to the calendar's time. The whole calendar runs inside one
 // SimGrid actor (run()).

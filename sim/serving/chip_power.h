@@ -1,7 +1,7 @@
 // ChipPower: each chip's energy as the run goes. A chip draws its idle or its busy power
-// while on (busy while its instance steps), nothing while off (failed); a chip keeps its
-// state while off and draws that state's power again once repaired, as a SimGrid host
-// keeps its power state. The integral is exact: the draw only changes at those events.
+// while on (busy while its instance steps), nothing while off (failed); a repaired chip
+// takes its instance's state again. The integral is exact: the draw only changes at those
+// events.
 // (SimGrid's energy plugin integrates over SimGrid's clock, which the calendar moves only
 // while KV flows are under way: serving/calendar.h.)
 #pragma once
@@ -23,10 +23,12 @@ class ChipPower {
       chip.busy = busy;
     }
   }
-  void set_on(int c, bool on, double now) {
+  // Chip c fails (off) or is repaired (on, busy as its instance is) at `now`.
+  void set_on(int c, bool on, double now, bool busy = false) {
     Chip& chip = chips_[size_t(c)];
     settle(chip, now);
     chip.on = on;
+    if (on) chip.busy = busy;
   }
   // Chip c's energy from time 0 to `now` (J).
   double joules(int c, double now) const {

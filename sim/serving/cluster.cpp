@@ -34,7 +34,8 @@ void Cluster::start(ClusterHosts h) {
         restart(r);
         flush_wakes();
       });
-  // The horizon first among the events due then: the run stops at it.
+  // The run covers [0, horizon): it stops at the horizon before anything else due then
+  // (an arrival at the horizon is past it: Cluster::past_horizon).
   if (sc.horizon > 0)
     calendar.at(sc.horizon, this, [](void* c, uint64_t) {
       auto* cluster = static_cast<Cluster*>(c);

@@ -71,7 +71,8 @@ class Cluster : public InstanceListener {
   // After the run: a record for each request still in flight (those that ended have theirs).
   void log_in_flight();
 
-  // Nothing can move any more: requests remain, the source waits for them, no instance
+  // Nothing can move any more: requests remain, the source waits for them (or has no more),
+  // no instance
   // is stepping, no KV is on its way and none waits for a failed instance. A deadlock: the
   // timeline and the failure injector stop scheduling events, so that the calendar runs
   // out and the run fails its end check, instead of running forever.
@@ -120,7 +121,7 @@ class Cluster : public InstanceListener {
   void tick(double now) {
     if (progress) progress->tick(*gen, now, end.completed + end.rejected, outstanding_);
   }
-  bool past_horizon(double t) const { return sc.horizon > 0 && t > sc.horizon; }
+  bool past_horizon(double t) const { return sc.horizon > 0 && t >= sc.horizon; }
 
   std::vector<Instance*> wakes_;  // instances to wake (wake_soon)
   std::deque<Request> requests_;  // slots; a finished request's slot goes to free_

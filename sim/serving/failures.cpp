@@ -48,9 +48,12 @@ class FailureInjector {
     for (const auto& pool : c_.pools)
       if (!pool->pending.empty()) wake = std::min(wake, pool->pending.front()->pending_since + f_.max_wait);
     c_.flush_wakes();
-    ++c_.run.failure_events;
     wake_ = std::max(wake, c_.calendar.now());
-    c_.calendar.at(wake_, this, [](void* in, uint64_t) { static_cast<FailureInjector*>(in)->fire(); });
+    c_.calendar.at(wake_, this, [](void* in, uint64_t) {
+      auto* injector = static_cast<FailureInjector*>(in);
+      ++injector->c_.run.failure_events;
+      injector->fire();
+    });
   }
 
  private:
@@ -108,7 +111,7 @@ void FailureInjector::fail(const Event& e, Pool& pool, size_t p, size_t i, doubl
 
 void FailureInjector::repair(const Event& e, Pool& pool, size_t p, size_t i, double t) {
   c_.hosts.chips[size_t(e.chip)]->turn_on();
-  c_.power.set_on(e.chip, true, t);
+  c_.power.set_on(e.chip, true, t, pool.instances[i]->stepping());
   if (c_.trace) c_.trace->instant(p, int(i), "chip repaired", t);
   if (--pool.down_chips[i] == 0) {
     c_.run.lost_chip_seconds += (t - pool.down_since[i]) * pool.spec->serving.chips_per_instance;

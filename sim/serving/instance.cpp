@@ -307,7 +307,6 @@ std::vector<Request*> Instance::fail() {
     // The span stops at the failure; the step it lost is slept out (its chips stay busy).
     settle_on_failure(calendar_->now());
     ++span_token_;
-    ++totals_.sleeps;
     calendar_->at(span_lost_end_, this, on_step_end);
   }
   std::vector<Request*> dropped(waiting_.begin(), waiting_.end());
@@ -369,7 +368,6 @@ void Instance::next() {
   pending_load_ = 0;
   step_start_ = calendar_->now();
   account_step(shape_, t, step_duration_, step_start_);
-  ++totals_.sleeps;
   step_epoch_ = epoch_;
   set_busy(true);
   calendar_->at(step_start_ + step_duration_, this, on_step_end);

@@ -95,7 +95,8 @@ class Instance : private Admission {
   std::vector<Request*> fail();
   void repair();
   bool up() const { return !down_; }
-  bool idle() const { return idle_; }  // waiting for work (or down)
+  bool idle() const { return idle_; }      // waiting for work (or down)
+  bool stepping() const { return busy_; }  // its chips are busy (a step or span under way)
   // Bumped by every fail(): work that started before a failure is void after it.
   uint64_t epoch() const { return epoch_; }
 
@@ -146,9 +147,18 @@ class Instance : private Admission {
   void next();
   void step_ended();
   // Events on the calendar (the tag of a span's end: its token, stale once the span is cut).
+  // A step's or a span's end counts in totals_.sleeps as it fires (a stale one too).
   static void on_wake(void* in, uint64_t) { static_cast<Instance*>(in)->woken(); }
-  static void on_step_end(void* in, uint64_t) { static_cast<Instance*>(in)->step_ended(); }
-  static void on_span_end(void* in, uint64_t token) { static_cast<Instance*>(in)->end_span(token); }
+  static void on_step_end(void* p, uint64_t) {
+    auto* in = static_cast<Instance*>(p);
+    ++in->totals_.sleeps;
+    in->step_ended();
+  }
+  static void on_span_end(void* p, uint64_t token) {
+    auto* in = static_cast<Instance*>(p);
+    ++in->totals_.sleeps;
+    in->end_span(token);
+  }
   void woken();
   void schedule_wake() { calendar_->at(calendar_->now(), this, on_wake); }
   bool try_admit(Request* r) override;                // Admission, for the policy

@@ -97,7 +97,6 @@ void Instance::coast() {
   span_last_ = span_ends_.size();
   set_busy(true);
   ++totals_.spans;
-  ++totals_.sleeps;
   calendar_->at(span_ends_.back(), this, on_span_end, ++span_token_);
 }
 
@@ -110,7 +109,6 @@ void Instance::cut_span() {
   account_span(span_last_);
   report_span(span_last_ - 1);
   if (span_ends_[span_last_ - 1] > now) {
-    ++totals_.sleeps;
     calendar_->at(span_ends_[span_last_ - 1], this, on_span_end, ++span_token_);
     return;
   }

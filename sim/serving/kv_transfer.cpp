@@ -25,7 +25,7 @@ void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* d
   }
   catch_up(now);
   ++run_->kv_flows;
-  job.fastest = fastest(src, dst);
+  job.top_rate = top_rate(src, dst);
   comms_.push_back(sg4::Comm::sendto_async(src, dst, uint64_t(bytes)));
   flows_.push_back(job);
   earliest_ = std::min(earliest_, earliest_landing(flows_.size() - 1, sg4::Engine::get_clock()));
@@ -39,8 +39,8 @@ void KvTransfers::catch_up(double now) {
   }
 }
 
-double KvTransfers::fastest(sg4::Host* src, sg4::Host* dst) {
-  auto [it, fresh] = fastest_.try_emplace({src, dst}, INFINITY);
+double KvTransfers::top_rate(sg4::Host* src, sg4::Host* dst) {
+  auto [it, fresh] = top_rates_.try_emplace({src, dst}, INFINITY);
   if (fresh) {
     std::vector<sg4::Link*> links;
     double latency = 0;
@@ -52,7 +52,7 @@ double KvTransfers::fastest(sg4::Host* src, sg4::Host* dst) {
 
 double KvTransfers::earliest_landing(size_t i, double now) const {
   // (A hair early: SimGrid ends a flow once its bytes left are within its precision.)
-  return now + comms_[i]->get_remaining() / flows_[i].fastest * (1 - 1e-9) - 1e-9;
+  return now + comms_[i]->get_remaining() / flows_[i].top_rate * (1 - 1e-9) - 1e-9;
 }
 
 bool KvTransfers::wait(double until) {
@@ -67,31 +67,20 @@ bool KvTransfers::wait(double until) {
     failed = true;  // a chip on the way failed
   }
   const double t = sg4::Engine::get_clock();
-  // The flows that ended: the one wait_any gave, or after a failure, each that tests
-  // finished or failed (in the order they started).
   std::vector<std::pair<Transfer, bool>> ended;
-  for (size_t i = 0; (done >= 0 || failed) && i < comms_.size();) {
-    bool over = ssize_t(i) == done, lost = false;
-    if (failed) {
-      // The comm wait_any failed on is marked so (testing it again is refused); one that
-      // failed with it throws when tested.
-      if (comms_[i]->get_state() == sg4::Activity::State::FAILED)
-        over = lost = true;
-      else
-        try {
-          over = comms_[i]->test();
-        } catch (const simgrid::Exception&) {
-          over = lost = true;
-        }
+  if (done >= 0) take(size_t(done), false, &ended);
+  if (failed) take_failed(&ended);
+  // Every other flow that ended at this instant lands with it, before the wake-ups any of
+  // them causes (a decode instance takes transfers landing together in one step).
+  while (!ended.empty() && !comms_.empty()) {
+    ssize_t k = -1;
+    try {
+      k = sg4::Comm::test_any(comms_);
+    } catch (const simgrid::Exception&) {
+      if (take_failed(&ended)) continue;
     }
-    if (!over) {
-      ++i;
-      continue;
-    }
-    ended.emplace_back(flows_[i], lost);
-    comms_.erase(comms_.begin() + std::ptrdiff_t(i));
-    flows_.erase(flows_.begin() + std::ptrdiff_t(i));
-    if (done >= 0) break;
+    if (k < 0) break;
+    take(size_t(k), false, &ended);
   }
   earliest_ = INFINITY;
   for (size_t i = 0; i < flows_.size(); ++i) earliest_ = std::min(earliest_, earliest_landing(i, t));
@@ -99,6 +88,34 @@ bool KvTransfers::wait(double until) {
   calendar_->advance_to(t);
   for (const auto& [job, lost] : ended) arrive(job, lost, t);
   return true;
+}
+
+void KvTransfers::take(size_t i, bool lost, std::vector<std::pair<Transfer, bool>>* ended) {
+  ended->emplace_back(flows_[i], lost);
+  comms_.erase(comms_.begin() + std::ptrdiff_t(i));
+  flows_.erase(flows_.begin() + std::ptrdiff_t(i));
+}
+
+bool KvTransfers::take_failed(std::vector<std::pair<Transfer, bool>>* ended) {
+  // The comm SimGrid failed on is marked so (testing it again is refused); one that failed
+  // with it throws when tested; one that finished meanwhile tests true. In start order.
+  const size_t before = ended->size();
+  for (size_t i = 0; i < comms_.size();) {
+    bool over = false, lost = false;
+    if (comms_[i]->get_state() == sg4::Activity::State::FAILED)
+      over = lost = true;
+    else
+      try {
+        over = comms_[i]->test();
+      } catch (const simgrid::Exception&) {
+        over = lost = true;
+      }
+    if (over)
+      take(i, lost, ended);
+    else
+      ++i;
+  }
+  return ended->size() > before;
 }
 
 void KvTransfers::arrive(const Transfer& job, bool lost, double t) {

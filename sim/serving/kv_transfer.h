@@ -49,15 +49,20 @@ class KvTransfers : public Calendar::Flows {
     Instance* source;
     uint64_t epoch;
     double start;
-    double fastest;  // B/s: the slowest link of its path, the most it can get
+    double top_rate;  // B/s: its path's slowest link's bandwidth, the most it can get
   };
-  // The fastest a flow from src to dst can go (B/s; its path's slowest link), once per pair.
-  double fastest(simgrid::s4u::Host* src, simgrid::s4u::Host* dst);
+  // The most a flow from src to dst can get (B/s: its path's slowest link), once per pair.
+  double top_rate(simgrid::s4u::Host* src, simgrid::s4u::Host* dst);
   // When flow i could land at the earliest, from its bytes left now.
   double earliest_landing(size_t i, double now) const;
   // Brings SimGrid's clock to the calendar's `now` (the flows under way cannot have landed
   // by then: Calendar::Flows::earliest). Within a nanosecond, it stays.
   void catch_up(double now);
+  // Moves flow i (ended: landed, or lost) from the flows under way to `ended`.
+  void take(size_t i, bool lost, std::vector<std::pair<Transfer, bool>>* ended);
+  // After SimGrid reported a failure: takes every flow that ended (failed or finished);
+  // whether there was any.
+  bool take_failed(std::vector<std::pair<Transfer, bool>>* ended);
   // r's KV is at its destination at `t` (or was lost on the way).
   void arrive(const Transfer& job, bool lost, double t);
 
@@ -69,7 +74,7 @@ class KvTransfers : public Calendar::Flows {
   std::vector<Transfer> flows_;               // ... and their transfers
   std::deque<Transfer> instant_;              // without a flow: they land at an event now
   double earliest_ = INFINITY;                // no flow under way lands before
-  std::map<std::pair<const void*, const void*>, double> fastest_;
+  std::map<std::pair<const void*, const void*>, double> top_rates_;
 };
 
 }  // namespace stacksim

@@ -29,7 +29,7 @@ struct RunOutputs {
   double trace_from = 0, trace_to = 10;
   ProgressMode progress = ProgressMode::None;  // serving/progress.h
   double progress_every = -1;                  // wall s between displays (< 0: the mode's own)
-  // Every decode step its own SimGrid activity, as before coalesced decode (serving/instance.h):
+  // Every decode step its own event, as before coalesced decode (serving/instance.h):
   // for comparing the two (`stacksim run --step-by-step`); the summaries agree within a tested tolerance.
   bool step_by_step = false;
   // Where the latencies' sketches go (MetricsCollector::distributions; nullptr: nowhere):

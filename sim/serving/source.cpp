@@ -9,7 +9,7 @@ namespace stacksim {
 
 bool Cluster::stalled() const {
   // (With a horizon the run ends there: never stalled.)
-  if (sc.horizon > 0 || !source_waits_ || outstanding_ == 0 || transfers_->busy()) return false;
+  if (sc.horizon > 0 || !(source_waits_ || draining_) || outstanding_ == 0 || transfers_->busy()) return false;
   for (const auto& pool : pools) {
     if (!pool->pending.empty()) return false;
     for (const auto& in : pool->instances)
@@ -20,6 +20,7 @@ bool Cluster::stalled() const {
 
 void Cluster::source() {
   source_at_ = INFINITY;
+  source_waits_ = false;
   ++run.source_events;
   RequestSpec spec;
   // Each request reaches the first pool this long after its arrival (the front end).

@@ -121,16 +121,21 @@ TEST_CASE("a calendar with nothing scheduled waits for the flows to land", "[cal
   CHECK(cal.now() == 5.0);
 }
 
-TEST_CASE("chip energy: idle and busy power, nothing while off, the state kept across a failure", "[energy]") {
+TEST_CASE("chip energy: idle and busy power, nothing while off, the instance's state after repair", "[energy]") {
   ChipPower p;
   p.add(100, 500);
   p.add(100, 500);
-  p.set_busy(0, 2, true, 10);   // both busy from 10 s
-  p.set_on(1, false, 20);       // chip 1 fails at 20 s
-  p.set_busy(0, 2, false, 30);  // the instance stops at 30 s (chip 1 off keeps its busy state)
-  p.set_on(1, true, 40);        // repaired at 40 s: busy again until the next change
+  p.set_busy(0, 2, true, 10);    // both busy from 10 s
+  p.set_on(1, false, 20);        // chip 1 fails at 20 s
+  p.set_busy(0, 2, false, 30);   // the instance stops at 30 s
+  p.set_on(1, true, 40, false);  // repaired at 40 s, its instance idle: idle power
   CHECK(p.joules(0, 50) == Approx(100 * 10 + 500 * 20 + 100 * 20));
-  CHECK(p.joules(1, 50) == Approx(100 * 10 + 500 * 10 + 0 * 20 + 500 * 10));
+  CHECK(p.joules(1, 50) == Approx(100 * 10 + 500 * 10 + 0 * 20 + 100 * 10));
   // Reading does not change the integral.
   CHECK(p.joules(0, 50) == p.joules(0, 50));
+  const double at50 = p.joules(0, 50);
+  p.set_busy(0, 2, true, 50);   // stepping again
+  p.set_on(0, false, 60);       // chip 0 fails mid-step
+  p.set_on(0, true, 70, true);  // and is back while its instance steps: busy power
+  CHECK(p.joules(0, 80) == Approx(at50 + 500 * 10 + 0 * 10 + 500 * 10));
 }
