@@ -1,6 +1,8 @@
 #include "serving/kv_transfer.h"
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <simgrid/Exception.hpp>
 
 namespace sg4 = simgrid::s4u;
@@ -85,6 +87,11 @@ bool KvTransfers::wait(double until) {
   earliest_ = INFINITY;
   for (size_t i = 0; i < flows_.size(); ++i) earliest_ = std::min(earliest_, earliest_landing(i, t));
   if (ended.empty()) return false;  // `until` came first
+  // The lookahead's promise (Calendar::Flows::earliest): no flow lands before the
+  // calendar's time. Checked always: a late landing would go unseen otherwise.
+  if (t < calendar_->now() - 1e-9)
+    throw std::logic_error("invariant violated: a KV flow landed at " + std::to_string(t) +
+                           " s, before the calendar's time " + std::to_string(calendar_->now()) + " s");
   calendar_->advance_to(t);
   for (const auto& [job, lost] : ended) arrive(job, lost, t);
   return true;
