@@ -1,9 +1,9 @@
 #include "serving/kv_transfer.h"
 
 #include <cmath>
+#include <simgrid/Exception.hpp>
 #include <stdexcept>
 #include <string>
-#include <simgrid/Exception.hpp>
 
 namespace sg4 = simgrid::s4u;
 
@@ -14,7 +14,7 @@ KvTransfers::KvTransfers(Calendar* calendar, RunStats* run, std::function<void(R
     : calendar_(calendar), run_(run), landed_(std::move(landed)), lost_(std::move(lost)) {}
 
 void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* dst, double bytes, double now) {
-  Transfer job{r, from, from->epoch(), now, 0};
+  Transfer job{r, from, from->epoch(), now, 0, 0};
   if (!dst || bytes <= 0) {
     instant_.push_back(job);
     calendar_->at(now, this, [](void* t, uint64_t) {
@@ -30,7 +30,8 @@ void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* d
   job.top_rate = top_rate(src, dst);
   comms_.push_back(sg4::Comm::sendto_async(src, dst, uint64_t(bytes)));
   flows_.push_back(job);
-  earliest_ = std::min(earliest_, earliest_landing(flows_.size() - 1, sg4::Engine::get_clock()));
+  flows_.back().earliest = earliest_landing(flows_.size() - 1, sg4::Engine::get_clock());
+  earliest_ = std::min(earliest_, flows_.back().earliest);
 }
 
 void KvTransfers::catch_up(double now) {
@@ -61,31 +62,38 @@ bool KvTransfers::wait(double until) {
   const double clock = sg4::Engine::get_clock();
   if (until <= clock) return false;
   ++run_->flow_waits;
+  // SimGrid waits on the flows that could land by `until` only (a wait registers with
+  // each flow it waits on: with many under way, most cannot land yet).
+  choose_candidates(until);
   ssize_t done = -1;
   bool failed = false;
   try {
-    done = sg4::Comm::wait_any_for(comms_, std::isinf(until) ? -1.0 : until - clock);
+    done = sg4::Comm::wait_any_for(candidates_, std::isinf(until) ? -1.0 : until - clock);
   } catch (const simgrid::Exception&) {
     failed = true;  // a chip on the way failed
   }
   const double t = sg4::Engine::get_clock();
   std::vector<std::pair<Transfer, bool>> ended;
-  if (done >= 0) take(size_t(done), false, &ended);
+  if (done >= 0) take(candidate_index_[size_t(done)], false, &ended);
   if (failed) take_failed(&ended);
-  // Every other flow that ended at this instant lands with it, before the wake-ups any of
-  // them causes (a decode instance takes transfers landing together in one step).
-  while (!ended.empty() && !comms_.empty()) {
+  for (size_t i = 0; i < flows_.size(); ++i) flows_[i].earliest = earliest_landing(i, t);
+  // Every other flow that ended at this instant (no bytes left) lands with it, before the
+  // wake-ups any of them causes (a decode instance takes transfers landing together in
+  // one step).
+  while (!ended.empty()) {
+    choose_candidates(t);
+    if (candidates_.empty()) break;
     ssize_t k = -1;
     try {
-      k = sg4::Comm::test_any(comms_);
+      k = sg4::Comm::test_any(candidates_);
     } catch (const simgrid::Exception&) {
       if (take_failed(&ended)) continue;
     }
     if (k < 0) break;
-    take(size_t(k), false, &ended);
+    take(candidate_index_[size_t(k)], false, &ended);
   }
   earliest_ = INFINITY;
-  for (size_t i = 0; i < flows_.size(); ++i) earliest_ = std::min(earliest_, earliest_landing(i, t));
+  for (const Transfer& f : flows_) earliest_ = std::min(earliest_, f.earliest);
   if (ended.empty()) return false;  // `until` came first
   // The lookahead's promise (Calendar::Flows::earliest): no flow lands before the
   // calendar's time. Checked always: a late landing would go unseen otherwise.
@@ -95,6 +103,16 @@ bool KvTransfers::wait(double until) {
   calendar_->advance_to(t);
   for (const auto& [job, lost] : ended) arrive(job, lost, t);
   return true;
+}
+
+void KvTransfers::choose_candidates(double until) {
+  candidates_.clear();
+  candidate_index_.clear();
+  for (size_t i = 0; i < flows_.size(); ++i)
+    if (flows_[i].earliest <= until) {
+      candidates_.push_back(comms_[i]);
+      candidate_index_.push_back(i);
+    }
 }
 
 void KvTransfers::take(size_t i, bool lost, std::vector<std::pair<Transfer, bool>>* ended) {

@@ -39,9 +39,13 @@ class KvTransfers : public Calendar::Flows {
     if (flows_.empty()) return;
     catch_up(now);
     earliest_ = now;
+    for (Transfer& f : flows_) f.earliest = now;  // any of them may fail now
   }
   // Releases the SimGrid objects (while the engine still exists).
-  void close() { comms_.clear(); }
+  void close() {
+    comms_.clear();
+    candidates_.clear();
+  }
 
  private:
   struct Transfer {
@@ -50,6 +54,7 @@ class KvTransfers : public Calendar::Flows {
     uint64_t epoch;
     double start;
     double top_rate;  // B/s: its path's slowest link's bandwidth, the most it can get
+    double earliest;  // it cannot land before (earliest_landing)
   };
   // The most a flow from src to dst can get (B/s: its path's slowest link), once per pair.
   double top_rate(simgrid::s4u::Host* src, simgrid::s4u::Host* dst);
@@ -58,6 +63,8 @@ class KvTransfers : public Calendar::Flows {
   // Brings SimGrid's clock to the calendar's `now` (the flows under way cannot have landed
   // by then: Calendar::Flows::earliest). Within a nanosecond, it stays.
   void catch_up(double now);
+  // The flows whose earliest landing is at or before `until`, into candidates_.
+  void choose_candidates(double until);
   // Moves flow i (ended: landed, or lost) from the flows under way to `ended`.
   void take(size_t i, bool lost, std::vector<std::pair<Transfer, bool>>* ended);
   // After SimGrid reported a failure: takes every flow that ended (failed or finished);
@@ -73,7 +80,10 @@ class KvTransfers : public Calendar::Flows {
   std::vector<simgrid::s4u::CommPtr> comms_;  // the flows under way, in the order they started
   std::vector<Transfer> flows_;               // ... and their transfers
   std::deque<Transfer> instant_;              // without a flow: they land at an event now
-  double earliest_ = INFINITY;                // no flow under way lands before
+  // wait()'s candidates: the flows that could land by its `until` (the others cannot).
+  std::vector<simgrid::s4u::CommPtr> candidates_;
+  std::vector<size_t> candidate_index_;
+  double earliest_ = INFINITY;  // no flow under way lands before
   std::map<std::pair<const void*, const void*>, double> top_rates_;
 };
 
