@@ -243,7 +243,7 @@ class Instance : private Admission {
   std::vector<Chunk> chunks_;
   BatchShape shape_;
   double step_start_ = 0, step_duration_ = 0;
-  uint64_t step_epoch_ = 0;
+  uint64_t step_epoch_ = 0;  // epoch_ when the step or span under way began (a failure since voids it)
   bool idle_ = false;
   double busy_until_ = 0;  // when the latest step ends
   bool down_ = false;
@@ -256,7 +256,6 @@ class Instance : private Admission {
   bool wake_queued_ = false;  // enqueue() asked the listener for a wake() not yet sent
   uint64_t span_token_ = 0;   // the span end scheduled last (older ones are stale)
   size_t span_last_ = 0;      // the span's steps that run (all, or up to the one under way when cut)
-  uint64_t span_epoch_ = 0;
   double span_start_ = 0;
   int64_t span_first_step_ = 0;
   std::vector<double> span_ends_, span_durations_;

@@ -93,7 +93,7 @@ size_t Instance::span_ended(double now) const {
 
 void Instance::coast() {
   coasting_ = true;
-  span_epoch_ = epoch_;
+  step_epoch_ = epoch_;
   span_last_ = span_ends_.size();
   set_busy(true);
   ++totals_.spans;
@@ -118,7 +118,7 @@ void Instance::cut_span() {
 void Instance::end_span(uint64_t token) {
   if (token != span_token_) return;  // cut since, or lost to a failure
   coasting_ = false;
-  if (span_epoch_ != epoch_) {  // a failure during the step under way: it is lost
+  if (step_epoch_ != epoch_) {  // a failure during the step under way: it is lost
     next();
     return;
   }

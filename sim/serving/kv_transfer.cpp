@@ -14,7 +14,7 @@ KvTransfers::KvTransfers(Calendar* calendar, RunStats* run, std::function<void(R
     : calendar_(calendar), run_(run), landed_(std::move(landed)), lost_(std::move(lost)) {}
 
 void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* dst, double bytes, double now) {
-  Transfer job{r, from, from->epoch(), now, 0, 0};
+  Transfer job{r, from, from->epoch(), now, nullptr};
   if (!dst || bytes <= 0) {
     instant_.push_back(job);
     calendar_->at(now, this, [](void* t, uint64_t) {
@@ -28,7 +28,7 @@ void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* d
   catch_up(now);
   ++run_->kv_flows;
   job.top_rate = top_rate(src, dst);
-  comms_.push_back(sg4::Comm::sendto_async(src, dst, uint64_t(bytes)));
+  job.comm = sg4::Comm::sendto_async(src, dst, uint64_t(bytes));
   flows_.push_back(job);
   flows_.back().earliest = earliest_landing(flows_.size() - 1, sg4::Engine::get_clock());
   earliest_ = std::min(earliest_, flows_.back().earliest);
@@ -55,7 +55,7 @@ double KvTransfers::top_rate(sg4::Host* src, sg4::Host* dst) {
 
 double KvTransfers::earliest_landing(size_t i, double now) const {
   // (A hair early: SimGrid ends a flow once its bytes left are within its precision.)
-  return now + comms_[i]->get_remaining() / flows_[i].top_rate * (1 - 1e-9) - 1e-9;
+  return now + flows_[i].comm->get_remaining() / flows_[i].top_rate * (1 - 1e-9) - 1e-9;
 }
 
 bool KvTransfers::wait(double until) {
@@ -73,35 +73,35 @@ bool KvTransfers::wait(double until) {
     failed = true;  // a chip on the way failed
   }
   const double t = sg4::Engine::get_clock();
-  std::vector<std::pair<Transfer, bool>> ended;
-  if (done >= 0) take(candidate_index_[size_t(done)], false, &ended);
-  if (failed) take_failed(&ended);
+  ended_.clear();
+  if (done >= 0) take(candidate_index_[size_t(done)], false);
+  if (failed) take_failed();
   for (size_t i = 0; i < flows_.size(); ++i) flows_[i].earliest = earliest_landing(i, t);
   // Every other flow that ended at this instant (no bytes left) lands with it, before the
   // wake-ups any of them causes (a decode instance takes transfers landing together in
   // one step).
-  while (!ended.empty()) {
+  while (!ended_.empty()) {
     choose_candidates(t);
     if (candidates_.empty()) break;
     ssize_t k = -1;
     try {
       k = sg4::Comm::test_any(candidates_);
     } catch (const simgrid::Exception&) {
-      if (take_failed(&ended)) continue;
+      if (take_failed()) continue;
     }
     if (k < 0) break;
-    take(candidate_index_[size_t(k)], false, &ended);
+    take(candidate_index_[size_t(k)], false);
   }
   earliest_ = INFINITY;
   for (const Transfer& f : flows_) earliest_ = std::min(earliest_, f.earliest);
-  if (ended.empty()) return false;  // `until` came first
+  if (ended_.empty()) return false;  // `until` came first
   // The lookahead's promise (Calendar::Flows::earliest): no flow lands before the
   // calendar's time. Checked always: a late landing would go unseen otherwise.
   if (t < calendar_->now() - 1e-9)
     throw std::logic_error("invariant violated: a KV flow landed at " + std::to_string(t) +
                            " s, before the calendar's time " + std::to_string(calendar_->now()) + " s");
   calendar_->advance_to(t);
-  for (const auto& [job, lost] : ended) arrive(job, lost, t);
+  for (const auto& [job, lost] : ended_) arrive(job, lost, t);  // (never starts a flow)
   return true;
 }
 
@@ -110,37 +110,36 @@ void KvTransfers::choose_candidates(double until) {
   candidate_index_.clear();
   for (size_t i = 0; i < flows_.size(); ++i)
     if (flows_[i].earliest <= until) {
-      candidates_.push_back(comms_[i]);
+      candidates_.push_back(flows_[i].comm);
       candidate_index_.push_back(i);
     }
 }
 
-void KvTransfers::take(size_t i, bool lost, std::vector<std::pair<Transfer, bool>>* ended) {
-  ended->emplace_back(flows_[i], lost);
-  comms_.erase(comms_.begin() + std::ptrdiff_t(i));
+void KvTransfers::take(size_t i, bool lost) {
+  ended_.emplace_back(std::move(flows_[i]), lost);
   flows_.erase(flows_.begin() + std::ptrdiff_t(i));
 }
 
-bool KvTransfers::take_failed(std::vector<std::pair<Transfer, bool>>* ended) {
+bool KvTransfers::take_failed() {
   // The comm SimGrid failed on is marked so (testing it again is refused); one that failed
   // with it throws when tested; one that finished meanwhile tests true. In start order.
-  const size_t before = ended->size();
-  for (size_t i = 0; i < comms_.size();) {
+  const size_t before = ended_.size();
+  for (size_t i = 0; i < flows_.size();) {
     bool over = false, lost = false;
-    if (comms_[i]->get_state() == sg4::Activity::State::FAILED)
+    if (flows_[i].comm->get_state() == sg4::Activity::State::FAILED)
       over = lost = true;
     else
       try {
-        over = comms_[i]->test();
+        over = flows_[i].comm->test();
       } catch (const simgrid::Exception&) {
         over = lost = true;
       }
     if (over)
-      take(i, lost, ended);
+      take(i, lost);
     else
       ++i;
   }
-  return ended->size() > before;
+  return ended_.size() > before;
 }
 
 void KvTransfers::arrive(const Transfer& job, bool lost, double t) {

@@ -43,7 +43,8 @@ class KvTransfers : public Calendar::Flows {
   }
   // Releases the SimGrid objects (while the engine still exists).
   void close() {
-    comms_.clear();
+    flows_.clear();
+    ended_.clear();
     candidates_.clear();
   }
 
@@ -53,8 +54,9 @@ class KvTransfers : public Calendar::Flows {
     Instance* source;
     uint64_t epoch;
     double start;
-    double top_rate;  // B/s: its path's slowest link's bandwidth, the most it can get
-    double earliest;  // it cannot land before (earliest_landing)
+    simgrid::s4u::CommPtr comm;  // its flow (none for one that lands at once)
+    double top_rate = 0;         // B/s: its path's slowest link's bandwidth, the most it can get
+    double earliest = 0;         // it cannot land before (earliest_landing)
   };
   // The most a flow from src to dst can get (B/s: its path's slowest link), once per pair.
   double top_rate(simgrid::s4u::Host* src, simgrid::s4u::Host* dst);
@@ -65,11 +67,11 @@ class KvTransfers : public Calendar::Flows {
   void catch_up(double now);
   // The flows whose earliest landing is at or before `until`, into candidates_.
   void choose_candidates(double until);
-  // Moves flow i (ended: landed, or lost) from the flows under way to `ended`.
-  void take(size_t i, bool lost, std::vector<std::pair<Transfer, bool>>* ended);
+  // Moves flow i (ended: landed, or lost) from the flows under way to ended_.
+  void take(size_t i, bool lost);
   // After SimGrid reported a failure: takes every flow that ended (failed or finished);
   // whether there was any.
-  bool take_failed(std::vector<std::pair<Transfer, bool>>* ended);
+  bool take_failed();
   // r's KV is at its destination at `t` (or was lost on the way).
   void arrive(const Transfer& job, bool lost, double t);
 
@@ -77,9 +79,9 @@ class KvTransfers : public Calendar::Flows {
   RunStats* run_;
   std::function<void(Request*, double)> landed_;
   std::function<void(Request*)> lost_;
-  std::vector<simgrid::s4u::CommPtr> comms_;  // the flows under way, in the order they started
-  std::vector<Transfer> flows_;               // ... and their transfers
-  std::deque<Transfer> instant_;              // without a flow: they land at an event now
+  std::vector<Transfer> flows_;                   // under way, in the order they started
+  std::deque<Transfer> instant_;                  // without a flow: they land at an event now
+  std::vector<std::pair<Transfer, bool>> ended_;  // wait()'s: the flows that ended (lost?)
   // wait()'s candidates: the flows that could land by its `until` (the others cannot).
   std::vector<simgrid::s4u::CommPtr> candidates_;
   std::vector<size_t> candidate_index_;
