@@ -1,5 +1,6 @@
-// The SimGrid platform: a host per chip, scale-up links inside a domain, domain uplinks
-// across. Checked by timing messages between chips (each run in a child process).
+// The SimGrid platform: a host per chip, scale-up links inside a domain, a NIC per chip
+// and domain uplinks across. Checked by timing messages between chips (each run in a
+// child process).
 #include <catch2/catch.hpp>
 #include <simgrid/s4u.hpp>
 #include <sstream>
@@ -49,9 +50,9 @@ std::vector<double> run_transfers(const Platform& p, int chips, int src, int dst
 
 }  // namespace
 
-TEST_CASE("the platform has a host per chip and scale-up links at their bandwidth", "[platform]") {
+TEST_CASE("the platform has a host per chip, scale-up links inside a domain and NICs across", "[platform]") {
   // tiny: 4 chips per domain, 100 GB/s scale-up (1 us), 400 Gb/s NIC (5 us).
-  const Platform p = test::load_one(test::data("lone.yaml")).pools[0].platform;
+  Platform p = test::load_one(test::data("lone.yaml")).pools[0].platform;
   const double gb = 1e9;
   // Inside a domain: the two chips' scale-up links (latency 0.5 us each).
   auto v = run_transfers(p, 8, 0, 1, gb);
@@ -61,11 +62,22 @@ TEST_CASE("the platform has a host per chip and scale-up links at their bandwidt
   v = run_transfers(p, 8, 0, 1, gb, 0, 2);
   CHECK(v[1] == Approx(2 * gb / 100e9 + 1e-6).epsilon(1e-9));
   CHECK(v[2] == Approx(v[1]));
-  // Across domains: the domain uplinks (4 chips x 50 GB/s = 200 GB/s) and the scale-up
-  // links (100 GB/s): the slowest link sets the rate; latencies add up.
+  // Across domains: out through the chip's own NIC (50 GB/s, not its 100 GB/s scale-up
+  // link), over the two domain uplinks (200 GB/s each, the fabric's 5 us), in through the
+  // other chip's NIC.
   v = run_transfers(p, 8, 0, 5, gb);
-  CHECK(v[1] == Approx(gb / 100e9 + 1e-6 + 5e-6).epsilon(1e-9));
-  // Three chips of domain 0 sending to domain 1 share its 200 GB/s uplink.
+  CHECK(v[1] == Approx(gb / 50e9 + 5e-6).epsilon(1e-9));
+  // Two flows out of one chip to two chips of the other domain share its NIC.
+  v = run_transfers(p, 8, 0, 4, gb, 0, 5);
+  CHECK(v[1] == Approx(2 * gb / 50e9 + 5e-6).epsilon(1e-9));
+  CHECK(v[2] == Approx(v[1]));
+  // Two chips sending to two chips across: each has a NIC of its own, full rate.
+  v = run_transfers(p, 8, 0, 4, gb, 1, 5);
+  CHECK(v[1] == Approx(gb / 50e9 + 5e-6).epsilon(1e-9));
+  CHECK(v[2] == Approx(v[1]));
+  // Four chips of domain 0 sending to domain 1 over a fabric oversubscribed 2:1: they share
+  // its 100 GB/s uplink.
+  p.scale_out.oversubscription = 2;
   auto r = run_isolated({[&] {
                           int argc = 2;
                           char a0[] = "t", a1[] = "--log=root.thresh:critical";
@@ -83,6 +95,6 @@ TEST_CASE("the platform has a host per chip and scale-up links at their bandwidt
                         }},
                         1);
   REQUIRE(r[0].ok);
-  // 4 GB through a 200 GB/s uplink: 20 ms (each chip's own link would allow 10 ms).
-  CHECK(std::stod(r[0].output) == Approx(4 * gb / 200e9 + 6e-6).epsilon(1e-4));
+  // 4 GB through a 100 GB/s uplink: 40 ms (each chip's NIC would allow 20 ms).
+  CHECK(std::stod(r[0].output) == Approx(4 * gb / 100e9 + 5e-6).epsilon(1e-4));
 }

@@ -14,11 +14,14 @@ namespace stacksim {
 namespace {
 
 // The whole cluster as one SimGrid zone with its own routing. A chip reaches its domain's
-// switch over its own split-duplex scale-up link; a domain reaches the others over its
-// uplink (the domain's share of the scale-out fabric). A route between two chips is
-//   same domain:       chip's link up, the other's link down;
-//   different domains: chip's link up, its domain's uplink up, the other domain's uplink
-//                      down, the other chip's link down.
+// switch over its own split-duplex scale-up link, and the scale-out fabric over its own
+// NIC; a domain reaches the others over its uplink (the domain's share of the scale-out
+// fabric). A route between two chips is
+//   same domain:       chip's scale-up link up, the other's down;
+//   different domains: chip's NIC up, its domain's uplink up, the other domain's uplink
+//                      down, the other chip's NIC down.
+// (A chip's traffic to another domain leaves through its own NIC, as RDMA transfers of KV
+// do; the scale-up links do not carry it.)
 // One zone rather than a star zone per domain under a star of domains: SimGrid 3.32 checks
 // every new host's and link's name by walking all zones, so building N chips in N/k zones
 // cost O(N^2/k) (4,096 chips in 4-chip domains took 1.1 s, 65,536 several minutes). Here a
@@ -33,22 +36,26 @@ class FabricZone final : public kr::NetZoneImpl {
     return static_cast<int>(domains_.size()) - 1;
   }
   int domains() const { return static_cast<int>(domains_.size()); }
-  // `host` joins `domain` over `link` (its up direction leads to the domain's switch).
-  void attach(const sg4::Host* host, const sg4::SplitDuplexLink* link, int domain) {
+  // `host` joins `domain` over `link` (its up direction leads to the domain's switch) and
+  // the scale-out fabric over `nic` (nullptr: over `link`, as the controller does).
+  void attach(const sg4::Host* host, const sg4::SplitDuplexLink* link, const sg4::SplitDuplexLink* nic, int domain) {
     const unsigned long id = host->get_netpoint()->id();
     if (members_.size() <= id) members_.resize(id + 1);
-    members_[id] = Member{Duplex(link), domain};
+    members_[id] = Member{Duplex(link), Duplex(nic ? nic : link), domain};
   }
 
   void get_local_route(const kr::NetPoint* src, const kr::NetPoint* dst, kr::Route* into, double* latency) override {
     const Member& s = members_.at(src->id());
     const Member& d = members_.at(dst->id());
-    add(into, s.link.up, latency);
-    if (s.domain != d.domain) {
-      add(into, domains_[size_t(s.domain)].up, latency);
-      add(into, domains_[size_t(d.domain)].down, latency);
+    if (s.domain == d.domain) {
+      add(into, s.link.up, latency);
+      add(into, d.link.down, latency);
+      return;
     }
-    add(into, d.link.down, latency);
+    add(into, s.nic.up, latency);
+    add(into, domains_[size_t(s.domain)].up, latency);
+    add(into, domains_[size_t(d.domain)].down, latency);
+    add(into, d.nic.down, latency);
   }
 
  private:
@@ -65,7 +72,7 @@ class FabricZone final : public kr::NetZoneImpl {
     Hop up, down;
   };
   struct Member {
-    Duplex link;
+    Duplex link, nic;
     int domain = -1;
   };
   static void add(kr::Route* into, const Hop& hop, double* latency) {
@@ -77,14 +84,17 @@ class FabricZone final : public kr::NetZoneImpl {
   std::vector<Member> members_;  // by netpoint id (a host's index in this zone)
 };
 
-// Chip `chip`, joined to `domain` over its own scale-up link.
+// Chip `chip`, joined to `domain` over its own scale-up link and to the scale-out fabric
+// over its own NIC (the fabric's latency is on the uplinks).
 sg4::Host* add_chip(FabricZone* zone, int domain, int chip, const Platform& p, double speed) {
   sg4::NetZone* z = zone->get_iface();
   sg4::Host* h = z->create_host("chip-" + std::to_string(chip), speed);
   h->seal();
   auto* link = z->create_split_duplex_link("su-" + std::to_string(chip), p.scale_up.rate_per_chip());
   link->set_latency(p.scale_up.latency / 2)->seal();
-  zone->attach(h, link, domain);
+  auto* nic = z->create_split_duplex_link("nic-" + std::to_string(chip), p.scale_out.rate_per_chip());
+  nic->seal();
+  zone->attach(h, link, nic, domain);
   return h;
 }
 
@@ -120,7 +130,7 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
   out.controller->seal();
   auto* ctl_link = z->create_split_duplex_link("control-link", 1e12);
   ctl_link->seal();
-  zone->attach(out.controller, ctl_link, zone->add_domain(nullptr));
+  zone->attach(out.controller, ctl_link, nullptr, zone->add_domain(nullptr));
   z->seal();
   return out;
 }
