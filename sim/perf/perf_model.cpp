@@ -334,9 +334,13 @@ double PerfModel::overhead() const { return layers_ * layer_overhead_ * layer_sc
 
 PerfModel::RankLoad PerfModel::half(const RankLoad& r) const {
   RankLoad h = r;
-  for (double* x :
-       {&h.decode_seqs, &h.kv_tokens, &h.prefill_tokens, &h.prefill_pairs, &h.tokens, &h.instance_tokens, &h.logits})
-    *x /= 2;
+  h.decode_seqs /= 2;
+  h.kv_tokens /= 2;
+  h.prefill_tokens /= 2;
+  h.prefill_pairs /= 2;
+  h.tokens /= 2;
+  h.instance_tokens /= 2;
+  h.logits /= 2;
   // The busiest chip's share of half the instance's tokens (imbalance grows as it shrinks).
   if (moe_layers_ > 0)
     h.routed = routed_tokens_on_busiest_chip(h.instance_tokens * top_k_ / ep_, imbalance_, balanced_, ep_);
@@ -376,7 +380,11 @@ StepTime PerfModel::step_time(const BatchShape& b) const {
     const StepTime h = parts(half(r), &hideable);
     const double c = h.compute(), m = h.comm;
     t = h;
-    for (double* x : {&t.attention, &t.ffn, &t.experts, &t.comm, &t.flops_limited}) *x *= 2;
+    t.attention *= 2;
+    t.ffn *= 2;
+    t.experts *= 2;
+    t.comm *= 2;
+    t.flops_limited *= 2;
     t.total = 2 * std::max(c, m) + std::min(c, m);
   } else {
     t = parts(r, &hideable);
