@@ -333,14 +333,7 @@ double PerfModel::step_kernels() const {
 double PerfModel::overhead() const { return layers_ * layer_overhead_ * layer_scale_ + step_overhead_; }
 
 PerfModel::RankLoad PerfModel::half(const RankLoad& r) const {
-  RankLoad h = r;
-  h.decode_seqs /= 2;
-  h.kv_tokens /= 2;
-  h.prefill_tokens /= 2;
-  h.prefill_pairs /= 2;
-  h.tokens /= 2;
-  h.instance_tokens /= 2;
-  h.logits /= 2;
+  RankLoad h = r.halved();
   // The busiest chip's share of half the instance's tokens (imbalance grows as it shrinks).
   if (moe_layers_ > 0)
     h.routed = routed_tokens_on_busiest_chip(h.instance_tokens * top_k_ / ep_, imbalance_, balanced_, ep_);

@@ -99,6 +99,19 @@ class PerfModel {
     double logits = 0;           // tokens that produce logits
     double routed = 0;           // token-expert copies routed to the busiest expert-parallel group
     double cp_keys = 0;          // keys a context-parallel chunk attends (0 without CP)
+    // Every count halved but routed and cp_keys (field by field: GCC -O2 does not unroll
+    // a loop over pointers to them).
+    RankLoad halved() const {
+      RankLoad h = *this;
+      h.decode_seqs /= 2;
+      h.kv_tokens /= 2;
+      h.prefill_tokens /= 2;
+      h.prefill_pairs /= 2;
+      h.tokens /= 2;
+      h.instance_tokens /= 2;
+      h.logits /= 2;
+      return h;
+    }
   };
   RankLoad rank_load(const BatchShape& b) const;
 
