@@ -75,26 +75,32 @@ TEST_CASE("the platform has a host per chip, scale-up links inside a domain and 
   v = run_transfers(p, 8, 0, 4, gb, 1, 5);
   CHECK(v[1] == Approx(gb / 50e9 + 5e-6).epsilon(1e-9));
   CHECK(v[2] == Approx(v[1]));
-  // Four chips of domain 0 sending to domain 1 over a fabric oversubscribed 2:1: they share
-  // its 100 GB/s uplink.
+  // Four chips of domain 0 sending to four of domain 1 at once: the time the last ends.
+  auto four = [&] {
+    auto r = run_isolated({[&] {
+                            int argc = 2;
+                            char a0[] = "t", a1[] = "--log=root.thresh:critical";
+                            char* argv[] = {a0, a1, nullptr};
+                            sg4::Engine e(&argc, argv);
+                            ClusterHosts h = build_platform(e, p, 8);
+                            double last = 0;
+                            for (int i = 0; i < 4; ++i)
+                              sg4::Actor::create("s", h.chips[i], [&, i] {
+                                sg4::Comm::sendto(h.chips[i], h.chips[4 + i], gb);
+                                last = std::max(last, sg4::Engine::get_clock());
+                              });
+                            e.run();
+                            return std::to_string(last);
+                          }},
+                          1);
+    REQUIRE(r[0].ok);
+    return std::stod(r[0].output);
+  };
+  // Without oversubscription the uplink carries the four NICs' sum: each flow at its NIC's
+  // rate, 20 ms (the uplink, never the narrowest, is left out of the routes but for its
+  // latency).
+  CHECK(four() == Approx(gb / 50e9 + 5e-6).epsilon(1e-4));
+  // Oversubscribed 2:1, they share its 100 GB/s: 4 GB in 40 ms.
   p.scale_out.oversubscription = 2;
-  auto r = run_isolated({[&] {
-                          int argc = 2;
-                          char a0[] = "t", a1[] = "--log=root.thresh:critical";
-                          char* argv[] = {a0, a1, nullptr};
-                          sg4::Engine e(&argc, argv);
-                          ClusterHosts h = build_platform(e, p, 8);
-                          double last = 0;
-                          for (int i = 0; i < 4; ++i)
-                            sg4::Actor::create("s", h.chips[i], [&, i] {
-                              sg4::Comm::sendto(h.chips[i], h.chips[4 + i], gb);
-                              last = std::max(last, sg4::Engine::get_clock());
-                            });
-                          e.run();
-                          return std::to_string(last);
-                        }},
-                        1);
-  REQUIRE(r[0].ok);
-  // 4 GB through a 100 GB/s uplink: 40 ms (each chip's NIC would allow 20 ms).
-  CHECK(std::stod(r[0].output) == Approx(4 * gb / 100e9 + 5e-6).epsilon(1e-4));
+  CHECK(four() == Approx(4 * gb / 100e9 + 5e-6).epsilon(1e-4));
 }

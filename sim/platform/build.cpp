@@ -21,7 +21,9 @@ namespace {
 //   different domains: chip's NIC up, its domain's uplink up, the other domain's uplink
 //                      down, the other chip's NIC down.
 // (A chip's traffic to another domain leaves through its own NIC, as RDMA transfers of KV
-// do; the scale-up links do not carry it.)
+// do; the scale-up links do not carry it.) An uplink is a link only on an oversubscribed
+// fabric; otherwise it can never be the narrowest (add_open_domain) and a route takes its
+// latency only.
 // One zone rather than a star zone per domain under a star of domains: SimGrid 3.32 checks
 // every new host's and link's name by walking all zones, so building N chips in N/k zones
 // cost O(N^2/k) (4,096 chips in 4-chip domains took 1.1 s, 65,536 several minutes). Here a
@@ -33,6 +35,18 @@ class FabricZone final : public kr::NetZoneImpl {
   // A domain with the given uplink (nullptr: none, the controller's own corner).
   int add_domain(const sg4::SplitDuplexLink* uplink) {
     domains_.push_back(uplink ? Duplex(uplink) : Duplex());
+    return static_cast<int>(domains_.size()) - 1;
+  }
+  // A domain whose uplink carries at least its chips' NICs' sum (no oversubscription): a
+  // flow through it comes out of or goes into one of those NICs, so the uplink can never
+  // be the narrowest constraint of SimGrid's max-min sharing, and a route through it
+  // takes its latency only. The solver then couples flows only where they share a NIC,
+  // instead of every flow that crosses the fabric (which grew its work per flow with the
+  // cluster).
+  int add_open_domain(double latency) {
+    Duplex d;
+    d.up.latency = d.down.latency = latency;
+    domains_.push_back(d);
     return static_cast<int>(domains_.size()) - 1;
   }
   int domains() const { return static_cast<int>(domains_.size()); }
@@ -76,8 +90,7 @@ class FabricZone final : public kr::NetZoneImpl {
     int domain = -1;
   };
   static void add(kr::Route* into, const Hop& hop, double* latency) {
-    if (!hop.impl) return;  // the controller's corner has no uplink
-    into->link_list_.push_back(hop.impl);
+    if (hop.impl) into->link_list_.push_back(hop.impl);  // (none: an open or no uplink)
     if (latency) *latency += hop.latency;
   }
   std::vector<Duplex> domains_;
@@ -117,11 +130,17 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
     const double chip_speed = p.chip.peak(Precision::BF16);
     for (int first = 0; first < g.chips; first += per_domain) {
       const int last = std::min(g.chips, first + per_domain);
-      // The domain's share of the scale-out fabric (what its fabric delivers).
-      const double uplink_bw = (last - first) * p.scale_out.rate_per_chip() / p.scale_out.oversubscription;
-      auto* up = z->create_split_duplex_link("uplink-" + std::to_string(zone->domains()), uplink_bw);
-      up->set_latency(p.scale_out.latency / 2)->seal();
-      const int d = zone->add_domain(up);
+      // The domain's share of the scale-out fabric (what its fabric delivers): a link of
+      // its own only when oversubscribed.
+      int d;
+      if (p.scale_out.oversubscription > 1) {
+        const double uplink_bw = (last - first) * p.scale_out.rate_per_chip() / p.scale_out.oversubscription;
+        auto* up = z->create_split_duplex_link("uplink-" + std::to_string(zone->domains()), uplink_bw);
+        up->set_latency(p.scale_out.latency / 2)->seal();
+        d = zone->add_domain(up);
+      } else {
+        d = zone->add_open_domain(p.scale_out.latency / 2);
+      }
       for (int i = first; i < last; ++i, ++chip) out.chips.push_back(add_chip(zone, d, chip, p, chip_speed));
     }
   }
