@@ -15,7 +15,6 @@
 #pragma once
 
 #include <cstdint>
-#include <queue>
 #include <vector>
 
 namespace stacksim {
@@ -57,10 +56,15 @@ class Calendar {
     Fire fire;
     uint64_t tag;
   };
-  struct Later {  // a min-heap on (t, order)
-    bool operator()(const Event& a, const Event& b) const { return a.t != b.t ? a.t > b.t : a.order > b.order; }
-  };
-  std::priority_queue<Event, std::vector<Event>, Later> heap_;
+  static bool before(const Event& a, const Event& b) { return a.t != b.t ? a.t < b.t : a.order < b.order; }
+  // A binary min-heap on (t, order). The event being fired stays on top until it is
+  // replaced by the first event its firing schedules (one sift down instead of a pop and
+  // a push: most firings schedule their target's next event) or popped after it.
+  void push(const Event& e);
+  void replace_top(const Event& e);
+  void pop_top();
+  std::vector<Event> heap_;
+  bool top_firing_ = false;  // heap_.front() is the event being fired
   double now_ = 0;
   uint64_t order_ = 0;
   int64_t fired_ = 0;

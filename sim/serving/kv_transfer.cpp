@@ -61,10 +61,17 @@ double KvTransfers::earliest_landing(size_t i, double now) const {
 bool KvTransfers::wait(double until) {
   const double clock = sg4::Engine::get_clock();
   if (until <= clock) return false;
-  ++run_->flow_waits;
   // SimGrid waits on the flows that could land by `until` only (a wait registers with
   // each flow it waits on: with many under way, most cannot land yet).
   choose_candidates(until);
+  if (candidates_.empty()) {
+    // Looked at again, none can land by then (SimGrid's clock moved since their bounds
+    // were taken): no wait.
+    earliest_ = INFINITY;
+    for (const Transfer& f : flows_) earliest_ = std::min(earliest_, f.earliest);
+    return false;
+  }
+  ++run_->flow_waits;
   ssize_t done = -1;
   bool failed = false;
   try {
@@ -76,7 +83,11 @@ bool KvTransfers::wait(double until) {
   ended_.clear();
   if (done >= 0) take(candidate_index_[size_t(done)], false);
   if (failed) take_failed();
-  for (size_t i = 0; i < flows_.size(); ++i) flows_[i].earliest = earliest_landing(i, t);
+  if (suspects_) {
+    // The wait has seen what the failure did: every bound is taken again from now on.
+    for (Transfer& f : flows_) f.suspect = false;
+    suspects_ = false;
+  }
   // Every other flow that ended at this instant (no bytes left) lands with it, before the
   // wake-ups any of them causes (a decode instance takes transfers landing together in
   // one step).
@@ -108,11 +119,17 @@ bool KvTransfers::wait(double until) {
 void KvTransfers::choose_candidates(double until) {
   candidates_.clear();
   candidate_index_.clear();
-  for (size_t i = 0; i < flows_.size(); ++i)
-    if (flows_[i].earliest <= until) {
-      candidates_.push_back(flows_[i].comm);
-      candidate_index_.push_back(i);
+  const double clock = sg4::Engine::get_clock();
+  for (size_t i = 0; i < flows_.size(); ++i) {
+    Transfer& f = flows_[i];
+    if (f.earliest > until) continue;
+    if (!f.suspect) {
+      f.earliest = earliest_landing(i, clock);
+      if (f.earliest > until) continue;
     }
+    candidates_.push_back(f.comm);
+    candidate_index_.push_back(i);
+  }
 }
 
 void KvTransfers::take(size_t i, bool lost) {

@@ -39,7 +39,11 @@ class KvTransfers : public Calendar::Flows {
     if (flows_.empty()) return;
     catch_up(now);
     earliest_ = now;
-    for (Transfer& f : flows_) f.earliest = now;  // any of them may fail now
+    for (Transfer& f : flows_) {
+      f.earliest = now;  // any of them may fail now: the next wait looks at each
+      f.suspect = true;
+    }
+    suspects_ = true;
   }
   // Releases the SimGrid objects (while the engine still exists).
   void close() {
@@ -56,7 +60,10 @@ class KvTransfers : public Calendar::Flows {
     double start;
     simgrid::s4u::CommPtr comm;  // its flow (none for one that lands at once)
     double top_rate = 0;         // B/s: its path's slowest link's bandwidth, the most it can get
-    double earliest = 0;         // it cannot land before (earliest_landing)
+    // It cannot land before (earliest_landing, from its bytes left when last looked at: a
+    // bound that only grows when looked at again).
+    double earliest = 0;
+    bool suspect = false;  // a chip failed: it may have failed with it (chip_failing)
   };
   // The most a flow from src to dst can get (B/s: its path's slowest link), once per pair.
   double top_rate(simgrid::s4u::Host* src, simgrid::s4u::Host* dst);
@@ -65,7 +72,8 @@ class KvTransfers : public Calendar::Flows {
   // Brings SimGrid's clock to the calendar's `now` (the flows under way cannot have landed
   // by then: Calendar::Flows::earliest). Within a nanosecond, it stays.
   void catch_up(double now);
-  // The flows whose earliest landing is at or before `until`, into candidates_.
+  // The flows whose earliest landing is at or before `until`, into candidates_. Only those
+  // whose bound is that early are looked at again (their bytes left now).
   void choose_candidates(double until);
   // Moves flow i (ended: landed, or lost) from the flows under way to ended_.
   void take(size_t i, bool lost);
@@ -86,6 +94,7 @@ class KvTransfers : public Calendar::Flows {
   std::vector<simgrid::s4u::CommPtr> candidates_;
   std::vector<size_t> candidate_index_;
   double earliest_ = INFINITY;  // no flow under way lands before
+  bool suspects_ = false;       // some flow is suspect
   std::map<std::pair<const void*, const void*>, double> top_rates_;
 };
 
