@@ -8,8 +8,8 @@
 #include <cmath>
 #include <deque>
 #include <functional>
-#include <map>
 #include <simgrid/s4u.hpp>
+#include <unordered_map>
 #include <vector>
 
 #include "metrics/metrics.h"
@@ -95,7 +95,13 @@ class KvTransfers : public Calendar::Flows {
   std::vector<size_t> candidate_index_;
   double earliest_ = INFINITY;  // no flow under way lands before
   bool suspects_ = false;       // some flow is suspect
-  std::map<std::pair<const void*, const void*>, double> top_rates_;
+  struct PairHash {
+    size_t operator()(const std::pair<const void*, const void*>& p) const {
+      return std::hash<const void*>()(p.first) * 31 + std::hash<const void*>()(p.second);
+    }
+  };
+  // By (source, destination) host: O(1) where a tree's search grew with the cluster.
+  std::unordered_map<std::pair<const void*, const void*>, double, PairHash> top_rates_;
 };
 
 }  // namespace stacksim
