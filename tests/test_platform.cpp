@@ -104,3 +104,45 @@ TEST_CASE("the platform has a host per chip, scale-up links inside a domain and 
   p.scale_out.oversubscription = 2;
   CHECK(four() == Approx(4 * gb / 100e9 + 5e-6).epsilon(1e-4));
 }
+
+TEST_CASE("a chip pair's top rate is its route's narrowest link", "[platform]") {
+  // KvTransfers bounds a flow's landing with ClusterHosts::top_rate, read from the build's
+  // figures: it must be what the route's links give, inside a domain and across, with an
+  // open uplink and with one oversubscribed enough to be the narrowest.
+  Platform p = test::load_one(test::data("lone.yaml")).pools[0].platform;
+  for (const double oversubscription : {1.0, 8.0}) {
+    p.scale_out.oversubscription = oversubscription;
+    auto r = run_isolated({[&] {
+                            int argc = 2;
+                            char a0[] = "t", a1[] = "--log=root.thresh:critical";
+                            char* argv[] = {a0, a1, nullptr};
+                            sg4::Engine e(&argc, argv);
+                            ClusterHosts h = build_platform(e, p, 8);
+                            std::string out;
+                            for (auto [a, b] : {std::pair<size_t, size_t>{0, 1}, {0, 5}, {6, 2}, {7, 7}}) {
+                              std::vector<sg4::Link*> links;
+                              h.chips[a]->route_to(h.chips[b], links, nullptr);
+                              double narrowest = INFINITY;
+                              for (const sg4::Link* l : links) narrowest = std::min(narrowest, l->get_bandwidth());
+                              char buf[96];
+                              std::snprintf(buf, sizeof buf, "%.17g %.17g\n", h.top_rate(a, b), narrowest);
+                              out += buf;
+                            }
+                            return out;
+                          }},
+                          1);
+    REQUIRE(r[0].ok);
+    std::istringstream in(r[0].output);
+    double top = 0, narrowest = 0;
+    int pairs = 0;
+    while (in >> top >> narrowest) {
+      ++pairs;
+      CHECK(top == narrowest);
+    }
+    CHECK(pairs == 4);
+    // Across domains with 8:1 oversubscription: the uplink (4 x 50 GB/s / 8) is narrowest.
+    std::istringstream again(r[0].output);
+    again >> top >> narrowest >> top >> narrowest;
+    CHECK(top == Approx(oversubscription > 1 ? 25e9 : 50e9));
+  }
+}

@@ -1,6 +1,7 @@
 #include "platform/build.h"
 
 #include <algorithm>
+#include <cmath>
 #include <simgrid/kernel/routing/NetPoint.hpp>
 #include <simgrid/kernel/routing/NetZoneImpl.hpp>
 #include <string>
@@ -138,10 +139,15 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
         auto* up = z->create_split_duplex_link("uplink-" + std::to_string(zone->domains()), uplink_bw);
         up->set_latency(p.scale_out.latency / 2)->seal();
         d = zone->add_domain(up);
+        out.uplink.push_back(uplink_bw);
       } else {
         d = zone->add_open_domain(p.scale_out.latency / 2);
+        out.uplink.push_back(INFINITY);
       }
-      for (int i = first; i < last; ++i, ++chip) out.chips.push_back(add_chip(zone, d, chip, p, chip_speed));
+      for (int i = first; i < last; ++i, ++chip) {
+        out.chips.push_back(add_chip(zone, d, chip, p, chip_speed));
+        out.ports.push_back({d, p.scale_up.rate_per_chip(), p.scale_out.rate_per_chip()});
+      }
     }
   }
   // The controller: a host of its own, off the chips' links, in a corner with no uplink.

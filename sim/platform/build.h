@@ -9,6 +9,7 @@
 // model options suited to RDMA and NVLink (no TCP latency/bandwidth factors).
 #pragma once
 
+#include <algorithm>
 #include <simgrid/s4u.hpp>
 #include <vector>
 
@@ -19,6 +20,21 @@ namespace stacksim {
 struct ClusterHosts {
   std::vector<simgrid::s4u::Host*> chips;    // in placement order: group by group, domain by domain
   simgrid::s4u::Host* controller = nullptr;  // runs the calendar's actor; never fails
+  // Each chip's links (bytes/s) and domain, and each domain's uplink (infinite when open).
+  struct Ports {
+    int domain;
+    double scale_up, nic;
+  };
+  std::vector<Ports> ports;    // by chip
+  std::vector<double> uplink;  // by domain
+  // The bandwidth of the narrowest link between chips a and b, the most a flow between
+  // them can get: what the route's links give, read from the build's figures (no route
+  // is computed: thousands of chip pairs at 1,152 chips).
+  double top_rate(size_t a, size_t b) const {
+    const Ports &s = ports[a], &d = ports[b];
+    if (s.domain == d.domain) return std::min(s.scale_up, d.scale_up);
+    return std::min(std::min(s.nic, d.nic), std::min(uplink[size_t(s.domain)], uplink[size_t(d.domain)]));
+  }
 };
 
 // One group of chips of one platform (a serving pool).

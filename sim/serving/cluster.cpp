@@ -22,7 +22,7 @@ void Cluster::start(ClusterHosts h) {
     first_chip += spec.serving.chips;
   }
   transfers_ = std::make_unique<KvTransfers>(
-      &calendar, &run,
+      &calendar, &run, &hosts,
       [this](Request* r, double t) {
         if (r->first_token < 0) r->first_token = t;
         const size_t to = pools[1]->route(r);
@@ -91,11 +91,11 @@ void Cluster::on_prefilled(Request& r, Instance& from, double now) {
   Pool& src = *pools[0];
   Pool& dst = *pools[1];
   const size_t to = dst.router->pick(r, dst);
-  simgrid::s4u::Host* src_host = src.chip_of(hosts.chips, size_t(from.index()), r.id);
-  simgrid::s4u::Host* dst_host = to == Router::kNone ? nullptr : dst.chip_of(hosts.chips, to, r.id);
+  const size_t src_chip = src.chip_of(size_t(from.index()), r.id);
+  const size_t dst_chip = to == Router::kNone ? KvTransfers::kNoChip : dst.chip_of(to, r.id);
   const double bytes = src.spec->model.kv_bytes(double(r.prompt_tokens));
   if (trace) trace->transfer_out(from.index(), r.id, now);
-  transfers_->start(&r, &from, src_host, dst_host, bytes, now);
+  transfers_->start(&r, &from, src_chip, dst_chip, bytes, now);
 }
 
 void Cluster::restart(Request* r) {

@@ -9,13 +9,13 @@ namespace sg4 = simgrid::s4u;
 
 namespace stacksim {
 
-KvTransfers::KvTransfers(Calendar* calendar, RunStats* run, std::function<void(Request*, double)> landed,
-                         std::function<void(Request*)> lost)
-    : calendar_(calendar), run_(run), landed_(std::move(landed)), lost_(std::move(lost)) {}
+KvTransfers::KvTransfers(Calendar* calendar, RunStats* run, const ClusterHosts* hosts,
+                         std::function<void(Request*, double)> landed, std::function<void(Request*)> lost)
+    : calendar_(calendar), run_(run), landed_(std::move(landed)), lost_(std::move(lost)), hosts_(hosts) {}
 
-void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* dst, double bytes, double now) {
+void KvTransfers::start(Request* r, Instance* from, size_t src, size_t dst, double bytes, double now) {
   Transfer job{r, from, from->epoch(), now, nullptr};
-  if (!dst || bytes <= 0) {
+  if (dst == kNoChip || bytes <= 0) {
     instant_.push_back(job);
     calendar_->at(now, this, [](void* t, uint64_t) {
       auto* transfers = static_cast<KvTransfers*>(t);
@@ -27,8 +27,8 @@ void KvTransfers::start(Request* r, Instance* from, sg4::Host* src, sg4::Host* d
   }
   catch_up(now);
   ++run_->kv_flows;
-  job.top_rate = top_rate(src, dst);
-  job.comm = sg4::Comm::sendto_async(src, dst, uint64_t(bytes));
+  job.top_rate = hosts_->top_rate(src, dst);
+  job.comm = sg4::Comm::sendto_async(hosts_->chips[src], hosts_->chips[dst], uint64_t(bytes));
   flows_.push_back(job);
   flows_.back().earliest = earliest_landing(flows_.size() - 1, sg4::Engine::get_clock());
   earliest_ = std::min(earliest_, flows_.back().earliest);
@@ -40,17 +40,6 @@ void KvTransfers::catch_up(double now) {
     ++run_->clock_syncs;
     sg4::this_actor::sleep_for(behind);
   }
-}
-
-double KvTransfers::top_rate(sg4::Host* src, sg4::Host* dst) {
-  auto [it, fresh] = top_rates_.try_emplace({src, dst}, INFINITY);
-  if (fresh) {
-    std::vector<sg4::Link*> links;
-    double latency = 0;
-    src->route_to(dst, links, &latency);
-    for (const sg4::Link* l : links) it->second = std::min(it->second, l->get_bandwidth());
-  }
-  return it->second;
 }
 
 double KvTransfers::earliest_landing(size_t i, double now) const {

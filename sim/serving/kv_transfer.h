@@ -6,13 +6,14 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <simgrid/s4u.hpp>
-#include <unordered_map>
 #include <vector>
 
 #include "metrics/metrics.h"
+#include "platform/build.h"
 #include "serving/calendar.h"
 #include "serving/instance.h"
 #include "serving/request.h"
@@ -23,11 +24,12 @@ class KvTransfers : public Calendar::Flows {
  public:
   // `landed(r, t)`: r's KV reached its decode chip at t. `lost(r)`: a chip on the way
   // or its prefill instance failed; r must start again.
-  KvTransfers(Calendar* calendar, RunStats* run, std::function<void(Request*, double)> landed,
-              std::function<void(Request*)> lost);
-  // Moves `bytes` of r's KV from `src` to `dst` (dst null: no decode instance is up, the
-  // request waits for one without a flow); `from` releases r's KV once it has left.
-  void start(Request* r, Instance* from, simgrid::s4u::Host* src, simgrid::s4u::Host* dst, double bytes, double now);
+  KvTransfers(Calendar* calendar, RunStats* run, const ClusterHosts* hosts,
+              std::function<void(Request*, double)> landed, std::function<void(Request*)> lost);
+  static constexpr size_t kNoChip = SIZE_MAX;
+  // Moves `bytes` of r's KV from chip `src` to chip `dst` (kNoChip: no decode instance is
+  // up, the request waits for one without a flow); `from` releases r's KV once it has left.
+  void start(Request* r, Instance* from, size_t src, size_t dst, double bytes, double now);
   // Whether a transfer is under way or due to land now.
   bool busy() const { return !flows_.empty() || !instant_.empty(); }
   bool under_way() const override { return !flows_.empty(); }
@@ -65,8 +67,6 @@ class KvTransfers : public Calendar::Flows {
     double earliest = 0;
     bool suspect = false;  // a chip failed: it may have failed with it (chip_failing)
   };
-  // The most a flow from src to dst can get (B/s: its path's slowest link), once per pair.
-  double top_rate(simgrid::s4u::Host* src, simgrid::s4u::Host* dst);
   // When flow i could land at the earliest, from its bytes left now.
   double earliest_landing(size_t i, double now) const;
   // Brings SimGrid's clock to the calendar's `now` (the flows under way cannot have landed
@@ -95,13 +95,7 @@ class KvTransfers : public Calendar::Flows {
   std::vector<size_t> candidate_index_;
   double earliest_ = INFINITY;  // no flow under way lands before
   bool suspects_ = false;       // some flow is suspect
-  struct PairHash {
-    size_t operator()(const std::pair<const void*, const void*>& p) const {
-      return std::hash<const void*>()(p.first) * 31 + std::hash<const void*>()(p.second);
-    }
-  };
-  // By (source, destination) host: O(1) where a tree's search grew with the cluster.
-  std::unordered_map<std::pair<const void*, const void*>, double, PairHash> top_rates_;
+  const ClusterHosts* hosts_;
 };
 
 }  // namespace stacksim

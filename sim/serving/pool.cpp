@@ -25,10 +25,10 @@ Pool::Pool(const PoolSpec& s, int first, InstanceListener* listener, int64_t blo
   }
 }
 
-simgrid::s4u::Host* Pool::chip_of(const std::vector<simgrid::s4u::Host*>& chips, size_t i, int64_t id) const {
+size_t Pool::chip_of(size_t i, int64_t id) const {
   const Serving& s = spec->serving;
   const int rank = static_cast<int>(id % s.dp_ranks());
-  return chips[size_t(first_chip) + i * size_t(s.chips_per_instance) + size_t(rank * s.attention_tp)];
+  return size_t(first_chip) + i * size_t(s.chips_per_instance) + size_t(rank * s.attention_tp);
 }
 
 size_t Pool::route(Request* r) {

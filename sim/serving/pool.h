@@ -30,8 +30,9 @@ class Pool : public PoolView {
     return instances[i]->cached_prefix_tokens(r);
   }
 
-  // The chip holding request `id`'s KV in instance `i` (its data-parallel rank).
-  simgrid::s4u::Host* chip_of(const std::vector<simgrid::s4u::Host*>& chips, size_t i, int64_t id) const;
+  // The chip (its index in the cluster) holding request `id`'s KV in instance `i` (its
+  // data-parallel rank).
+  size_t chip_of(size_t i, int64_t id) const;
   // Hands r to the instance the router picks and returns its index, or keeps it pending
   // while all are down (Router::kNone).
   size_t route(Request* r);
