@@ -107,42 +107,65 @@ TEST_CASE("the platform has a host per chip, scale-up links inside a domain and 
 
 TEST_CASE("a chip pair's top rate is its route's narrowest link", "[platform]") {
   // KvTransfers bounds a flow's landing with ClusterHosts::top_rate, read from the build's
-  // figures: it must be what the route's links give, inside a domain and across, with an
-  // open uplink and with one oversubscribed enough to be the narrowest.
+  // figures: it must be what the route's links give, inside a domain and across, between
+  // two groups of different NICs, from and to partial domains, with open uplinks (left
+  // out of the route: two links across) and with oversubscribed ones (four links).
   Platform p = test::load_one(test::data("lone.yaml")).pools[0].platform;
   for (const double oversubscription : {1.0, 8.0}) {
     p.scale_out.oversubscription = oversubscription;
-    auto r = run_isolated({[&] {
-                            int argc = 2;
-                            char a0[] = "t", a1[] = "--log=root.thresh:critical";
-                            char* argv[] = {a0, a1, nullptr};
-                            sg4::Engine e(&argc, argv);
-                            ClusterHosts h = build_platform(e, p, 8);
-                            std::string out;
-                            for (auto [a, b] : {std::pair<size_t, size_t>{0, 1}, {0, 5}, {6, 2}, {7, 7}}) {
-                              std::vector<sg4::Link*> links;
-                              h.chips[a]->route_to(h.chips[b], links, nullptr);
-                              double narrowest = INFINITY;
-                              for (const sg4::Link* l : links) narrowest = std::min(narrowest, l->get_bandwidth());
-                              char buf[96];
-                              std::snprintf(buf, sizeof buf, "%.17g %.17g\n", h.top_rate(a, b), narrowest);
-                              out += buf;
-                            }
-                            return out;
-                          }},
-                          1);
+    Platform q = p;
+    q.scale_out.nic_bandwidth_per_chip *= 2;
+    auto r =
+        run_isolated({[&] {
+                       int argc = 2;
+                       char a0[] = "t", a1[] = "--log=root.thresh:critical";
+                       char* argv[] = {a0, a1, nullptr};
+                       sg4::Engine e(&argc, argv);
+                       // Domains: chips 0-3 and 4-5 (p), 6-9 and 10 (q).
+                       ClusterHosts h = build_platform(e, {ChipGroup{&p, 6}, ChipGroup{&q, 5}});
+                       std::string out;
+                       for (auto [a, b] : {std::pair<size_t, size_t>{0, 1}, {0, 5}, {4, 7}, {10, 2}, {6, 9}, {1, 10}}) {
+                         std::vector<sg4::Link*> links;
+                         h.chips[a]->route_to(h.chips[b], links, nullptr);
+                         double narrowest = INFINITY;
+                         for (const sg4::Link* l : links) narrowest = std::min(narrowest, l->get_bandwidth());
+                         char buf[128];
+                         std::snprintf(buf, sizeof buf, "%.17g %.17g %zu %d\n", h.top_rate(a, b), narrowest,
+                                       links.size(), int(h.ports[a].domain == h.ports[b].domain));
+                         out += buf;
+                       }
+                       return out;
+                     }},
+                     1);
     REQUIRE(r[0].ok);
     std::istringstream in(r[0].output);
     double top = 0, narrowest = 0;
-    int pairs = 0;
-    while (in >> top >> narrowest) {
+    size_t links = 0;
+    int same = 0, pairs = 0;
+    std::vector<double> tops;
+    while (in >> top >> narrowest >> links >> same) {
       ++pairs;
       CHECK(top == narrowest);
+      CHECK(links == (same || oversubscription == 1 ? 2u : 4u));
+      tops.push_back(top);
     }
-    CHECK(pairs == 4);
-    // Across domains with 8:1 oversubscription: the uplink (4 x 50 GB/s / 8) is narrowest.
-    std::istringstream again(r[0].output);
-    again >> top >> narrowest >> top >> narrowest;
-    CHECK(top == Approx(oversubscription > 1 ? 25e9 : 50e9));
+    REQUIRE(pairs == 6);
+    CHECK(tops[0] == Approx(100e9));  // scale-up links
+    // 0 -> 5: p's NICs (50 GB/s); the partial domain's uplink (2 x 50 / 8) is narrower.
+    CHECK(tops[1] == Approx(oversubscription > 1 ? 12.5e9 : 50e9));
+    // 4 -> 7: p's NIC (50) against q's (100); q's full uplink 4 x 100 / 8 = 50.
+    CHECK(tops[2] == Approx(oversubscription > 1 ? 12.5e9 : 50e9));
+    // 10 -> 2: q's lone chip's uplink 100 / 8.
+    CHECK(tops[3] == Approx(oversubscription > 1 ? 12.5e9 : 50e9));
+    CHECK(tops[4] == Approx(100e9));
   }
+}
+
+TEST_CASE("a flow inside a fast domain is not capped by a TCP window", "[platform]") {
+  // SimGrid's default caps a flow at TCP-gamma / (2 latency): 4 MiB over 2 x 0.5 us is
+  // 2.1 TB/s, below an NVLink 6 link. The platform turns it off: 1 GB over 4 TB/s links.
+  Platform p = test::load_one(test::data("lone.yaml")).pools[0].platform;
+  p.scale_up.bandwidth_per_chip = 4e12 / p.scale_up.efficiency;
+  const auto v = run_transfers(p, 8, 0, 1, 1e9);
+  CHECK(v[1] == Approx(1e9 / 4e12 + 1e-6).epsilon(1e-9));
 }

@@ -60,7 +60,13 @@ void Calendar::run(Flows* flows) {
     top_firing_ = true;
     now_ = std::max(now_, e.t);
     ++fired_;
-    e.fire(e.target, e.tag);
+    try {
+      e.fire(e.target, e.tag);
+    } catch (...) {
+      if (top_firing_) pop_top();  // (never fired twice)
+      top_firing_ = false;
+      throw;
+    }
     if (top_firing_) {  // it scheduled nothing
       top_firing_ = false;
       pop_top();

@@ -31,7 +31,8 @@ class Calendar {
     // No flow under way lands before this time.
     virtual double earliest() const = 0;
     // Runs SimGrid's clock until `until` (infinity: without a bound) or until flows end;
-    // handles those that ended (at SimGrid's time) and returns whether any did.
+    // handles those that ended (at SimGrid's time) and returns whether any did. (It may
+    // find, looking again, that none can land by `until`, and return false at once.)
     virtual bool wait(double until) = 0;
   };
 

@@ -71,7 +71,7 @@ bool KvTransfers::wait(double until) {
   const double t = sg4::Engine::get_clock();
   ended_.clear();
   if (done >= 0) take(candidate_index_[size_t(done)], false);
-  if (failed) take_failed();
+  if (failed || suspects_) take_failed();  // (after a chip failure: each flow tested once)
   if (suspects_) {
     // The wait has seen what the failure did: every bound is taken again from now on.
     for (Transfer& f : flows_) f.suspect = false;

@@ -62,8 +62,8 @@ class KvTransfers : public Calendar::Flows {
     double start;
     simgrid::s4u::CommPtr comm;  // its flow (none for one that lands at once)
     double top_rate = 0;         // B/s: its path's slowest link's bandwidth, the most it can get
-    // It cannot land before (earliest_landing, from its bytes left when last looked at: a
-    // bound that only grows when looked at again).
+    // It cannot land before (earliest_landing, from its bytes left when last looked at:
+    // looking again can only raise it; chip_failing lowers it to now).
     double earliest = 0;
     bool suspect = false;  // a chip failed: it may have failed with it (chip_failing)
   };

@@ -2,6 +2,8 @@
 // defers to the flows under way; and the chips' energy (serving/chip_power.h).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <queue>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -138,4 +140,87 @@ TEST_CASE("chip energy: idle and busy power, nothing while off, the instance's s
   p.set_on(0, false, 60);       // chip 0 fails mid-step
   p.set_on(0, true, 70, true);  // and is back while its instance steps: busy power
   CHECK(p.joules(0, 80) == Approx(at50 + 500 * 10 + 0 * 10 + 500 * 10));
+}
+
+namespace {
+
+// Each firing schedules 0-3 more events (some at or before now), drawn from a seeded
+// generator: the calendar's own heap must fire them in the order a plain priority queue
+// on (max(t, now), order of scheduling) does.
+struct Churn {
+  Calendar* cal = nullptr;
+  uint64_t state = 12345, next_tag = 0;
+  int budget = 20000;
+  std::vector<std::pair<double, uint64_t>> fired;
+  uint64_t draw() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  }
+  // What one firing schedules: (offset from now, tag) pairs.
+  std::vector<std::pair<double, uint64_t>> spawn() {
+    std::vector<std::pair<double, uint64_t>> out;
+    const int k = budget > 0 ? int(draw() % 4) : 0;
+    for (int i = 0; i < k && budget > 0; ++i, --budget) {
+      const uint64_t d = draw() % 8;
+      out.emplace_back(d == 0 ? -1.0 : d == 1 ? 0.0 : double(d % 5), next_tag++);
+    }
+    return out;
+  }
+  static void fire(void* p, uint64_t tag) {
+    auto* c = static_cast<Churn*>(p);
+    c->fired.emplace_back(c->cal->now(), tag);
+    for (const auto& [dt, g] : c->spawn()) c->cal->at(c->cal->now() + dt, c, fire, g);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the calendar's heap fires as a priority queue on (time, order) does", "[calendar]") {
+  Calendar cal;
+  Churn c;
+  c.cal = &cal;
+  for (int i = 0; i < 50; ++i) cal.at(double(c.draw() % 10), &c, Churn::fire, c.next_tag++);
+  cal.run(nullptr);
+
+  // The reference: the same draws, a std::priority_queue.
+  Churn ref;
+  struct Ev {
+    double t;
+    uint64_t order, tag;
+  };
+  auto later = [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t > b.t : a.order > b.order; };
+  std::priority_queue<Ev, std::vector<Ev>, decltype(later)> q(later);
+  uint64_t order = 0;
+  double now = 0;
+  for (int i = 0; i < 50; ++i) q.push({double(ref.draw() % 10), order++, ref.next_tag++});
+  std::vector<std::pair<double, uint64_t>> expected;
+  while (!q.empty()) {
+    const Ev e = q.top();
+    q.pop();
+    now = std::max(now, e.t);
+    expected.emplace_back(now, e.tag);
+    for (const auto& [dt, g] : ref.spawn()) q.push({std::max(now + dt, now), order++, g});
+  }
+  REQUIRE(expected.size() > 20000);
+  CHECK(c.fired == expected);
+}
+
+TEST_CASE("an event that throws is not fired again", "[calendar]") {
+  Calendar cal;
+  int calls = 0;
+  struct Thrower {
+    int* calls;
+    static void fire(void* p, uint64_t) {
+      ++*static_cast<Thrower*>(p)->calls;
+      throw std::runtime_error("boom");
+    }
+  } t{&calls};
+  Recorder r{&cal, {}, {}};
+  cal.at(1, &t, Thrower::fire);
+  cal.at(2, &r, Recorder::fire, 7);
+  CHECK_THROWS(cal.run(nullptr));
+  cal.run(nullptr);  // the thrower's event is gone; the next one fires once
+  CHECK(calls == 1);
+  REQUIRE(r.fired.size() == 1);
+  CHECK(r.fired[0].second == 7);
 }
