@@ -169,3 +169,25 @@ TEST_CASE("a flow inside a fast domain is not capped by a TCP window", "[platfor
   const auto v = run_transfers(p, 8, 0, 1, 1e9);
   CHECK(v[1] == Approx(1e9 / 4e12 + 1e-6).epsilon(1e-9));
 }
+
+TEST_CASE("a group on the same platform continues in the last domain of the one before", "[platform]") {
+  // tiny: 4 chips per domain. 1 + 5 chips of one platform: chips 0-3 in one domain (the
+  // second group's first three join the first's), 4-5 in the next. A second platform
+  // (another NIC) starts a domain of its own.
+  Platform p = test::load_one(test::data("lone.yaml")).pools[0].platform;
+  Platform q = p;
+  q.scale_out.nic_bandwidth_per_chip *= 2;
+  auto r = run_isolated({[&] {
+                          int argc = 2;
+                          char a0[] = "t", a1[] = "--log=root.thresh:critical";
+                          char* argv[] = {a0, a1, nullptr};
+                          sg4::Engine e(&argc, argv);
+                          ClusterHosts h = build_platform(e, {ChipGroup{&p, 1}, ChipGroup{&p, 5}, ChipGroup{&q, 2}});
+                          std::string out;
+                          for (const auto& port : h.ports) out += std::to_string(port.domain) + " ";
+                          return out;
+                        }},
+                        1);
+  REQUIRE(r[0].ok);
+  CHECK(r[0].output == "0 0 0 0 1 1 2 2 ");
+}

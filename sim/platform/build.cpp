@@ -98,6 +98,37 @@ class FabricZone final : public kr::NetZoneImpl {
   std::vector<Member> members_;  // by netpoint id (a host's index in this zone)
 };
 
+// Whether chips of platforms a and b can share a scale-up domain: the same platform, with
+// the same links.
+bool same_domains(const Platform& a, const Platform& b) {
+  return a.name == b.name && a.file == b.file && a.scale_up.chips_per_domain == b.scale_up.chips_per_domain &&
+         a.scale_up.rate_per_chip() == b.scale_up.rate_per_chip() && a.scale_up.latency == b.scale_up.latency &&
+         a.scale_out.rate_per_chip() == b.scale_out.rate_per_chip() && a.scale_out.latency == b.scale_out.latency &&
+         a.scale_out.oversubscription == b.scale_out.oversubscription;
+}
+
+// A scale-up domain as placed: its platform and its chips.
+struct Domain {
+  const Platform* platform;
+  int chips;
+};
+
+// Placement: chips fill scale-up domains in order, group by group; a group on the same
+// platform as the one before continues in its last domain while it has room (a
+// disaggregated deployment of 36 prefill and 36 decode chips is one NVL72 rack, and its
+// KV moves over NVLink). `placed`: each chip's platform and domain.
+void place(const std::vector<ChipGroup>& groups, std::vector<Domain>* domains,
+           std::vector<std::pair<const Platform*, size_t>>* placed) {
+  for (const ChipGroup& g : groups)
+    for (int i = 0; i < g.chips; ++i) {
+      const bool room = !domains->empty() && same_domains(*domains->back().platform, *g.platform) &&
+                        domains->back().chips < g.platform->scale_up.chips_per_domain;
+      if (!room) domains->push_back({g.platform, 0});
+      ++domains->back().chips;
+      placed->emplace_back(g.platform, domains->size() - 1);
+    }
+}
+
 // Chip `chip`, joined to `domain` over its own scale-up link and to the scale-out fabric
 // over its own NIC (the fabric's latency is on the uplinks).
 sg4::Host* add_chip(FabricZone* zone, int domain, int chip, const Platform& p, double speed) {
@@ -128,34 +159,33 @@ ClusterHosts build_platform(sg4::Engine& engine, const std::vector<ChipGroup>& g
   engine.set_config("network/weight-S:0");
   engine.set_config("network/TCP-gamma:1e30");
 
+  std::vector<Domain> domains;
+  std::vector<std::pair<const Platform*, size_t>> placed;  // each chip's platform and domain
+  place(groups, &domains, &placed);
+
   ClusterHosts out;
   auto* zone = new FabricZone("cluster");  // the first zone: SimGrid's root, which owns it
   sg4::NetZone* z = zone->get_iface();
-  int chip = 0;
-  for (const ChipGroup& g : groups) {
-    const Platform& p = *g.platform;
-    const int per_domain = p.scale_up.chips_per_domain;
-    const double chip_speed = p.chip.peak(Precision::BF16);
-    for (int first = 0; first < g.chips; first += per_domain) {
-      const int last = std::min(g.chips, first + per_domain);
-      // The domain's share of the scale-out fabric (what its fabric delivers): a link of
-      // its own only when oversubscribed.
-      int d;
-      if (p.scale_out.oversubscription > 1) {
-        const double uplink_bw = (last - first) * p.scale_out.rate_per_chip() / p.scale_out.oversubscription;
-        auto* up = z->create_split_duplex_link("uplink-" + std::to_string(zone->domains()), uplink_bw);
-        up->set_latency(p.scale_out.latency / 2)->seal();
-        d = zone->add_domain(up);
-        out.uplink.push_back(uplink_bw);
-      } else {
-        d = zone->add_open_domain(p.scale_out.latency / 2);
-        out.uplink.push_back(INFINITY);
-      }
-      for (int i = first; i < last; ++i, ++chip) {
-        out.chips.push_back(add_chip(zone, d, chip, p, chip_speed));
-        out.ports.push_back({d, p.scale_up.rate_per_chip(), p.scale_out.rate_per_chip()});
-      }
+  for (const Domain& dom : domains) {
+    // The domain's share of the scale-out fabric (what its fabric delivers): a link of its
+    // own only when oversubscribed.
+    const ScaleOut& so = dom.platform->scale_out;
+    if (so.oversubscription > 1) {
+      const double uplink_bw = dom.chips * so.rate_per_chip() / so.oversubscription;
+      auto* up = z->create_split_duplex_link("uplink-" + std::to_string(zone->domains()), uplink_bw);
+      up->set_latency(so.latency / 2)->seal();
+      zone->add_domain(up);
+      out.uplink.push_back(uplink_bw);
+    } else {
+      zone->add_open_domain(so.latency / 2);
+      out.uplink.push_back(INFINITY);
     }
+  }
+  for (size_t chip = 0; chip < placed.size(); ++chip) {
+    const Platform& p = *placed[chip].first;
+    const int d = int(placed[chip].second);
+    out.chips.push_back(add_chip(zone, d, int(chip), p, p.chip.peak(Precision::BF16)));
+    out.ports.push_back({d, p.scale_up.rate_per_chip(), p.scale_out.rate_per_chip()});
   }
   // The controller: a host of its own in a corner with no uplink (it runs the calendar and
   // sends nothing).

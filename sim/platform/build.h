@@ -1,9 +1,10 @@
 // Builds the SimGrid platform of one cluster: a host per chip, grouped in scale-up
-// domains (an NVLink / UB domain: a split-duplex link per chip at the scale-up
-// bandwidth), a NIC per chip, and the domains joined by the scale-out network (one uplink
-// per domain carrying its chips' NIC bandwidth divided by the oversubscription; a link
-// only when oversubscribed, as it cannot bind otherwise). The whole cluster is one zone
-// with its own routing, so building it is linear in chips.
+// domains (an NVLink / UB domain: a split-duplex link per chip at the scale-up bandwidth)
+// in placement order, a group continuing in the previous group's last domain when both
+// are on the same platform; a NIC per chip; and the domains joined by the scale-out
+// network (one uplink per domain carrying its chips' NIC bandwidth divided by the
+// oversubscription; a link only when oversubscribed, as it cannot bind otherwise). The
+// whole cluster is one zone with its own routing, so building it is linear in chips.
 //
 // This is the only file that creates S4U platform objects; it also sets the network
 // model options suited to RDMA and NVLink (no TCP latency/bandwidth factors).

@@ -157,6 +157,7 @@ def gap(search, cal, cfg):
     ratios = [w.usd_per_hour / rubin.usd_per_hour for w in served]
     r_lo, r_hi = (min(ratios), max(ratios)) if ratios else (0, 0)
     own = base.usd_per_hour / g0.usd_per_hour - 1 if g0 else float("nan")
+    own = 0.0 if abs(own) < 0.005 else own  # shown to the percent: no "-0%"
     g30 = next((w for n, w in rows if "30%" in n), None)
     g50 = next((w for n, w in rows if "50%" in n), None)
     moves = (f"a 30% gap costs {g30.usd_per_hour/base.usd_per_hour - 1:+.0%} and a 50% gap "
