@@ -60,17 +60,17 @@ void Calendar::run(Flows* flows) {
     top_firing_ = true;
     now_ = std::max(now_, e.t);
     ++fired_;
-    try {
-      e.fire(e.target, e.tag);
-    } catch (...) {
-      if (top_firing_) pop_top();  // (never fired twice)
-      top_firing_ = false;
-      throw;
-    }
-    if (top_firing_) {  // it scheduled nothing
-      top_firing_ = false;
-      pop_top();
-    }
+    // However the firing ends (a throw too: never fired twice), the fired event leaves
+    // the heap if nothing it scheduled took its slot.
+    struct Settle {
+      Calendar* cal;
+      ~Settle() {
+        if (!cal->top_firing_) return;
+        cal->top_firing_ = false;
+        cal->pop_top();
+      }
+    } settle{this};
+    e.fire(e.target, e.tag);
   }
 }
 

@@ -71,11 +71,11 @@ class Cluster : public InstanceListener {
   // After the run: a record for each request still in flight (those that ended have theirs).
   void log_in_flight();
 
-  // Nothing can move any more: requests remain, the source waits for them (or has no more),
-  // no instance
-  // is stepping, no KV is on its way and none waits for a failed instance. A deadlock: the
-  // timeline and the failure injector stop scheduling events, so that the calendar runs
-  // out and the run fails its end check, instead of running forever.
+  // Nothing can move any more: requests remain, the source waits for them (or has no
+  // more), no instance is stepping, no KV is on its way and none waits for a failed
+  // instance. A deadlock: the timeline and the failure injector stop scheduling events,
+  // so that the calendar runs out and the run fails its end check, instead of running
+  // forever.
   bool stalled() const;
 
   // The source's event (source.cpp): submits the generator's requests due now, then

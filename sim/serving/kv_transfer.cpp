@@ -56,8 +56,7 @@ bool KvTransfers::wait(double until) {
   if (candidates_.empty()) {
     // Looked at again, none can land by then (SimGrid's clock moved since their bounds
     // were taken): no wait.
-    earliest_ = INFINITY;
-    for (const Transfer& f : flows_) earliest_ = std::min(earliest_, f.earliest);
+    take_earliest();
     return false;
   }
   ++run_->flow_waits;
@@ -72,11 +71,7 @@ bool KvTransfers::wait(double until) {
   ended_.clear();
   if (done >= 0) take(candidate_index_[size_t(done)], false);
   if (failed || suspects_) take_failed();  // (after a chip failure: each flow tested once)
-  if (suspects_) {
-    // The wait has seen what the failure did: every bound is taken again from now on.
-    for (Transfer& f : flows_) f.suspect = false;
-    suspects_ = false;
-  }
+  suspects_ = false;                       // the wait has seen what the failure did
   // Every other flow that ended at this instant (no bytes left) lands with it, before the
   // wake-ups any of them causes (a decode instance takes transfers landing together in
   // one step).
@@ -92,8 +87,7 @@ bool KvTransfers::wait(double until) {
     if (k < 0) break;
     take(candidate_index_[size_t(k)], false);
   }
-  earliest_ = INFINITY;
-  for (const Transfer& f : flows_) earliest_ = std::min(earliest_, f.earliest);
+  take_earliest();
   if (ended_.empty()) return false;  // `until` came first
   // The lookahead's promise (Calendar::Flows::earliest): no flow lands before the
   // calendar's time. Checked always: a late landing would go unseen otherwise.
@@ -112,7 +106,7 @@ void KvTransfers::choose_candidates(double until) {
   for (size_t i = 0; i < flows_.size(); ++i) {
     Transfer& f = flows_[i];
     if (f.earliest > until) continue;
-    if (!f.suspect) {
+    if (!suspects_) {
       f.earliest = earliest_landing(i, clock);
       if (f.earliest > until) continue;
     }

@@ -41,10 +41,7 @@ class KvTransfers : public Calendar::Flows {
     if (flows_.empty()) return;
     catch_up(now);
     earliest_ = now;
-    for (Transfer& f : flows_) {
-      f.earliest = now;  // any of them may fail now: the next wait looks at each
-      f.suspect = true;
-    }
+    for (Transfer& f : flows_) f.earliest = now;  // any of them may fail now
     suspects_ = true;
   }
   // Releases the SimGrid objects (while the engine still exists).
@@ -65,7 +62,6 @@ class KvTransfers : public Calendar::Flows {
     // It cannot land before (earliest_landing, from its bytes left when last looked at:
     // looking again can only raise it; chip_failing lowers it to now).
     double earliest = 0;
-    bool suspect = false;  // a chip failed: it may have failed with it (chip_failing)
   };
   // When flow i could land at the earliest, from its bytes left now.
   double earliest_landing(size_t i, double now) const;
@@ -75,6 +71,11 @@ class KvTransfers : public Calendar::Flows {
   // The flows whose earliest landing is at or before `until`, into candidates_. Only those
   // whose bound is that early are looked at again (their bytes left now).
   void choose_candidates(double until);
+  // earliest_ from the flows' bounds.
+  void take_earliest() {
+    earliest_ = INFINITY;
+    for (const Transfer& f : flows_) earliest_ = std::min(earliest_, f.earliest);
+  }
   // Moves flow i (ended: landed, or lost) from the flows under way to ended_.
   void take(size_t i, bool lost);
   // After SimGrid reported a failure: takes every flow that ended (failed or finished);
@@ -94,7 +95,9 @@ class KvTransfers : public Calendar::Flows {
   std::vector<simgrid::s4u::CommPtr> candidates_;
   std::vector<size_t> candidate_index_;
   double earliest_ = INFINITY;  // no flow under way lands before
-  bool suspects_ = false;       // some flow is suspect
+  // A chip failed since the last wait: every flow may have failed with it, and the next
+  // wait looks at each (their bounds are not taken again until then).
+  bool suspects_ = false;
   const ClusterHosts* hosts_;
 };
 
